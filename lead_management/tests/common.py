@@ -1,0 +1,69 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo.addons.mail.tests.common import mail_new_test_user
+from odoo.tests import TransactionCase
+
+
+class LeadManagementCommon(TransactionCase):
+    """The world every lead_management test starts from, built once per class.
+
+    Organisation (team: "Inbound"):
+      user_qualifier, user_qualifier_2  Qualifying Rep, members of the team
+      user_lead_manager                 Lead Manager
+      user_salesman, user_salesman_2    salespeople, team members with a capacity
+      user_sales_manager                sales manager, leader of the team
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, mail_create_nolog=True))
+        cls.company = cls.env.ref("base.main_company")
+        sales_groups = "sales_team.group_sale_salesman,crm.group_use_lead"
+        cls.user_qualifier = mail_new_test_user(
+            cls.env, login="lm_qualifier", name="Quinn Qualifier",
+            groups=f"{sales_groups},lead_management.group_lead_qualifier",
+        )
+        cls.user_qualifier_2 = mail_new_test_user(
+            cls.env, login="lm_qualifier_2", name="Quentin Qualifier",
+            groups=f"{sales_groups},lead_management.group_lead_qualifier",
+        )
+        cls.user_lead_manager = mail_new_test_user(
+            cls.env, login="lm_manager", name="Mara Manager",
+            groups=f"{sales_groups},lead_management.group_lead_manager",
+        )
+        cls.user_salesman = mail_new_test_user(
+            cls.env, login="lm_salesman", name="Sam Salesman", groups=sales_groups,
+        )
+        cls.user_salesman_2 = mail_new_test_user(
+            cls.env, login="lm_salesman_2", name="Sasha Salesman", groups=sales_groups,
+        )
+        cls.user_sales_manager = mail_new_test_user(
+            cls.env, login="lm_sales_manager", name="Simone Sales Manager",
+            groups="sales_team.group_sale_manager,crm.group_use_lead",
+        )
+        cls.team = cls.env["crm.team"].create({
+            "name": "Inbound",
+            "use_leads": True,
+            "use_opportunities": True,
+            "user_id": cls.user_sales_manager.id,
+            "assignment_domain": False,
+            "company_id": cls.company.id,
+        })
+        cls.team_member_salesman, cls.team_member_salesman_2 = cls.env["crm.team.member"].create([
+            {"crm_team_id": cls.team.id, "user_id": cls.user_salesman.id, "assignment_max": 30},
+            {"crm_team_id": cls.team.id, "user_id": cls.user_salesman_2.id, "assignment_max": 30},
+        ])
+        cls.env["crm.team.member"].create([
+            {"crm_team_id": cls.team.id, "user_id": cls.user_qualifier.id, "assignment_optout": True},
+            {"crm_team_id": cls.team.id, "user_id": cls.user_qualifier_2.id, "assignment_optout": True},
+        ])
+        cls.lead = cls.env["crm.lead"].create({
+            "name": "Acme wants a demo",
+            "user_id": False,
+            "type": "lead",
+            "team_id": cls.team.id,
+            "contact_name": "Ada Acme",
+            "partner_name": "Acme Corp",
+            "email_from": "ada@acme.example.com",
+            "phone": "+32 2 290 34 90",
+        })

@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# lead_management: one entry point for set-up, run and test.
+#
+#   scripts/lm.sh setup   install what is missing (PostgreSQL, Odoo 18.0, Python requirements, Chromium)
+#   scripts/lm.sh run     setup, then a database with demo data and the addon, served on :8069
+#   scripts/lm.sh test    setup, then a fresh test database and the whole suite
+#   scripts/lm.sh update  update the addon in the run database (LM_DB)
+#
+# Environment: ODOO_SRC (local tree, archive or URL of the Odoo 18.0 source), LM_DB, LM_TEST_DB,
+# LM_HTTP_PORT, PYTHON.  Everything is idempotent: a second run only does what is missing.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PYTHON=${PYTHON:-python3}
+ODOO_SRC=${ODOO_SRC:-https://nightly.odoo.com/18.0/nightly/src/odoo_18.0.latest.tar.gz}
+ODOO_HOME=${ODOO_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/lead_management/odoo-18.0}
+STATE=$ROOT/.state
+LM_DB=${LM_DB:-lead_management}
+LM_TEST_DB=${LM_TEST_DB:-lead_management_test}
+LM_HTTP_PORT=${LM_HTTP_PORT:-8069}
+PG_VERSION=${PG_VERSION:-15}
+
+say() { printf '\033[1m[lead_management]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31m[lead_management] %s\033[0m\n' "$*" >&2; exit 1; }
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"
+    elif command -v sudo >/dev/null; then sudo "$@"
+    else die "'$*' needs root: run it as root or install sudo."
+    fi
+}
+
+as_postgres() {
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi
+}
+
+apt_install() {
+    local missing=()
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    say "installing Debian packages: ${missing[*]}"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# --- PostgreSQL -----------------------------------------------------------------------------
+setup_postgres() {
+    apt_install "postgresql-$PG_VERSION" postgresql-contrib libpq-dev
+    if ! pg_lsclusters -h 2>/dev/null | grep -q .; then
+        as_root pg_createcluster "$PG_VERSION" main >/dev/null
+    fi
+    local version cluster
+    read -r version cluster _ < <(pg_lsclusters -h | head -1)
+    if ! pg_lsclusters -h | head -1 | grep -q online; then
+        say "starting PostgreSQL $version/$cluster"
+        as_root pg_ctlcluster "$version" "$cluster" start
+    fi
+    local me; me=$(id -un)
+    if ! as_postgres psql -tAc "SELECT 1 FROM pg_roles WHERE rolname = '$me'" | grep -q 1; then
+        say "creating PostgreSQL role '$me'"
+        as_postgres createuser --superuser "$me"
+    fi
+}
+
+# --- Odoo 18.0 ------------------------------------------------------------------------------
+odoo_importable() { "$PYTHON" -c "import odoo" >/dev/null 2>&1; }
+
+fetch_odoo_source() {
+    # Prints the path of an Odoo source tree built from ODOO_SRC.
+    if [ -d "$ODOO_SRC" ]; then
+        [ -f "$ODOO_SRC/odoo-bin" ] || die "ODOO_SRC=$ODOO_SRC is a folder but holds no odoo-bin: point it at an Odoo 18.0 source tree."
+        (cd "$ODOO_SRC" && pwd); return
+    fi
+    if [ -f "$ODOO_HOME/odoo-bin" ]; then echo "$ODOO_HOME"; return; fi
+    local archive=$ODOO_SRC
+    if [[ "$ODOO_SRC" =~ ^https?:// ]]; then
+        archive=$(mktemp --suffix=.tar.gz)
+        say "downloading Odoo 18.0 from $ODOO_SRC"
+        if ! curl -fsSL --connect-timeout 20 -o "$archive" "$ODOO_SRC"; then
+            rm -f "$archive"
+            die "Odoo 18.0 could not be downloaded from $ODOO_SRC. Set ODOO_SRC to a local Odoo 18.0 source tree, a .tar.gz/.zip of it, or a URL that this machine can reach, and run again."
+        fi
+    fi
+    [ -f "$archive" ] || die "ODOO_SRC=$ODOO_SRC is neither a folder, an archive nor a URL: set it to an Odoo 18.0 source tree, archive or URL."
+    local tmp; tmp=$(mktemp -d)
+    case "$archive" in
+        *.zip) "$PYTHON" -m zipfile -e "$archive" "$tmp" ;;
+        *) tar -xf "$archive" -C "$tmp" ;;
+    esac
+    local bin; bin=$(find "$tmp" -maxdepth 3 -name odoo-bin -type f | head -1)
+    [ -n "$bin" ] || die "$ODOO_SRC holds no odoo-bin: it is not an Odoo source archive."
+    mkdir -p "$(dirname "$ODOO_HOME")"
+    rm -rf "$ODOO_HOME"
+    mv "$(dirname "$bin")" "$ODOO_HOME"
+    rm -rf "$tmp"
+    echo "$ODOO_HOME"
+}
+
+setup_odoo() {
+    apt_install build-essential python3-dev libpq-dev libldap2-dev libsasl2-dev libxml2-dev \
+        libxslt1-dev libjpeg-dev zlib1g-dev curl
+    if odoo_importable; then return; fi
+    local src; src=$(fetch_odoo_source)
+    say "installing Odoo 18.0 from $src into $("$PYTHON" -c 'import sys; print(sys.prefix)')"
+    # cbor2's pinned version builds with pkg_resources, gone from setuptools 70.
+    local constraints; constraints=$(mktemp)
+    echo "setuptools<70" > "$constraints"
+    PIP_CONSTRAINT=$constraints "$PYTHON" -m pip install -qq -r "$src/requirements.txt"
+    PIP_CONSTRAINT=$constraints "$PYTHON" -m pip install -qq --no-deps -e "$src"
+    rm -f "$constraints"
+    odoo_importable || die "Odoo was installed from $src but 'import odoo' still fails."
+}
+
+setup_python() {
+    local stamp=$STATE/requirements.sha
+    local sum; sum=$(cat "$ROOT/requirements.txt" | sha1sum | cut -c1-40)
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$sum" ]; then
+        say "installing the project's Python requirements"
+        "$PYTHON" -m pip install -qq -r "$ROOT/requirements.txt"
+        echo "$sum" > "$stamp"
+    fi
+}
+
+setup_browser() {
+    command -v chromium >/dev/null || apt_install chromium fonts-liberation
+}
+
+write_config() {
+    local src; src=$("$PYTHON" -c "import odoo, os; print(os.path.dirname(os.path.dirname(odoo.__file__)))")
+    [ -f "$src/odoo-bin" ] || die "Odoo is importable from $src but that is not a source tree (no odoo-bin): reinstall it editable with ODOO_SRC, e.g. pip uninstall odoo, then run again."
+    ODOO_BIN=$src/odoo-bin
+    local addons=$src/addons
+    # OCA addons installed from PyPI live in odoo/addons of site-packages.
+    local extra; extra=$("$PYTHON" -c "import odoo.addons, os; print(','.join(p for p in odoo.addons.__path__ if os.path.isdir(p) and 'site-packages' in p))" 2>/dev/null || true)
+    cat > "$STATE/odoo.conf" <<CONF
+[options]
+addons_path = $ROOT,$addons${extra:+,$extra}
+data_dir = $STATE/data
+http_port = $LM_HTTP_PORT
+db_host = False
+db_port = False
+admin_passwd = admin
+list_db = True
+log_level = info
+CONF
+    export ODOO_RC=$STATE/odoo.conf
+}
+
+setup() {
+    mkdir -p "$STATE"
+    setup_postgres
+    setup_odoo
+    setup_python
+    setup_browser
+    write_config
+}
+
+odoo() { "$PYTHON" "$ODOO_BIN" -c "$STATE/odoo.conf" "$@"; }
+db_exists() { psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$1'" | grep -q 1; }
+addon_installed() {
+    db_exists "$1" && psql -d "$1" -tAc \
+        "SELECT 1 FROM ir_module_module WHERE name = 'lead_management' AND state = 'installed'" 2>/dev/null | grep -q 1
+}
+
+# --- commands -------------------------------------------------------------------------------
+cmd_run() {
+    setup
+    if ! addon_installed "$LM_DB"; then
+        say "creating database '$LM_DB' with demo data and lead_management"
+        odoo -d "$LM_DB" -i lead_management --stop-after-init --log-level=warn
+    fi
+    say "Odoo is starting on http://localhost:$LM_HTTP_PORT — log in as admin / admin (Ctrl+C stops it)"
+    odoo -d "$LM_DB" --db-filter="^$LM_DB\$" "$@"
+}
+
+cmd_update() {
+    setup
+    odoo -d "$LM_DB" -u lead_management --stop-after-init "$@"
+}
+
+cmd_test() {
+    setup
+    local log=$STATE/test-install.log
+    if db_exists "$LM_TEST_DB"; then dropdb "$LM_TEST_DB"; fi
+    # 1. Install on a fresh database with demo data, running the at-install tests as Odoo's
+    #    runbot does.
+    say "installing lead_management in a fresh '$LM_TEST_DB' with Odoo's at-install tests"
+    if ! odoo -d "$LM_TEST_DB" -i lead_management --test-enable --test-tags "at_install/lead_management" \
+            --stop-after-init --log-level=test --http-port="$((LM_HTTP_PORT + 100))" 2>&1 | tee "$log" \
+            | grep -E "(ERROR|FAIL|CRITICAL|tests? .*queries|Ran [0-9]+ test)"; then
+        :
+    fi
+    if grep -qE " (ERROR|CRITICAL) " "$log"; then die "installing lead_management with its at-install tests failed: see $log"; fi
+    grep -qE "lead_management: [1-9][0-9]* tests" "$log" || die "Odoo ran no at-install test of lead_management: see $log"
+    # 2. Every test after install, browser tours included, through pytest-odoo.
+    say "running the whole suite with pytest-odoo"
+    cd "$ROOT"
+    "$PYTHON" -m pytest --odoo-database="$LM_TEST_DB" --odoo-config="$STATE/odoo.conf" --odoo-http "$@"
+}
+
+cmd_lint() {
+    mkdir -p "$STATE"
+    setup_python
+    cd "$ROOT"
+    say "ruff"
+    "$PYTHON" -m ruff check lead_management tests conftest.py
+    say "pylint-odoo"
+    "$PYTHON" -m pylint --rcfile=.pylintrc lead_management
+}
+
+case "${1:-}" in
+    setup) setup ;;
+    lint) cmd_lint ;;
+    run) shift; cmd_run "$@" ;;
+    test) shift; cmd_test "$@" ;;
+    update) shift; cmd_update "$@" ;;
+    *) echo "usage: $0 setup|run|test|lint|update [extra arguments]" >&2; exit 2 ;;
+esac
