@@ -49,17 +49,22 @@ class LeadManagementCommon(TransactionCase):
             "assignment_domain": False,
             "company_id": cls.company.id,
         })
+        # crm's capacity is per 30 days: 60 means a daily quota of 2 leads per salesperson.
         cls.team_member_salesman, cls.team_member_salesman_2 = cls.env["crm.team.member"].create([
-            {"crm_team_id": cls.team.id, "user_id": cls.user_salesman.id, "assignment_max": 30},
-            {"crm_team_id": cls.team.id, "user_id": cls.user_salesman_2.id, "assignment_max": 30},
+            {"crm_team_id": cls.team.id, "user_id": cls.user_salesman.id, "assignment_max": 60},
+            {"crm_team_id": cls.team.id, "user_id": cls.user_salesman_2.id, "assignment_max": 60},
         ])
         cls.env["crm.team.member"].create([
-            {"crm_team_id": cls.team.id, "user_id": cls.user_qualifier.id, "assignment_optout": True},
-            {"crm_team_id": cls.team.id, "user_id": cls.user_qualifier_2.id, "assignment_optout": True},
+            {"crm_team_id": cls.team.id, "user_id": cls.user_qualifier.id},
+            {"crm_team_id": cls.team.id, "user_id": cls.user_qualifier_2.id},
         ])
+        cls.stages = {
+            stage.code: stage for stage in cls.env["lead.lifecycle.stage"].search([("company_id", "=", False)])
+        }
         cls.lead = cls.env["crm.lead"].create({
             "name": "Acme wants a demo",
             "user_id": False,
+            "qualifier_id": cls.user_qualifier.id,
             "type": "lead",
             "team_id": cls.team.id,
             "contact_name": "Ada Acme",
@@ -67,3 +72,21 @@ class LeadManagementCommon(TransactionCase):
             "email_from": "ada@acme.example.com",
             "phone": "+32 2 290 34 90",
         })
+
+    @classmethod
+    def _create_leads(cls, count, **values):
+        """Leads of the team, owned by nobody yet unless ``values`` says otherwise."""
+        return cls.env["crm.lead"].create([{
+            "name": f"Lead {index}",
+            "type": "lead",
+            "team_id": cls.team.id,
+            "user_id": False,
+            "email_from": f"contact{index}@example.com",
+            **values,
+        } for index in range(count)])
+
+    def _stage(self, code):
+        return self.stages[code]
+
+    def _last_move(self, lead):
+        return self.env["lead.lifecycle.history"].search([("lead_id", "=", lead.id)], order="id desc", limit=1)

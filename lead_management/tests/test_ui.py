@@ -9,3 +9,21 @@ class TestUi(HttpCase, LeadManagementCommon):
 
     def test_login_and_find_lead_management_menu(self):
         self.start_tour("/web/login", "lead_management_menu_tour", login=None)
+
+    def test_handoff_reject_recycle(self):
+        self.lead.lifecycle_stage_id = self._stage("qualified")
+        # One salesperson with room: the tour knows who answers.
+        self.team_member_salesman_2.assignment_optout = True
+
+        self.start_tour("/odoo", "lead_management_handoff_tour", login="lm_qualifier")
+        self.assertEqual(self.lead.user_id, self.user_salesman)
+        self.assertEqual(self.lead.handoff_state, "pending")
+
+        self.start_tour("/odoo", "lead_management_reject_tour", login="lm_salesman")
+        self.assertEqual(self.lead.lifecycle_stage_id, self._stage("recycled"))
+        self.assertEqual(self.lead.rejection_reason_id, self.env.ref("lead_management.rejection_reason_not_ready"))
+        self.assertEqual(self.lead.rejection_note, "Call again after their budget round in Q3")
+        self.assertFalse(self.lead.user_id)
+        self.assertEqual(self.lead.qualifier_id, self.user_qualifier)
+
+        self.start_tour("/odoo", "lead_management_recycled_tour", login="lm_qualifier")

@@ -42,8 +42,8 @@ registry.category("web_tour.tours").add("lead_management_menu_tour", {
             trigger: ".o_breadcrumb:contains('Qualification Queue')",
         },
         {
-            content: "A lead of the team is listed",
-            trigger: ".o_data_row:contains('Acme wants a demo')",
+            content: "The rep's lead is in the queue",
+            trigger: ".o_kanban_record:contains('Acme wants a demo')",
         },
     ],
 });

@@ -1,0 +1,272 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from ast import literal_eval
+from collections import defaultdict
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+HANDOFF_ACTIVITY = "lead_management.mail_activity_type_handoff"
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    # Hand-off to sales and sales' answer
+    handoff_date = fields.Datetime("Handed Off On", readonly=True, copy=False, tracking=True, index=True)
+    handoff_state = fields.Selection(
+        [("pending", "Awaiting Sales Answer"), ("accepted", "Accepted"), ("rejected", "Rejected")],
+        "Sales Answer", readonly=True, copy=False, tracking=True, index=True)
+    handoff_answer_date = fields.Datetime("Answered On", readonly=True, copy=False)
+    rejection_reason_id = fields.Many2one(
+        "lead.rejection.reason", readonly=True, copy=False, tracking=True, index="btree_not_null")
+    rejection_note = fields.Text(readonly=True, copy=False)
+    recycle_count = fields.Integer("Times Recycled", readonly=True, copy=False,
+                                   help="How many times sales sent this lead back to marketing.")
+    is_sales_ready = fields.Boolean(
+        "Sales-Ready", compute="_compute_is_sales_ready", search="_search_is_sales_ready",
+        help="Qualified, still owned by marketing, and not waiting for sales: ready to be handed off.")
+
+    @api.depends("lifecycle_stage_id", "handoff_state", "active", "type")
+    def _compute_is_sales_ready(self):
+        for lead in self:
+            lead.is_sales_ready = (lead.active and lead.type == "lead" and lead.lifecycle_code == "qualified"
+                                   and lead.handoff_state != "pending")
+
+    def _search_is_sales_ready(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise NotImplementedError(self.env._("Search on 'Sales-Ready' supports = True and = False only."))
+        ready = [("type", "=", "lead"), ("lifecycle_stage_id.code", "=", "qualified"),
+                 ("handoff_state", "!=", "pending")]
+        return ready if (operator == "=") == value else ["!", "&", "&", *ready]
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_handoff_to_sales(self):
+        """Hand the leads to salespeople of their team, within the members' capacity."""
+        self._handoff_check()
+        handed, refused = self._handoff_to_sales()
+        if not handed:
+            raise UserError(refused_message(self, refused))
+        message = self.env._("%s lead(s) handed off to sales.", len(handed))
+        if refused:
+            message = "%s %s" % (message, refused_message(self, refused))
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning" if refused else "success",
+                "message": message,
+                "sticky": bool(refused),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def action_accept_handoff(self):
+        """Sales accepts: the lead becomes a prospect, converted to an opportunity by crm's conversion."""
+        self._handoff_check_answer()
+        now = fields.Datetime.now()
+        self.activity_feedback([HANDOFF_ACTIVITY], feedback=self.env._("Accepted by sales"))
+        self._handle_partner_assignment(create_missing=True)
+        leads = self.with_context(lead_management_move_reason=self.env._("Accepted by sales"))
+        for lead in leads:
+            lead.convert_opportunity(lead.partner_id)
+        self.write({"handoff_state": "accepted", "handoff_answer_date": now})
+        return True
+
+    def action_reject_handoff(self):
+        """Open the wizard where sales says why it rejects the leads."""
+        self._handoff_check_answer()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reject Lead"),
+            "res_model": "crm.lead.reject",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_lead_ids": self.ids},
+        }
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+
+    def _handoff_check(self):
+        """Raise a UserError that says what stops these leads from going to sales."""
+        if not self.env.su and not self.env.user.has_group("lead_management.group_lead_qualifier"):
+            raise AccessError(self.env._("Only qualifying reps and lead managers hand leads off to sales."))
+        closed = self.filtered(lambda lead: not lead.active or lead.probability >= 100 or lead.type != "lead")
+        if closed:
+            raise UserError(self.env._(
+                "Only open leads that are not opportunities yet can be handed off: %s.",
+                ", ".join(closed[:5].mapped("display_name"))))
+        not_marketing = self.filtered(
+            lambda lead: lead.lifecycle_side != "marketing" or lead.handoff_state == "pending")
+        if not_marketing:
+            raise UserError(self.env._(
+                "These leads are already with sales: %s. Wait for sales' answer.",
+                ", ".join(not_marketing[:5].mapped("display_name"))))
+        disqualified = self.filtered(lambda lead: lead.lifecycle_code == "disqualified")
+        if disqualified:
+            raise UserError(self.env._(
+                "Disqualified leads never go to sales: %s. Move them to another stage first if they now fit.",
+                ", ".join(disqualified[:5].mapped("display_name"))))
+        no_contact = self.filtered(lambda lead: not (lead.email_from or lead.phone or lead.mobile or lead.partner_id))
+        if no_contact:
+            raise UserError(self.env._(
+                "Sales cannot follow up a lead without contact data: give %s an email, a phone number or a "
+                "contact before handing it off.", ", ".join(no_contact[:5].mapped("display_name"))))
+
+    def _handoff_check_answer(self):
+        not_pending = self.filtered(lambda lead: lead.handoff_state != "pending")
+        if not_pending:
+            raise UserError(self.env._(
+                "Only leads awaiting sales' answer can be accepted or rejected: %s.",
+                ", ".join(not_pending[:5].mapped("display_name"))))
+        if self.env.su or self.env.user.has_group("sales_team.group_sale_manager") \
+                or self.env.user.has_group("lead_management.group_lead_manager"):
+            return
+        others = self.filtered(lambda lead: lead.user_id != self.env.user)
+        if others:
+            raise AccessError(self.env._(
+                "Only the salesperson who received a lead (or a sales manager) answers for it: %s.",
+                ", ".join(others[:5].mapped("display_name"))))
+
+    def _handoff_pick_salespeople(self):
+        """Choose a salesperson per lead the way crm's assignment does: members of the lead's team who do
+        not skip assignment, whose assignment domain matches, round-robin within their remaining quota
+        (crm.team.member capacity). Qualifying reps are not salespeople here.
+
+        Returns ({lead: user}, {lead: why it could not be handed off})."""
+        qualifiers = self.env.ref("lead_management.group_lead_qualifier").sudo().users
+        chosen, refused = {}, {}
+        for team, leads in self.grouped("team_id").items():
+            if not team:
+                for lead in leads:
+                    refused[lead] = self.env._("it has no sales team")
+                continue
+            members = team.sudo().crm_team_member_ids.filtered(
+                lambda member: not member.assignment_optout and member.user_id.active
+                and member.user_id not in qualifiers)
+            # lead_day_count is not stored and depends on no lead field: recount what was just assigned.
+            members.invalidate_recordset(["lead_day_count"])
+            quota = {member: member._get_assignment_quota() for member in members}
+            queue = sorted(members, key=lambda member: (-quota[member], member.id))
+            eligible = {member: leads.filtered_domain(literal_eval(member.assignment_domain or "[]"))
+                        for member in members}
+            for lead in leads.sorted(lambda lead: (-int(lead.priority or 0), lead.id)):
+                member = next((m for m in queue if quota[m] > 0 and lead in eligible[m]), None)
+                if not member:
+                    refused[lead] = self.env._("no salesperson of team %s has capacity left", team.name)
+                    continue
+                chosen[lead] = member.user_id
+                quota[member] -= 1
+                queue.remove(member)
+                queue.append(member)
+        return chosen, refused
+
+    def _handoff_to_sales(self):
+        """Assign, date, notify. Returns (handed off leads, {lead: reason} of those that stay)."""
+        self.check_access("write")
+        # The qualifying rep may lose sight of a lead once a salesperson holds it: what follows the
+        # access check runs as superuser, still in the rep's name.
+        self = self.sudo()
+        chosen, refused = self._handoff_pick_salespeople()
+        now = fields.Datetime.now()
+        by_user = defaultdict(lambda: self.browse())
+        for lead, user in chosen.items():
+            by_user[user] |= lead
+        handed = self.browse()
+        qualified = self.env["lead.lifecycle.stage"]._get_by_code("qualified", self.env.company)
+        for user, leads in by_user.items():
+            vals = {"user_id": user.id, "handoff_date": now, "handoff_state": "pending",
+                    "rejection_reason_id": False, "rejection_note": False, "handoff_answer_date": False}
+            # Handing off an earlier-stage lead qualifies it.
+            if qualified and leads.filtered(lambda lead: lead.lifecycle_stage_id.sequence < qualified.sequence
+                                            or lead.lifecycle_stage_id.is_side_exit):
+                vals["lifecycle_stage_id"] = qualified.id
+            # As crm's own assignment does: the hand-off activity tells the salesperson, not one
+            # "you have been assigned" email per lead.
+            leads.with_context(lead_management_move_reason=self.env._("Handed off to sales"),
+                               mail_auto_subscribe_no_notify=True).write(vals)
+            leads.with_context(mail_activity_quick_update=True).activity_schedule(
+                HANDOFF_ACTIVITY, user_id=user.id,
+                note=self.env._("Accept this lead or reject it with a reason: it was handed off to you by marketing."))
+            handed |= leads
+        if handed:
+            handed._message_log_batch(bodies={
+                lead.id: Markup(self.env._("Handed off to sales: %(user)s now follows up this lead.")) % {
+                    "user": lead.user_id.name}
+                for lead in handed
+            })
+        return handed, refused
+
+    def _handoff_reject(self, reason, note=False):
+        """Sales rejects: the lead goes back to its qualifying rep as recycled, salesperson cleared."""
+        if not reason:
+            raise UserError(self.env._("Say why sales rejects the lead: choose a rejection reason."))
+        self._handoff_check_answer()
+        self.check_access("write")
+        self = self.sudo()
+        now = fields.Datetime.now()
+        recycled = self.env["lead.lifecycle.stage"]._get_by_code("recycled", self.env.company)
+        self.activity_unlink([HANDOFF_ACTIVITY])
+        leads = self.with_context(lead_management_move_reason=self.env._("Rejected by sales: %s", reason.name))
+        for count, group in leads.grouped("recycle_count").items():
+            group.write({
+                "lifecycle_stage_id": recycled.id,
+                "user_id": False,
+                "handoff_state": "rejected",
+                "handoff_answer_date": now,
+                "rejection_reason_id": reason.id,
+                "rejection_note": note,
+                "recycle_count": count + 1,
+            })
+        self.filtered(lambda lead: not lead.qualifier_id)._assign_qualifiers()
+        body = Markup(self.env._("Rejected by sales: %(reason)s")) % {"reason": reason.name}
+        if note:
+            body += Markup("<br/>") + note
+        self._message_log_batch(bodies=dict.fromkeys(self.ids, body))
+        for qualifier, leads in self.grouped("qualifier_id").items():
+            if qualifier:
+                leads.activity_schedule(
+                    "mail.mail_activity_data_todo", user_id=qualifier.id,
+                    summary=self.env._("Rejected by sales: %s", reason.name),
+                    note=note or self.env._("Nurture this lead, or disqualify it."))
+        return True
+
+    def _lifecycle_after_move(self, stage):
+        result = super()._lifecycle_after_move(stage)
+        if stage.code == "qualified" and not self.env.context.get("lead_management_no_auto_handoff") \
+                and self.env["ir.config_parameter"].sudo().get_param("lead_management.auto_handoff"):
+            self._handoff_auto()
+        return result
+
+    def _handoff_auto(self):
+        """Hand off the sales-ready leads; those sales has no room for stay and say why on their chatter."""
+        ready = self.filtered(lambda lead: lead.is_sales_ready and lead.lifecycle_side == "marketing"
+                              and (lead.email_from or lead.phone or lead.mobile or lead.partner_id))
+        if not ready:
+            return self.browse()
+        handed, refused = ready.sudo().with_context(lead_management_no_auto_handoff=True)._handoff_to_sales()
+        if refused:
+            self.browse([lead.id for lead in refused])._message_log_batch(bodies={
+                lead.id: self.env._("Not handed off automatically: %s. It stays with its qualifying rep.", why)
+                for lead, why in refused.items()
+            })
+        return handed
+
+
+def refused_message(leads, refused):
+    """One sentence per cause, naming a few leads: why they stay with marketing."""
+    by_reason = defaultdict(list)
+    for lead, why in refused.items():
+        by_reason[why].append(lead.display_name)
+    parts = [
+        leads.env._("%(leads)s stays with marketing: %(why)s.", leads=", ".join(names[:5]), why=why)
+        for why, names in by_reason.items()
+    ]
+    return " ".join(parts) + " " + leads.env._(
+        "Raise a salesperson's capacity (Sales Teams > Members) or try again tomorrow.")

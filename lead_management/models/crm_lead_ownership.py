@@ -1,0 +1,131 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from collections import defaultdict
+
+from odoo import api, fields, models
+
+DEFAULT_QUALIFIER_CAP = 50
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    # Ownership
+    qualifier_id = fields.Many2one(
+        "res.users", "Qualifying Rep", index=True, tracking=True, copy=False,
+        domain=lambda self: [("groups_id", "in", self.env.ref("lead_management.group_lead_qualifier").id),
+                             ("share", "=", False)],
+        help="Marketing's qualifying rep who owns the lead until sales accepts it, and gets it back when "
+             "sales rejects it.")
+    is_unowned = fields.Boolean(
+        "Without Owner", compute="_compute_is_unowned", search="_search_is_unowned",
+        help="Open lead with neither a qualifying rep nor a salesperson.")
+
+    @api.depends("qualifier_id", "user_id", "active", "probability")
+    def _compute_is_unowned(self):
+        for lead in self:
+            lead.is_unowned = lead.active and lead.probability < 100 and not lead.qualifier_id and not lead.user_id
+
+    def _search_is_unowned(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise NotImplementedError(self.env._("Search on 'Without Owner' supports = True and = False only."))
+        unowned = [("qualifier_id", "=", False), ("user_id", "=", False), ("probability", "<", 100)]
+        return unowned if (operator == "=") == value else ["!", "&", "&", *unowned]
+
+    @api.model
+    def default_get(self, fields_list):
+        defaults = super().default_get(fields_list)
+        # A lead a qualifying rep creates is theirs to qualify, not a salesperson's yet.
+        if (defaults.get("type", "lead") == "lead" and "user_id" in fields_list
+                and defaults.get("user_id") == self.env.uid and "default_user_id" not in self.env.context
+                and self.env.user.has_group("lead_management.group_lead_qualifier")):
+            defaults["user_id"] = False
+            defaults.setdefault("qualifier_id", self.env.uid)
+        return defaults
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        leads = super().create(vals_list)
+        if not self.env.context.get("lead_management_no_assignment"):
+            leads.filtered("is_unowned")._assign_qualifiers()
+        return leads
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_assign_qualifier(self):
+        """Give the selected leads without owner to qualifying reps, round-robin."""
+        assigned = self.filtered("is_unowned")._assign_qualifiers()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if assigned else "warning",
+                "message": self.env._("%(assigned)s of %(total)s leads were given to a qualifying rep.",
+                             assigned=len(assigned), total=len(self)) if assigned else self.env._(
+                    "No qualifying rep could take these leads: add qualifying reps to the leads' sales teams or "
+                    "raise the cap of open leads per rep in Settings."),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _qualifier_cap(self):
+        cap = self.env["ir.config_parameter"].sudo().get_param("lead_management.qualifier_cap")
+        return int(cap) if cap not in (None, False, "") else DEFAULT_QUALIFIER_CAP
+
+    def _qualifier_pools(self):
+        """Qualifying reps per team: the team's members in the Qualifying Rep group. Leads without a team
+        use every qualifying rep of their company."""
+        qualifiers = self.env.ref("lead_management.group_lead_qualifier").sudo().users.filtered(
+            lambda user: user.active and not user.share)
+        pools = {}
+        for team in self.team_id:
+            pools[team] = team.sudo().crm_team_member_ids.filtered(
+                lambda member: not member.assignment_optout).user_id & qualifiers
+        pools[self.env["crm.team"]] = qualifiers
+        return pools
+
+    def _assign_qualifiers(self):
+        """Round-robin the leads among qualifying reps, each under the cap of open leads they own.
+
+        Returns the leads that got a qualifying rep; the others stay without owner (the "Without owner"
+        filter lists them, the scheduled assignment retries them)."""
+        if not self:
+            return self
+        cap = self._qualifier_cap()
+        pools = self._qualifier_pools()
+        reps = self.env["res.users"].union(*pools.values())
+        load = defaultdict(int)
+        load.update(dict(self.sudo()._read_group(
+            [("qualifier_id", "in", reps.ids), ("lifecycle_side", "=", "marketing")], ["qualifier_id"], ["__count"])))
+        by_rep = defaultdict(lambda: self.browse())
+        for lead in self.sorted(lambda lead: (-int(lead.priority or 0), lead.id)):
+            pool = pools.get(lead.team_id, pools[self.env["crm.team"]])
+            if lead.company_id:
+                pool = pool.filtered(lambda user, company=lead.company_id: company in user.company_ids)
+            open_reps = [rep for rep in pool if not cap or load[rep] < cap]
+            if not open_reps:
+                continue
+            rep = min(open_reps, key=lambda user: (load[user], user.id))
+            load[rep] += 1
+            by_rep[rep] |= lead
+        assigned = self.browse()
+        for rep, leads in by_rep.items():
+            leads.sudo().with_context(lead_management_move_reason=self.env._("Assigned to a qualifying rep")).write(
+                {"qualifier_id": rep.id})
+            assigned |= leads
+        return assigned
+
+    # ------------------------------------------------------------
+    # CRON
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_assign_qualifiers(self):
+        """Give every open lead that slipped in without owner (import, SQL, full reps) a qualifying rep."""
+        self._lead_management_process_batches([("is_unowned", "=", True)], lambda leads: leads._assign_qualifiers())

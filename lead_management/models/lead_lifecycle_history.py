@@ -1,0 +1,24 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models
+
+
+class LeadLifecycleHistory(models.Model):
+    _name = "lead.lifecycle.history"
+    _description = "Lead Lifecycle Move"
+    _order = "date desc, id desc"
+    _rec_name = "to_stage_id"
+
+    lead_id = fields.Many2one("crm.lead", required=True, index=True, ondelete="cascade", readonly=True)
+    company_id = fields.Many2one(related="lead_id.company_id", store=True, index=True)
+    # Stages in use cannot be deleted (see lead.lifecycle.stage): cascade only matters at uninstall.
+    from_stage_id = fields.Many2one("lead.lifecycle.stage", "From", readonly=True, index=True, ondelete="cascade")
+    to_stage_id = fields.Many2one("lead.lifecycle.stage", "To", required=True, readonly=True, index=True,
+                                  ondelete="cascade")
+    date = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now, index=True)
+    user_id = fields.Many2one("res.users", "Moved By", readonly=True, default=lambda self: self.env.user)
+    reason = fields.Char(readonly=True)
+    hours_in_previous = fields.Float(
+        "Hours in Previous Stage", readonly=True, aggregator="avg",
+        help="Time the lead spent in the stage it left, in hours.")
+    from_code = fields.Char(related="from_stage_id.code", store=True, string="From Code")
+    to_code = fields.Char(related="to_stage_id.code", store=True, string="To Code")

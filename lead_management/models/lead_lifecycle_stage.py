@@ -1,0 +1,108 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from ast import literal_eval
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+
+class LeadLifecycleStage(models.Model):
+    _name = "lead.lifecycle.stage"
+    _description = "Lead Lifecycle Stage"
+    _order = "sequence, id"
+
+    # Identity
+    name = fields.Char(required=True, translate=True)
+    code = fields.Char(
+        required=True, index=True,
+        help="Technical key that integrations and reports rely on (target, suspect, lead, qualified, "
+             "prospect, customer, recycled, disqualified).")
+    sequence = fields.Integer(default=10, help="Order of the stages in the lifecycle; moving to a lower "
+                                               "sequence is a backward move.")
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one("res.company", index=True, help="Leave empty to share the stage between companies.")
+    # Agreement between marketing and sales
+    definition = fields.Html(
+        translate=True, sanitize=True,
+        help="The behaviour-based definition both marketing and sales agreed on: shown where a stage is chosen.")
+    side = fields.Selection(
+        [("marketing", "Marketing"), ("sales", "Sales")], required=True, default="marketing",
+        help="Who owns a lead in this stage: marketing's qualifying reps or sales.")
+    is_side_exit = fields.Boolean(
+        "Side Exit",
+        help="Leads leave the main flow here (recycled, disqualified): moving a lead here is never a backward move.")
+    fold = fields.Boolean("Folded in Kanban")
+    entry_domain = fields.Char(
+        "Entry Criteria",
+        help="Leads that match are promoted to this stage when they change and by the scheduled action. "
+             "Only forward moves of marketing-owned leads are made.")
+    lead_count = fields.Integer(compute="_compute_lead_count")
+
+    _sql_constraints = [
+        ("code_company_uniq", "unique (code, company_id)", "A lifecycle stage code must be unique per company."),
+    ]
+
+    def _compute_lead_count(self):
+        counts = dict(self.env["crm.lead"]._read_group(
+            [("lifecycle_stage_id", "in", self.ids)], ["lifecycle_stage_id"], ["__count"]))
+        for stage in self:
+            stage.lead_count = counts.get(stage, 0)
+
+    @api.constrains("code", "company_id")
+    def _check_code_unique_shared(self):
+        # unique (code, company_id) lets two shared stages (company NULL) have one code.
+        for stage in self:
+            clash = self.search_count([
+                ("id", "!=", stage.id), ("code", "=", stage.code), ("company_id", "=", stage.company_id.id),
+            ])
+            if clash:
+                raise ValidationError(self.env._(
+                    "Another lifecycle stage already has the code “%(code)s”: give “%(name)s” a code of its own.",
+                    code=stage.code, name=stage.name))
+
+    @api.constrains("entry_domain")
+    def _check_entry_domain(self):
+        for stage in self.filtered("entry_domain"):
+            stage._get_entry_domain()
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_in_use(self):
+        used = self.env["lead.lifecycle.history"].sudo().search(
+            ["|", ("from_stage_id", "in", self.ids), ("to_stage_id", "in", self.ids)], limit=1)
+        in_use = used.from_stage_id | used.to_stage_id
+        in_use |= self.env["crm.lead"].sudo().with_context(active_test=False).search(
+            [("lifecycle_stage_id", "in", self.ids)], limit=1).lifecycle_stage_id
+        if in_use & self:
+            raise UserError(self.env._(
+                "Lifecycle stage “%s” has leads or history: archive it instead of deleting it, so reports keep "
+                "their past.", (in_use & self)[0].name))
+
+    def _get_entry_domain(self):
+        """The entry criteria as a domain; raises a ValidationError that names the stage when they are broken."""
+        self.ensure_one()
+        if not self.entry_domain:
+            return []
+        try:
+            domain = literal_eval(self.entry_domain)
+            if not isinstance(domain, list):
+                raise ValueError("not a list")
+            self.env["crm.lead"].sudo()._search(domain)
+        except Exception as error:
+            raise ValidationError(self.env._(
+                "The entry criteria of lifecycle stage “%(stage)s” are not a valid domain on leads (%(error)s). "
+                "Build them with the domain editor, e.g. [(\"email_from\", \"!=\", False)].",
+                stage=self.name, error=error)) from error
+        return domain
+
+    @api.model
+    def _get_by_code(self, code, company=None):
+        """The active stage with this code, the company's own before a shared one."""
+        company = company or self.env.company
+        return self.search([("code", "=", code), ("company_id", "in", [company.id, False])],
+                           order="company_id, sequence", limit=1)
+
+    def action_open_leads(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("lead_management.crm_lead_action_qualification_queue")
+        action["domain"] = [("lifecycle_stage_id", "=", self.id)]
+        action["context"] = {"default_lifecycle_stage_id": self.id}
+        return action
