@@ -2,5 +2,6 @@
 
 
 def post_init_hook(env):
-    """Place the leads that existed before the install in the lifecycle."""
+    """Place the leads that existed before the install in the lifecycle, and score them."""
     env["crm.lead"].with_context(active_test=False)._lifecycle_init_existing()
+    env["crm.lead"]._scoring_recompute()

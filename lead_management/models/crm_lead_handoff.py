@@ -6,6 +6,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.osv import expression
 
 HANDOFF_ACTIVITY = "lead_management.mail_activity_type_handoff"
 
@@ -26,20 +27,22 @@ class CrmLead(models.Model):
                                    help="How many times sales sent this lead back to marketing.")
     is_sales_ready = fields.Boolean(
         "Sales-Ready", compute="_compute_is_sales_ready", search="_search_is_sales_ready",
-        help="Qualified, still owned by marketing, and not waiting for sales: ready to be handed off.")
+        help="Qualified, of a grade sales takes (A), and not waiting for sales: ready to be handed off.")
 
-    @api.depends("lifecycle_stage_id", "handoff_state", "active", "type")
+    @api.depends("lifecycle_stage_id", "handoff_state", "active", "type", "grade_id")
     def _compute_is_sales_ready(self):
         for lead in self:
             lead.is_sales_ready = (lead.active and lead.type == "lead" and lead.lifecycle_code == "qualified"
-                                   and lead.handoff_state != "pending")
+                                   and lead.handoff_state != "pending"
+                                   and (not lead.grade_id or lead.grade_id.disposition == "handoff"))
 
     def _search_is_sales_ready(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise NotImplementedError(self.env._("Search on 'Sales-Ready' supports = True and = False only."))
         ready = [("type", "=", "lead"), ("lifecycle_stage_id.code", "=", "qualified"),
-                 ("handoff_state", "!=", "pending")]
-        return ready if (operator == "=") == value else ["!", "&", "&", *ready]
+                 ("handoff_state", "!=", "pending"),
+                 "|", ("grade_id", "=", False), ("grade_id.disposition", "=", "handoff")]
+        return ready if (operator == "=") == value else ["!", *expression.normalize_domain(ready)]
 
     # ------------------------------------------------------------
     # ACTIONS

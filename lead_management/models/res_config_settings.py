@@ -18,3 +18,22 @@ class ResConfigSettings(models.TransientModel):
         "lead.lifecycle.stage", "Lifecycle Stage of Lost Leads", config_parameter="lead_management.lost_stage_id",
         domain="[('is_side_exit', '=', True)]",
         help="Where a lost lead goes when its lost reason names no stage of its own (default: Recycled).")
+    lead_management_calibration_warning = fields.Char(compute="_compute_lead_management_calibration_warning")
+
+    def _compute_lead_management_calibration_warning(self):
+        warning = self.env["lead.scoring.calibration.report"]._calibration_warning()
+        for settings in self:
+            settings.lead_management_calibration_warning = warning
+
+    def action_lead_management_rescore(self):
+        """Recompute every score in the background: the nightly job runs now, in batches, with progress."""
+        self.env.ref("lead_management.ir_cron_rescore")._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "message": self.env._("All scores are being recomputed in the background; "
+                                      "follow the progress in Settings > Technical > Scheduled Actions."),
+            },
+        }

@@ -15,6 +15,9 @@ class TestHandoff(LeadManagementCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.reason = cls.env.ref("lead_management.rejection_reason_not_ready")
+        # Leads one can reach are a good fit: grade A, the grade sales takes.
+        cls.env["lead.scoring.rule"].create({
+            "name": "Reachable", "domain": "[('email_from', '!=', False)]", "points": 80})
 
     def _handoff_activity(self, lead):
         return lead.activity_ids.filtered(
@@ -24,6 +27,7 @@ class TestHandoff(LeadManagementCommon):
     def test_handoff_to_salesperson(self):
         lead = self.env["crm.lead"].browse(self.lead.id)
         lead.lifecycle_stage_id = self._stage("qualified")
+        self.assertEqual(lead.grade_id.name, "A")
         self.assertTrue(lead.is_sales_ready)
         action = lead.action_handoff_to_sales()
         self.assertEqual(action["params"]["type"], "success")

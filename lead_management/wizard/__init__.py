@@ -1,1 +1,2 @@
 from . import crm_lead_reject
+from . import lead_grade_preview

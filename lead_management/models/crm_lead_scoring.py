@@ -1,0 +1,298 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from ast import literal_eval
+
+from markupsafe import Markup
+
+from odoo import api, fields, models, tools
+from odoo.tools import SQL
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    # Scoring: written set-based by _scoring_recompute, never computed lead by lead
+    fit_score = fields.Float(readonly=True, copy=False, aggregator="avg",
+                             help="Sum of the points of the fit rules the lead matches.")
+    engagement_score = fields.Float(readonly=True, copy=False, aggregator="avg", digits=(16, 2),
+                                    help="Points of the lead's engagement events, decayed by age and capped per day.")
+    lead_score = fields.Integer(readonly=True, copy=False, index=True, aggregator="avg",
+                                help="Fit score plus engagement score, rounded.")
+    grade_id = fields.Many2one("lead.grade", readonly=True, copy=False, index=True, tracking=True,
+                               ondelete="set null")
+    score_date = fields.Datetime("Scored On", readonly=True, copy=False,
+                                 help="When the engagement decay was last applied: the explanation uses this moment.")
+    engagement_event_ids = fields.One2many("lead.engagement.event", "lead_id", "Engagement Events")
+    score_explanation = fields.Html(compute="_compute_score_explanation", sanitize=False)
+
+    def _compute_score_explanation(self):
+        for lead in self:
+            lead.score_explanation = lead.id and lead._score_explanation_html() or False
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        leads = super().create(vals_list)
+        leads._scoring_recompute()
+        if self.env["ir.config_parameter"].sudo().get_param("lead_management.auto_handoff"):
+            leads._handoff_auto()
+        return leads
+
+    def write(self, vals):
+        result = super().write(vals)
+        if not self.env.context.get("lead_management_scoring") and set(vals) & self._scoring_fields():
+            self._scoring_recompute(engagement=False)
+        return result
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_log_engagement(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Log Engagement"),
+            "res_model": "lead.engagement.event",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_lead_id": self.id},
+        }
+
+    def get_score_breakdown(self):
+        """Which rules and events gave how many points, summing exactly to ``lead_score`` (RPC-readable)."""
+        self.ensure_one()
+        self.check_access("read")
+        rules, engagement = self._scoring_contributions()
+        fit_total = sum(line["points"] for line in rules)
+        engagement_total = sum(line["score"] for line in engagement)
+        return {
+            "fit": rules,
+            "engagement": engagement,
+            "fit_score": fit_total,
+            "engagement_score": engagement_total,
+            "rounding": self.lead_score - (fit_total + engagement_total),
+            "lead_score": self.lead_score,
+            "grade": self.grade_id.name or False,
+        }
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+
+    @api.model
+    @tools.ormcache()
+    def _scoring_fields(self):
+        """Names of the lead fields some fit rule reads: a write that touches none of them keeps the fit score."""
+        names = set()
+        for rule in self.env["lead.scoring.rule"].sudo().search([("is_valid", "=", True)]):
+            try:
+                domain = literal_eval(rule.domain or "[]")
+            except (ValueError, SyntaxError):
+                continue
+            names.update(leaf[0].split(".")[0] for leaf in domain if isinstance(leaf, list | tuple) and len(leaf) == 3)
+        names.update({"company_id", "active"})
+        return frozenset(names)
+
+    def _scoring_scope(self, alias="crm_lead"):
+        """SQL condition: these leads, or every lead when called on an empty recordset."""
+        if self.ids:
+            return SQL("%s.id IN %s", SQL.identifier(alias), tuple(self.ids))
+        return SQL("TRUE")
+
+    @api.model
+    def _scoring_fit_sql(self, rules, scope):
+        """SELECT lead id, points: one row per matching (lead, rule)."""
+        Lead = self.sudo().with_context(active_test=False)
+        parts = []
+        for rule in rules:
+            query = Lead._search(rule._get_domain())
+            query.add_where(scope)
+            parts.append(SQL("SELECT crm_lead.id AS lead_id, %s::float AS points, %s AS rule_id FROM %s WHERE %s",
+                             rule.points, rule.id, query.from_clause, query.where_clause or SQL("TRUE")))
+        if not parts:
+            return SQL("SELECT NULL::int AS lead_id, 0::float AS points, NULL::int AS rule_id WHERE FALSE")
+        return SQL(" UNION ALL ").join(parts)
+
+    @api.model
+    def _scoring_engagement_sql(self, scope, now):
+        """SELECT lead id, type id, raw points and decayed score per (lead, type, day), the daily cap applied."""
+        return SQL("""
+            SELECT e.lead_id, e.type_id, COUNT(*) AS events, SUM(t.points)::float AS raw,
+                   SUM(t.points * POWER(0.5, GREATEST(EXTRACT(EPOCH FROM (%(now)s - e.date)), 0)
+                                             / 86400.0 / t.half_life))
+                   * CASE WHEN t.daily_cap > 0 AND SUM(t.points) > t.daily_cap
+                          THEN t.daily_cap::float / SUM(t.points) ELSE 1 END AS score
+              FROM lead_engagement_event e
+              JOIN lead_engagement_type t ON t.id = e.type_id AND t.active
+              JOIN crm_lead ON crm_lead.id = e.lead_id
+             WHERE %(scope)s AND e.date <= %(now)s
+          GROUP BY e.lead_id, e.type_id, t.points, t.half_life, t.daily_cap, date_trunc('day', e.date)
+        """, now=now, scope=scope)
+
+    def _scoring_recompute(self, fit=True, engagement=True):
+        """Recompute scores and grades of these leads (of every lead on an empty recordset), set-based:
+        a fixed number of queries whatever the number of leads. Returns the leads whose grade changed."""
+        if self.env.context.get("lead_management_scoring_off"):
+            return self.browse()
+        self.env.flush_all()
+        now = fields.Datetime.now()
+        scope = self._scoring_scope()
+        if fit:
+            rules = self.env["lead.scoring.rule"]._get_valid_rules()
+            self.env.cr.execute(SQL("""
+                UPDATE crm_lead SET fit_score = COALESCE(fit.points, 0)
+                  FROM crm_lead AS lead LEFT JOIN (
+                       SELECT lead_id, SUM(points) AS points FROM (%(fit)s) AS matches GROUP BY lead_id
+                  ) AS fit ON fit.lead_id = lead.id
+                 WHERE crm_lead.id = lead.id AND %(scope)s
+                   AND crm_lead.fit_score IS DISTINCT FROM COALESCE(fit.points, 0)
+            """, fit=self._scoring_fit_sql(rules, scope), scope=self._scoring_scope("lead")))
+        if engagement:
+            self.env.cr.execute(SQL("""
+                UPDATE crm_lead SET engagement_score = COALESCE(eng.score, 0), score_date = %(now)s
+                  FROM crm_lead AS lead LEFT JOIN (
+                       SELECT lead_id, SUM(score) AS score FROM (%(engagement)s) AS days GROUP BY lead_id
+                  ) AS eng ON eng.lead_id = lead.id
+                 WHERE crm_lead.id = lead.id AND %(scope)s
+            """, now=now, engagement=self._scoring_engagement_sql(scope, now), scope=self._scoring_scope("lead")))
+        # Score and grade; the lowest grade takes every score below its minimum.
+        self.env.cr.execute(SQL("""
+            WITH old AS (
+                SELECT id, grade_id FROM crm_lead WHERE %(scope)s
+            ), new AS (
+                SELECT crm_lead.id, ROUND(crm_lead.fit_score + crm_lead.engagement_score)::int AS score,
+                       COALESCE(
+                           (SELECT g.id FROM lead_grade g
+                             WHERE g.active AND (g.company_id IS NULL OR g.company_id = crm_lead.company_id)
+                               AND g.min_score <= ROUND(crm_lead.fit_score + crm_lead.engagement_score)
+                          ORDER BY g.min_score DESC LIMIT 1),
+                           (SELECT g.id FROM lead_grade g
+                             WHERE g.active AND (g.company_id IS NULL OR g.company_id = crm_lead.company_id)
+                          ORDER BY g.min_score ASC LIMIT 1)) AS grade_id
+                  FROM crm_lead WHERE %(scope)s
+            ), updated AS (
+                UPDATE crm_lead SET lead_score = new.score, grade_id = new.grade_id
+                  FROM new
+                 WHERE crm_lead.id = new.id
+                   AND (crm_lead.lead_score IS DISTINCT FROM new.score
+                        OR crm_lead.grade_id IS DISTINCT FROM new.grade_id)
+             RETURNING crm_lead.id, crm_lead.grade_id
+            )
+            SELECT updated.id, old.grade_id, updated.grade_id
+              FROM updated JOIN old ON old.id = updated.id
+             WHERE old.grade_id IS DISTINCT FROM updated.grade_id
+        """, scope=scope))
+        changes = self.env.cr.fetchall()
+        # Written in SQL: forget every cached value that may depend on the scores (sales-readiness…).
+        self.invalidate_model()
+        changed = self.browse([lead_id for lead_id, old, new in changes if old])
+        if changed:
+            changed._scoring_grade_changed({lead_id: old for lead_id, old, new in changes})
+        return changed
+
+    def _scoring_grade_changed(self, old_grades):
+        """Tell the chatter, and hand off leads that became sales-ready if automatic hand-off is on."""
+        Grade = self.env["lead.grade"]
+        self._message_log_batch(bodies={
+            lead.id: Markup(self.env._("Grade: %(old)s → %(new)s (score %(score)s)")) % {
+                "old": Grade.browse(old_grades[lead.id]).name, "new": lead.grade_id.name, "score": lead.lead_score}
+            for lead in self
+        })
+        if self.env["ir.config_parameter"].sudo().get_param("lead_management.auto_handoff"):
+            self._handoff_auto()
+
+    def _scoring_contributions(self):
+        """(fit lines, engagement lines) of this lead, at the moment its engagement was last scored."""
+        self.ensure_one()
+        rules = self.env["lead.scoring.rule"]._get_valid_rules()
+        scope = self._scoring_scope()
+        self.env.flush_all()
+        self.env.cr.execute(SQL("SELECT rule_id, points FROM (%s) AS matches ORDER BY rule_id",
+                                self._scoring_fit_sql(rules, scope)))
+        by_rule = dict(self.env.cr.fetchall())
+        fit = [{"rule_id": rule.id, "rule": rule.name, "points": by_rule[rule.id]}
+               for rule in rules if rule.id in by_rule]
+        at = self.score_date or fields.Datetime.now()
+        self.env.cr.execute(SQL("""
+            SELECT type_id, SUM(events), SUM(raw), SUM(score) FROM (%s) AS days GROUP BY type_id ORDER BY type_id
+        """, self._scoring_engagement_sql(scope, at)))
+        types = self.env["lead.engagement.type"]
+        engagement = [{"type_id": type_id, "type": types.browse(type_id).name, "events": count,
+                       "points": raw, "decay": raw - score, "score": score}
+                      for type_id, count, raw, score in self.env.cr.fetchall()]
+        return fit, engagement
+
+    def _score_explanation_html(self):
+        breakdown = self.get_score_breakdown()
+        rows = [Markup("<tr><td>%s</td><td class='text-end'>%+g</td></tr>") % (line["rule"], line["points"])
+                for line in breakdown["fit"]]
+        rows += [Markup("<tr><td>%s</td><td class='text-end'>%+.2f</td></tr>") % (
+                    self.env._("%(type)s: %(events)s event(s), %(points)g points, %(decay).2f decayed",
+                               type=line["type"], events=line["events"], points=line["points"],
+                               decay=line["decay"]), line["score"])
+                 for line in breakdown["engagement"]]
+        if abs(breakdown["rounding"]) > 1e-9:
+            rows.append(Markup("<tr><td>%s</td><td class='text-end'>%+.2f</td></tr>") % (
+                self.env._("Rounding"), breakdown["rounding"]))
+        if not rows:
+            return Markup("<p class='text-muted'>%s</p>") % self.env._("No rule or event gives this lead points yet.")
+        total = Markup("<tr class='fw-bold'><td>%s</td><td class='text-end'>%s</td></tr>") % (
+            self.env._("Score"), breakdown["lead_score"])
+        return Markup("<table class='table table-sm'>%s%s</table>") % (Markup("").join(rows), total)
+
+    @api.model
+    def _scoring_preview_rule(self, old_rule, new_domain, new_points):
+        """{(from grade, to grade): count} over open leads if ``old_rule`` were replaced by a rule
+        (``new_domain``, ``new_points``); ``new_domain`` None: the rule removed or inactive."""
+        Lead = self.sudo()
+        zero = SQL("SELECT NULL::int AS lead_id WHERE FALSE")
+        old_sql = Lead._search(old_rule._get_domain()).subselect() if old_rule else zero
+        new_sql = Lead._search(new_domain).subselect() if new_domain is not None else zero
+        old_points = old_rule.points if old_rule else 0
+        return self._scoring_preview(SQL(
+            "crm_lead.fit_score - CASE WHEN crm_lead.id IN (%s) THEN %s ELSE 0 END"
+            " + CASE WHEN crm_lead.id IN (%s) THEN %s ELSE 0 END",
+            old_sql, old_points, new_sql, new_points or 0))
+
+    @api.model
+    def _scoring_preview(self, fit_expression, thresholds=None):
+        """Count open leads per (current grade, grade they would get) with the fit score given as SQL and
+        the grades' minimum scores optionally replaced by ``thresholds`` ({grade id: min score})."""
+        grades = self.env["lead.grade"].sudo().search([])
+        mins = {grade.id: (thresholds or {}).get(grade.id, grade.min_score) for grade in grades}
+        values = SQL(", ").join(
+            SQL("(%s::int, %s::int, %s::int)", grade_id, min_score, grades.browse(grade_id).company_id.id or None)
+            for grade_id, min_score in mins.items()) if mins else None
+        if not values:
+            return {}
+        self.env.flush_all()
+        self.env.cr.execute(SQL("""
+            WITH grade(id, min_score, company_id) AS (VALUES %(values)s),
+            scored AS (
+                SELECT crm_lead.grade_id AS old_grade, crm_lead.company_id,
+                       ROUND((%(fit)s) + crm_lead.engagement_score) AS score
+                  FROM crm_lead
+                 WHERE crm_lead.active AND COALESCE(crm_lead.probability, 0) < 100
+            )
+            SELECT old_grade, COALESCE(
+                       (SELECT g.id FROM grade g WHERE (g.company_id IS NULL OR g.company_id = scored.company_id)
+                           AND g.min_score <= scored.score ORDER BY g.min_score DESC LIMIT 1),
+                       (SELECT g.id FROM grade g WHERE (g.company_id IS NULL OR g.company_id = scored.company_id)
+                        ORDER BY g.min_score ASC LIMIT 1)) AS new_grade, COUNT(*)
+              FROM scored GROUP BY 1, 2
+        """, values=values, fit=fit_expression))
+        names = {grade.id: grade.name for grade in grades}
+        return {(names.get(old), names.get(new)): count for old, new, count in self.env.cr.fetchall()}
+
+    # ------------------------------------------------------------
+    # CRON
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_rescore(self):
+        """Nightly: apply engagement decay and re-grade, in batches (see _lead_management_process_batches)."""
+        self._lead_management_process_batches(
+            [], lambda leads: leads._scoring_recompute(fit=True, engagement=True), batch_size=5000)

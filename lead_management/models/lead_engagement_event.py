@@ -1,0 +1,66 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class LeadEngagementEvent(models.Model):
+    _name = "lead.engagement.event"
+    _description = "Lead Engagement Event"
+    _order = "date desc, id desc"
+
+    lead_id = fields.Many2one("crm.lead", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(related="lead_id.company_id", store=True, index=True)
+    type_id = fields.Many2one("lead.engagement.type", required=True, index=True, ondelete="cascade")
+    date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
+    external_id = fields.Char("External ID", index="btree_not_null", copy=False,
+                              help="The sender's id of the event: sending it again adds nothing.")
+    note = fields.Char()
+
+    _sql_constraints = [
+        ("external_id_type_uniq", "unique (type_id, external_id)",
+         "This event was already recorded (same type and external id)."),
+    ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        events = super().create(vals_list)
+        events.lead_id._scoring_recompute(fit=False, engagement=True)
+        return events
+
+    def unlink(self):
+        leads = self.lead_id
+        result = super().unlink()
+        leads.exists()._scoring_recompute(fit=False, engagement=True)
+        return result
+
+    @api.model
+    def _record_events(self, events):
+        """The one entry point for other modules and the intake API.
+
+        ``events``: dicts with ``lead_id``, ``type`` (engagement type code or record), optional ``date``,
+        ``external_id`` and ``note``. Events already recorded (same type and external id) are skipped,
+        so a replay adds nothing. Returns the events created."""
+        Type = self.env["lead.engagement.type"]
+        vals_list, seen = [], set()
+        for event in events:
+            event_type = event["type"]
+            if not isinstance(event_type, models.BaseModel):
+                event_type = Type._get_by_code(event_type)
+            if not event_type:
+                raise ValidationError(self.env._("Unknown engagement type “%s”.", event["type"]))
+            vals = {"lead_id": event["lead_id"], "type_id": event_type.id, "external_id": event.get("external_id"),
+                    "note": event.get("note")}
+            if event.get("date"):
+                vals["date"] = event["date"]
+            key = (event_type.id, vals["external_id"])
+            if vals["external_id"] and key in seen:
+                continue
+            seen.add(key)
+            vals_list.append(vals)
+        with_ids = [vals for vals in vals_list if vals["external_id"]]
+        if with_ids:
+            existing = self.sudo().search_fetch(
+                [("external_id", "in", [vals["external_id"] for vals in with_ids])], ["type_id", "external_id"])
+            known = {(event.type_id.id, event.external_id) for event in existing}
+            vals_list = [vals for vals in vals_list if (vals["type_id"], vals["external_id"]) not in known]
+        return self.create(vals_list)

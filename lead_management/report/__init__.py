@@ -1,0 +1,1 @@
+from . import lead_scoring_calibration_report
