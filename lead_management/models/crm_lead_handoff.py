@@ -20,6 +20,9 @@ class CrmLead(models.Model):
         [("pending", "Awaiting Sales Answer"), ("accepted", "Accepted"), ("rejected", "Rejected")],
         "Sales Answer", readonly=True, copy=False, tracking=True, index=True)
     handoff_answer_date = fields.Datetime("Answered On", readonly=True, copy=False)
+    handoff_user_id = fields.Many2one(
+        "res.users", "Handed Off To", readonly=True, copy=False, index="btree_not_null",
+        help="The salesperson who received the lead last: kept after a rejection, for acceptance reports.")
     rejection_reason_id = fields.Many2one(
         "lead.rejection.reason", readonly=True, copy=False, tracking=True, index="btree_not_null")
     rejection_note = fields.Text(readonly=True, copy=False)
@@ -123,7 +126,7 @@ class CrmLead(models.Model):
                 "contact before handing it off.", ", ".join(no_contact[:5].mapped("display_name"))))
 
     def _handoff_check_answer(self):
-        not_pending = self.filtered(lambda lead: lead.handoff_state != "pending")
+        not_pending = self.filtered(lambda lead: lead.handoff_state != "pending" or not lead.active)
         if not_pending:
             raise UserError(self.env._(
                 "Only leads awaiting sales' answer can be accepted or rejected: %s.",
@@ -157,8 +160,10 @@ class CrmLead(models.Model):
             members.invalidate_recordset(["lead_day_count"])
             quota = {member: member._get_assignment_quota() for member in members}
             queue = sorted(members, key=lambda member: (-quota[member], member.id))
-            eligible = {member: leads.filtered_domain(literal_eval(member.assignment_domain or "[]"))
-                        for member in members}
+            # crm combines the team's assignment domain with each member's.
+            team_domain = literal_eval(team.assignment_domain or "[]")
+            eligible = {member: leads.filtered_domain(
+                expression.AND([team_domain, literal_eval(member.assignment_domain or "[]")])) for member in members}
             for lead in leads.sorted(lambda lead: (-int(lead.priority or 0), lead.id)):
                 member = next((m for m in queue if quota[m] > 0 and lead in eligible[m]), None)
                 if not member:
@@ -180,15 +185,16 @@ class CrmLead(models.Model):
         now = fields.Datetime.now()
         by_user = defaultdict(lambda: self.browse())
         for lead, user in chosen.items():
-            by_user[user] |= lead
+            by_user[user, lead.company_id] |= lead
         handed = self.browse()
-        qualified = self.env["lead.lifecycle.stage"]._get_by_code("qualified", self.env.company)
-        for user, leads in by_user.items():
-            vals = {"user_id": user.id, "handoff_date": now, "handoff_state": "pending",
+        Stage = self.env["lead.lifecycle.stage"]
+        for (user, company), leads in by_user.items():
+            vals = {"user_id": user.id, "handoff_user_id": user.id, "handoff_date": now, "handoff_state": "pending",
                     "rejection_reason_id": False, "rejection_note": False, "handoff_answer_date": False}
             # Handing off an earlier-stage lead qualifies it.
-            if qualified and leads.filtered(lambda lead: lead.lifecycle_stage_id.sequence < qualified.sequence
-                                            or lead.lifecycle_stage_id.is_side_exit):
+            qualified = Stage._get_by_code("qualified", company or self.env.company)
+            if qualified and leads.filtered(lambda lead, qualified=qualified: lead.lifecycle_stage_id.is_side_exit
+                                            or lead.lifecycle_stage_id.sequence < qualified.sequence):
                 vals["lifecycle_stage_id"] = qualified.id
             # As crm's own assignment does: the hand-off activity tells the salesperson, not one
             # "you have been assigned" email per lead.
@@ -214,10 +220,10 @@ class CrmLead(models.Model):
         self.check_access("write")
         self = self.sudo()
         now = fields.Datetime.now()
-        recycled = self.env["lead.lifecycle.stage"]._get_by_code("recycled", self.env.company)
         self.activity_unlink([HANDOFF_ACTIVITY])
         leads = self.with_context(lead_management_move_reason=self.env._("Rejected by sales: %s", reason.name))
-        for count, group in leads.grouped("recycle_count").items():
+        for (count, company), group in leads.grouped(lambda lead: (lead.recycle_count, lead.company_id)).items():
+            recycled = self.env["lead.lifecycle.stage"]._get_by_code("recycled", company or self.env.company)
             group.write({
                 "lifecycle_stage_id": recycled.id,
                 "user_id": False,
@@ -242,6 +248,14 @@ class CrmLead(models.Model):
 
     def _lifecycle_after_move(self, stage):
         result = super()._lifecycle_after_move(stage)
+        # A pending hand-off is settled by whatever crm did with the lead meanwhile.
+        pending = self.filtered(lambda lead: lead.handoff_state == "pending")
+        if pending and stage.side == "sales":
+            pending.activity_feedback([HANDOFF_ACTIVITY], feedback=self.env._("Accepted by sales"))
+            pending.write({"handoff_state": "accepted", "handoff_answer_date": fields.Datetime.now()})
+        elif pending and stage.is_side_exit:
+            pending.activity_unlink([HANDOFF_ACTIVITY])
+            pending.write({"handoff_state": False})
         if stage.code == "qualified" and not self.env.context.get("lead_management_no_auto_handoff") \
                 and self.env["ir.config_parameter"].sudo().get_param("lead_management.auto_handoff"):
             self._handoff_auto()

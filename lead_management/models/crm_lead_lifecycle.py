@@ -50,30 +50,39 @@ class CrmLead(models.Model):
         return leads
 
     def write(self, vals):
-        if self.env.context.get("lead_management_lifecycle_done"):
-            return super().write(vals)
-        vals = dict(vals)
         reason = self.env.context.get("lead_management_move_reason")
-        if "lifecycle_stage_id" not in vals:
-            stage, reason = self._lifecycle_stage_for_crm_change(vals, reason)
-            if stage:
-                vals["lifecycle_stage_id"] = stage.id
-        if not vals.get("lifecycle_stage_id"):
-            result = super().write(vals)
+        if "lifecycle_stage_id" in vals:
+            return self._lifecycle_write(vals, reason)
+        result = True
+        handled = self.browse()
+        for leads, stage_for_company, label in self._lifecycle_crm_targets(vals):
+            for company, company_leads in leads.grouped("company_id").items():
+                stage = stage_for_company(company or self.env.company)
+                if stage:
+                    result = company_leads.with_context(lead_management_crm_move=True)._lifecycle_write(
+                        dict(vals, lifecycle_stage_id=stage.id), reason or label)
+                    handled |= company_leads
+        rest = self - handled
+        if rest or not self:
+            result = super(CrmLead, rest).write(dict(vals))
             if not self.env.context.get("lead_management_no_promotion"):
-                self._lifecycle_promote()
-            return result
+                rest._lifecycle_promote()
+        return result
 
+    def _lifecycle_write(self, vals, reason):
+        """Write ``vals``, which set a lifecycle stage: check the move, date it, log it."""
         stage = self.env["lead.lifecycle.stage"].browse(vals["lifecycle_stage_id"])
         moving = self.filtered(lambda lead: lead.lifecycle_stage_id != stage)
         moving._lifecycle_check_move(stage)
         previous = {lead.id: (lead.lifecycle_stage_id, lead.lifecycle_date) for lead in moving}
         result = True
+        # crm's write() changes the vals it gets: each call has its own copy.
         if self - moving:
-            result = super(CrmLead, self - moving).write(vals)
+            result = super(CrmLead, self - moving).write(dict(vals))
         if moving:
             result = super(CrmLead, moving).write(dict(vals, lifecycle_date=fields.Datetime.now()))
-            moving._lifecycle_log_moves(previous, stage, reason or self.env._("Changed by %s", self.env.user.name))
+            moving._lifecycle_log_moves(
+                previous, stage, reason or self.env._("Changed by %s", self.env.user.name))
             moving._lifecycle_after_move(stage)
         return result
 
@@ -88,9 +97,6 @@ class CrmLead(models.Model):
     # LIFECYCLE
     # ------------------------------------------------------------
 
-    def _lifecycle_stage(self, code):
-        return self.env["lead.lifecycle.stage"]._get_by_code(code, self.company_id[:1] or self.env.company)
-
     @api.model
     def _lifecycle_initial_stage(self, vals):
         """Where a new lead starts: prospect for an opportunity, else the first marketing stage.
@@ -104,31 +110,69 @@ class CrmLead(models.Model):
         return Stage.search([("side", "=", "marketing"), ("is_side_exit", "=", False),
                              ("company_id", "in", [company.id, False])], limit=1)
 
-    def _lifecycle_stage_for_crm_change(self, vals, reason):
-        """The lifecycle stage implied by what crm writes: conversion, won, lost, restore."""
-        if vals.get("type") == "opportunity" and any(lead.type == "lead" for lead in self):
-            return self._lifecycle_stage("prospect"), reason or self.env._("Converted to opportunity")
-        if vals.get("stage_id") and self.env["crm.stage"].browse(vals["stage_id"]).is_won:
-            return self._lifecycle_stage("customer"), reason or self.env._("Won")
-        lost_reason = self.env["crm.lost.reason"].browse(
-            vals.get("lost_reason_id") or self.env.context.get("lead_management_lost_reason_id"))
-        if ("active" in vals and not vals["active"]) or (vals.get("lost_reason_id") and not any(self.mapped("active"))):
-            stage = lost_reason.lifecycle_stage_id or self._lifecycle_default_lost_stage()
-            label = self.env._("Lost: %s", lost_reason.name) if lost_reason else self.env._("Lost")
-            return stage, reason or label
-        if vals.get("active") and self.filtered(lambda lead: not lead.active):
-            code = "prospect" if all(lead.type == "opportunity" for lead in self) else "lead"
-            return self._lifecycle_stage(code), reason or self.env._("Restored")
-        return self.env["lead.lifecycle.stage"], reason
+    def _lifecycle_crm_targets(self, vals):
+        """What crm's write implies for the lifecycle, per lead: [(leads, stage for a company, reason)].
+
+        Conversion -> prospect, won -> customer, out of a won stage -> prospect, lost -> the lost reason's
+        stage (default in Settings), restored -> back into the flow."""
+        Stage = self.env["lead.lifecycle.stage"]
+        _ = self.env._
+
+        def by_code(code):
+            return lambda company: Stage._get_by_code(code, company)
+
+        targets, seen = [], self.browse()
+
+        def add(leads, stage_for_company, label):
+            nonlocal seen
+            leads -= seen
+            if leads:
+                targets.append((leads, stage_for_company, label))
+                seen |= leads
+
+        if "active" in vals and not vals["active"]:
+            reason = self.env["crm.lost.reason"].browse(
+                vals.get("lost_reason_id") or self.env.context.get("lead_management_lost_reason_id"))
+            add(self.filtered("active"), lambda company: self._lifecycle_lost_stage(reason, company),
+                _("Lost: %s", reason.name) if reason else _("Lost"))
+        elif vals.get("lost_reason_id"):
+            reason = self.env["crm.lost.reason"].browse(vals["lost_reason_id"])
+            add(self.filtered(lambda lead: not lead.active),
+                lambda company: self._lifecycle_lost_stage(reason, company), _("Lost: %s", reason.name))
+        elif vals.get("active"):
+            inactive = self.filtered(lambda lead: not lead.active)
+            add(inactive.filtered(lambda lead: lead.type == "opportunity"), by_code("prospect"), _("Restored"))
+            add(inactive, by_code("lead"), _("Restored"))
+        if vals.get("type") == "opportunity":
+            add(self.filtered(lambda lead: lead.type == "lead"), by_code("prospect"), _("Converted to opportunity"))
+        if vals.get("stage_id"):
+            if self.env["crm.stage"].browse(vals["stage_id"]).is_won:
+                add(self.filtered("active"), by_code("customer"), _("Won"))
+            else:
+                add(self.filtered(lambda lead: lead.stage_id.is_won and lead.lifecycle_code == "customer"),
+                    by_code("prospect"), _("Reopened"))
+        return targets
+
+    def _lifecycle_lost_stage(self, lost_reason, company):
+        return lost_reason.lifecycle_stage_id or self.with_company(company)._lifecycle_default_lost_stage()
 
     def _lifecycle_default_lost_stage(self):
         stage_id = self.env["ir.config_parameter"].sudo().get_param("lead_management.lost_stage_id")
         stage = self.env["lead.lifecycle.stage"].browse(int(stage_id or 0)).exists()
-        return stage or self._lifecycle_stage("recycled")
+        if stage.company_id and stage.company_id != self.env.company:
+            stage = stage.browse()
+        return stage or self.env["lead.lifecycle.stage"]._get_by_code("recycled", self.env.company)
 
     def _lifecycle_check_move(self, stage):
-        """Backward moves (other than into a side exit) are for Lead Managers."""
-        if self.env.su or stage.is_side_exit or self.env.user.has_group("lead_management.group_lead_manager"):
+        """Sales stages follow sales' own steps; backward moves (other than into a side exit) are for
+        Lead Managers."""
+        if self.env.su:
+            return
+        if stage.side == "sales" and not self.env.context.get("lead_management_crm_move"):
+            raise UserError(self.env._(
+                "A lead reaches “%s” through sales: the salesperson accepts it (or converts it to an opportunity), "
+                "and a won opportunity becomes a customer.", stage.name))
+        if stage.is_side_exit or self.env.user.has_group("lead_management.group_lead_manager"):
             return
         backward = self.filtered(lambda lead: lead.lifecycle_stage_id and not lead.lifecycle_stage_id.is_side_exit
                                  and lead.lifecycle_stage_id.sequence > stage.sequence)

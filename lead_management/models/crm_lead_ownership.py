@@ -2,6 +2,8 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.osv import expression
 
 DEFAULT_QUALIFIER_CAP = 50
 
@@ -20,16 +22,18 @@ class CrmLead(models.Model):
         "Without Owner", compute="_compute_is_unowned", search="_search_is_unowned",
         help="Open lead with neither a qualifying rep nor a salesperson.")
 
-    @api.depends("qualifier_id", "user_id", "active", "probability")
+    @api.depends("qualifier_id", "user_id", "active", "probability", "type", "lifecycle_side")
     def _compute_is_unowned(self):
         for lead in self:
-            lead.is_unowned = lead.active and lead.probability < 100 and not lead.qualifier_id and not lead.user_id
+            lead.is_unowned = (lead.active and lead.type == "lead" and lead.lifecycle_side == "marketing"
+                               and lead.probability < 100 and not lead.qualifier_id and not lead.user_id)
 
     def _search_is_unowned(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise NotImplementedError(self.env._("Search on 'Without Owner' supports = True and = False only."))
-        unowned = [("qualifier_id", "=", False), ("user_id", "=", False), ("probability", "<", 100)]
-        return unowned if (operator == "=") == value else ["!", "&", "&", *unowned]
+        unowned = [("qualifier_id", "=", False), ("user_id", "=", False), ("probability", "<", 100),
+                   ("type", "=", "lead"), ("lifecycle_side", "=", "marketing")]
+        return unowned if (operator == "=") == value else ["!", *expression.normalize_domain(unowned)]
 
     @api.model
     def default_get(self, fields_list):
@@ -55,6 +59,8 @@ class CrmLead(models.Model):
 
     def action_assign_qualifier(self):
         """Give the selected leads without owner to qualifying reps, round-robin."""
+        if not self.env.user.has_group("lead_management.group_lead_manager"):
+            raise AccessError(self.env._("Only lead managers assign leads to qualifying reps in bulk."))
         assigned = self.filtered("is_unowned")._assign_qualifiers()
         return {
             "type": "ir.actions.client",
@@ -80,9 +86,10 @@ class CrmLead(models.Model):
 
     def _qualifier_pools(self):
         """Qualifying reps per team: the team's members in the Qualifying Rep group. Leads without a team
-        use every qualifying rep of their company."""
+        use every qualifying rep of their company. Lead managers supervise: they get no leads this way."""
+        managers = self.env.ref("lead_management.group_lead_manager").sudo().users
         qualifiers = self.env.ref("lead_management.group_lead_qualifier").sudo().users.filtered(
-            lambda user: user.active and not user.share)
+            lambda user: user.active and not user.share) - managers
         pools = {}
         for team in self.team_id:
             pools[team] = team.sudo().crm_team_member_ids.filtered(

@@ -7,6 +7,7 @@ from .crm_lead_ownership import DEFAULT_QUALIFIER_CAP
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
+    # Ownership and hand-off
     lead_management_qualifier_cap = fields.Integer(
         "Open Leads per Qualifying Rep", config_parameter="lead_management.qualifier_cap",
         default=DEFAULT_QUALIFIER_CAP,
@@ -18,12 +19,20 @@ class ResConfigSettings(models.TransientModel):
         "lead.lifecycle.stage", "Lifecycle Stage of Lost Leads", config_parameter="lead_management.lost_stage_id",
         domain="[('is_side_exit', '=', True)]",
         help="Where a lost lead goes when its lost reason names no stage of its own (default: Recycled).")
+    # Scoring
     lead_management_calibration_warning = fields.Char(compute="_compute_lead_management_calibration_warning")
 
     def _compute_lead_management_calibration_warning(self):
         warning = self.env["lead.scoring.calibration.report"]._calibration_warning()
         for settings in self:
             settings.lead_management_calibration_warning = warning
+
+    def set_values(self):
+        result = super().set_values()
+        # 0 means "no cap": store it, or the emptied parameter would fall back to the default cap.
+        self.env["ir.config_parameter"].sudo().set_param(
+            "lead_management.qualifier_cap", str(self.lead_management_qualifier_cap or 0))
+        return result
 
     def action_lead_management_rescore(self):
         """Recompute every score in the background: the nightly job runs now, in batches, with progress."""

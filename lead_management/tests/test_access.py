@@ -29,14 +29,16 @@ class TestAccess(LeadManagementCommon):
         # Own leads, also once handed off.
         Lead.browse(self.lead.id).write({"description": "Called"})
         Lead.browse(self.lead_handed_to_salesman_2.id).read(["name"])
-        # Leads of other reps that a salesperson holds, and other teams' leads: forbidden.
-        for lead in (self.lead_handed_to_salesman, self.lead_other_team):
+        # Other reps' leads, handed off or not, and other teams' leads: forbidden.
+        for lead in (self.lead_of_other_rep, self.lead_handed_to_salesman, self.lead_other_team):
             with self.subTest(lead=lead.name), self.assertRaises(AccessError):
                 Lead.browse(lead.id).read(["name"])
+        unowned = self._create_leads(1, qualifier_id=False)
+        unowned.qualifier_id = False
         self.assertEqual(
-            self._visible(self.lead, self.lead_handed_to_salesman, self.lead_handed_to_salesman_2,
-                          self.lead_other_team),
-            Lead.browse([self.lead.id, self.lead_handed_to_salesman_2.id]))
+            self._visible(self.lead, self.lead_of_other_rep, self.lead_handed_to_salesman,
+                          self.lead_handed_to_salesman_2, self.lead_other_team, unowned),
+            Lead.browse([self.lead.id, self.lead_handed_to_salesman_2.id, unowned.id]))
         # Configuration is read-only to them.
         self.assertTrue(self.env["lead.lifecycle.stage"].search([]))
         with self.assertRaises(AccessError):
@@ -50,6 +52,14 @@ class TestAccess(LeadManagementCommon):
     def test_salesman(self):
         Lead = self.env["crm.lead"]
         Lead.browse(self.lead_handed_to_salesman.id).write({"description": "Will call"})
+        # Marketing's leads are not sales' until handed off, even without a salesperson.
+        with self.assertRaises(AccessError):
+            Lead.browse(self.lead.id).read(["name"])
+        self.assertFalse(self.env["lead.lifecycle.history"].search([("lead_id", "=", self.lead.id)]))
+        # crm's own rules for sales-side leads are unchanged: an opportunity without salesperson is visible.
+        opportunity = self.env["crm.lead"].sudo().create({"name": "Open deal", "type": "opportunity",
+                                                           "user_id": False, "team_id": self.team.id})
+        self.assertEqual(Lead.search([("id", "=", opportunity.id)]), opportunity)
         with self.assertRaises(AccessError):
             Lead.browse(self.lead_handed_to_salesman_2.id).read(["name"])
         with self.assertRaises(AccessError):

@@ -43,7 +43,7 @@ class TestHandoff(LeadManagementCommon):
             lead.action_handoff_to_sales()
 
     def test_handoff_qualifies_an_earlier_lead(self):
-        lead = self._create_leads(1)
+        lead = self._create_leads(1, qualifier_id=self.user_qualifier.id)
         lead.with_user(self.user_qualifier).action_handoff_to_sales()
         self.assertEqual(lead.lifecycle_stage_id, self._stage("qualified"))
 
@@ -75,13 +75,14 @@ class TestHandoff(LeadManagementCommon):
         self.assertFalse(fr.user_id)
 
     def test_handoff_needs_contact_data(self):
-        lead = self._create_leads(1, email_from=False)
+        lead = self._create_leads(1, email_from=False, qualifier_id=self.user_qualifier.id)
         with self.assertRaisesRegex(UserError, "without contact data"):
             lead.with_user(self.user_qualifier).action_handoff_to_sales()
         self.assertFalse(lead.handoff_date)
 
     def test_disqualified_never_goes_to_sales(self):
-        lead = self._create_leads(1, lifecycle_stage_id=self._stage("disqualified").id)
+        lead = self._create_leads(1, lifecycle_stage_id=self._stage("disqualified").id,
+                                  qualifier_id=self.user_qualifier.id)
         with self.assertRaisesRegex(UserError, "Disqualified"):
             lead.with_user(self.user_qualifier).action_handoff_to_sales()
 
@@ -128,6 +129,8 @@ class TestHandoff(LeadManagementCommon):
         self.assertEqual(self.lead.handoff_state, "rejected")
         self.assertEqual(self.lead.rejection_reason_id, self.reason)
         self.assertEqual(self.lead.recycle_count, 1)
+        self.assertEqual(self.lead.handoff_user_id, salesman, "who rejected it stays known")
+        self.assertTrue(self.lead.with_user(salesman).read(["name"]), "and can still read what they rejected")
         self.assertFalse(self._handoff_activity(self.lead))
         self.assertTrue(self.lead.activity_ids.filtered(lambda activity: activity.user_id == self.user_qualifier))
         self.assertIn("budget round", self.lead.message_ids[0].body)
@@ -142,15 +145,42 @@ class TestHandoff(LeadManagementCommon):
         salesman = self.lead.user_id
         with self.assertRaisesRegex(UserError, "rejection reason"):
             self.lead.with_user(salesman)._handoff_reject(self.env["lead.rejection.reason"])
+        # The qualifying rep still sees the lead, but the answer is sales'.
+        with self.assertRaisesRegex(AccessError, "Only the salesperson who received a lead"):
+            self.lead.with_user(self.user_qualifier)._handoff_reject(self.reason)
         other = (self.user_salesman + self.user_salesman_2) - salesman
         with self.assertRaises(AccessError):
-            self.lead.with_user(other).sudo(False)._handoff_reject(self.reason)
+            self.lead.with_user(other).read(["name"])
         self.assertEqual(self.lead.handoff_state, "pending")
         self.assertEqual(self.lead.user_id, salesman)
 
     def test_answer_only_pending(self):
         with self.assertRaisesRegex(UserError, "awaiting sales' answer"):
             self.lead.action_accept_handoff()
+        self.lead.with_user(self.user_qualifier).action_handoff_to_sales()
+        self.lead.action_archive()
+        with self.assertRaisesRegex(UserError, "awaiting sales' answer"):
+            self.lead.action_accept_handoff()
+
+    def test_crm_settles_a_pending_handoff(self):
+        lost, converted = self._create_leads(2)
+        (lost + converted).with_user(self.user_lead_manager).action_handoff_to_sales()
+        lost.action_set_lost()
+        self.assertFalse(lost.handoff_state)
+        self.assertFalse(self._handoff_activity(lost.with_context(active_test=False)))
+        converted.convert_opportunity(converted.partner_id)
+        self.assertEqual(converted.handoff_state, "accepted")
+        self.assertEqual(converted.lifecycle_stage_id, self._stage("prospect"))
+
+    def test_team_assignment_domain(self):
+        self.team.assignment_domain = "[('country_id.code', '=', 'BE')]"
+        be, fr = self._create_leads(2)
+        be.country_id = self.env.ref("base.be")
+        fr.country_id = self.env.ref("base.fr")
+        be.with_user(self.user_lead_manager).action_handoff_to_sales()
+        self.assertTrue(be.user_id)
+        with self.assertRaisesRegex(UserError, "capacity"):
+            fr.with_user(self.user_lead_manager).action_handoff_to_sales()
 
     def test_handoff_100_leads_query_count(self):
         (self.team_member_salesman + self.team_member_salesman_2).assignment_max = 3000

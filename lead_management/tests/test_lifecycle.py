@@ -134,6 +134,30 @@ class TestLifecycleMoves(LeadManagementCommon):
         lead.lifecycle_stage_id = self._stage("suspect")
         self.assertEqual(lead.lifecycle_stage_id, self._stage("suspect"))
 
+    @users("lm_qualifier", "lm_manager")
+    def test_sales_stages_follow_sales_steps(self):
+        lead = self.env["crm.lead"].browse(self.lead.id)
+        for code in ("prospect", "customer"):
+            with self.subTest(code=code), self.assertRaisesRegex(UserError, "through sales"):
+                lead.lifecycle_stage_id = self._stage(code)
+        self.assertEqual(lead.lifecycle_stage_id, self._stage("target"))
+
+    def test_reopened_opportunity_is_a_prospect_again(self):
+        lead = self._create_leads(1)
+        lead.convert_opportunity(lead.partner_id)
+        lead.action_set_won()
+        self.assertEqual(lead.lifecycle_stage_id, self._stage("customer"))
+        lead.stage_id = self.env["crm.stage"].search([("is_won", "=", False)], limit=1)
+        self.assertEqual(lead.lifecycle_stage_id, self._stage("prospect"))
+
+    def test_mixed_records_move_one_by_one(self):
+        lead, opportunity = self._create_leads(2)
+        opportunity.convert_opportunity(opportunity.partner_id)
+        opportunity.action_set_won()
+        (lead + opportunity).write({"type": "opportunity"})
+        self.assertEqual(lead.lifecycle_stage_id, self._stage("prospect"))
+        self.assertEqual(opportunity.lifecycle_stage_id, self._stage("customer"), "a won deal stays a customer")
+
     @users("lm_manager")
     def test_backward_move_by_lead_manager(self):
         lead = self.env["crm.lead"].browse(self.lead.id)

@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo.exceptions import AccessError
 from odoo.tests import Form, users
 
 from .common import LeadManagementCommon
@@ -32,6 +33,21 @@ class TestOwnership(LeadManagementCommon):
         self.env["crm.lead"]._cron_assign_qualifiers()
         self.assertFalse(leads.filtered("is_unowned"))
 
+    def test_no_cap(self):
+        self.env["res.config.settings"].create({"lead_management_qualifier_cap": 0}).execute()
+        self.assertEqual(self.env["crm.lead"]._qualifier_cap(), 0)
+        leads = self._create_leads(60)
+        self.assertFalse(leads.filtered("is_unowned"))
+
+    def test_opportunities_and_managers_get_no_qualifier(self):
+        opportunity = self.env["crm.lead"].create({"name": "Deal", "type": "opportunity", "user_id": False,
+                                                   "team_id": self.team.id})
+        self.assertFalse(opportunity.qualifier_id)
+        self.assertFalse(opportunity.is_unowned)
+        self.env["crm.team.member"].create({"crm_team_id": self.team.id, "user_id": self.user_lead_manager.id})
+        leads = self._create_leads(6)
+        self.assertNotIn(self.user_lead_manager, leads.qualifier_id)
+
     def test_lead_without_team_goes_to_any_qualifier(self):
         lead = self.env["crm.lead"].create({"name": "Teamless", "type": "lead", "user_id": False, "team_id": False})
         self.assertTrue(lead.qualifier_id.has_group("lead_management.group_lead_qualifier"))
@@ -46,6 +62,8 @@ class TestOwnership(LeadManagementCommon):
     def test_manual_assignment(self):
         lead = self.env["crm.lead"].with_context(lead_management_no_assignment=True).create(
             {"name": "By hand", "type": "lead", "user_id": False, "team_id": self.team.id})
+        with self.assertRaises(AccessError):
+            lead.with_user(self.user_qualifier).action_assign_qualifier()
         action = lead.with_user(self.user_lead_manager).action_assign_qualifier()
         self.assertEqual(action["params"]["type"], "success")
         self.assertTrue(lead.qualifier_id)

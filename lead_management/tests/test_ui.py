@@ -27,3 +27,11 @@ class TestUi(HttpCase, LeadManagementCommon):
         self.assertEqual(self.lead.qualifier_id, self.user_qualifier)
 
         self.start_tour("/odoo", "lead_management_recycled_tour", login="lm_qualifier")
+
+    def test_add_rule_with_preview(self):
+        leads = self._create_leads(3)
+        self.assertEqual(set(leads.grade_id.mapped("name")), {"D"})
+        self.start_tour("/odoo", "lead_management_scoring_rule_tour", login="lm_manager")
+        rule = self.env["lead.scoring.rule"].search([("name", "=", "Every lead counts")])
+        self.assertEqual(rule.points, 80)
+        self.assertEqual(set(leads.grade_id.mapped("name")), {"A"})

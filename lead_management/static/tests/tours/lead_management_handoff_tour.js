@@ -60,7 +60,7 @@ registry.category("web_tour.tours").add("lead_management_reject_tour", {
             run: "click",
         },
         {
-            content: "The lead is recycled",
+            content: "The lead is recycled, back with marketing",
             trigger: ".o_form_view:not(:has(.modal)) .o_statusbar_status .o_arrow_button_current:contains('Recycled')",
         },
     ],
