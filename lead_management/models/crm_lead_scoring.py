@@ -103,38 +103,75 @@ class CrmLead(models.Model):
         return SQL("TRUE")
 
     @api.model
-    def _scoring_fit_sql(self, rules, scope):
-        """SELECT lead id, points: one row per matching (lead, rule)."""
+    def _scoring_rule_queries(self, rules, scope):
+        """[(rule, Query)]: each rule's domain as a query on crm_lead, restricted to ``scope``."""
         Lead = self.sudo().with_context(active_test=False)
-        parts = []
+        result = []
         for rule in rules:
             query = Lead._search(rule._get_domain())
             query.add_where(scope)
-            parts.append(SQL("SELECT crm_lead.id AS lead_id, %s::float AS points, %s AS rule_id FROM %s WHERE %s",
-                             rule.points, rule.id, query.from_clause, query.where_clause or SQL("TRUE")))
+            result.append((rule, query))
+        return result
+
+    @api.model
+    def _scoring_fit_sql(self, rules, scope):
+        """SELECT lead_id, points, rule_id: one row per matching (lead, rule)."""
+        parts = [
+            SQL("SELECT crm_lead.id AS lead_id, %s::float AS points, %s AS rule_id FROM %s WHERE %s",
+                rule.points, rule.id, query.from_clause, query.where_clause or SQL("TRUE"))
+            for rule, query in self._scoring_rule_queries(rules, scope)
+        ]
         if not parts:
             return SQL("SELECT NULL::int AS lead_id, 0::float AS points, NULL::int AS rule_id WHERE FALSE")
         return SQL(" UNION ALL ").join(parts)
 
     @api.model
+    def _scoring_fit_total_sql(self, rules, scope):
+        """SELECT lead_id, points: the fit score of each lead in scope. Rules whose domain needs no join
+        (the usual case: related paths become sub-selects) are summed in a single scan of crm_lead."""
+        single, joined = [], []
+        for rule, query in self._scoring_rule_queries(rules, scope):
+            if query.from_clause.code == '"crm_lead"':
+                single.append(SQL("CASE WHEN %s THEN %s ELSE 0 END", query.where_clause or SQL("TRUE"), rule.points))
+            else:
+                joined.append(rule)
+        parts = []
+        if single:
+            parts.append(SQL("SELECT crm_lead.id AS lead_id, (%s)::float AS points FROM crm_lead WHERE %s",
+                             SQL(" + ").join(single), scope))
+        if joined:
+            parts.append(SQL("SELECT lead_id, points FROM (%s) AS matches", self._scoring_fit_sql(joined, scope)))
+        if not parts:
+            return SQL("SELECT NULL::int AS lead_id, 0::float AS points WHERE FALSE")
+        return SQL("SELECT lead_id, SUM(points) AS points FROM (%s) AS fit_parts GROUP BY lead_id",
+                   SQL(" UNION ALL ").join(parts))
+
+    @api.model
     def _scoring_engagement_sql(self, scope, now):
-        """SELECT lead id, type id, raw points and decayed score per (lead, type, day), the daily cap applied."""
+        """SELECT lead id, type id, raw points and decayed score per (lead, type, day), the daily cap applied.
+
+        A closed lead (won or lost) is scored as it stood when it closed: its engagement stops decaying,
+        so calibration compares what the score said with what happened, and nightly runs leave it alone."""
+        reference = SQL("""CASE WHEN (NOT crm_lead.active OR crm_lead.probability >= 100)
+                                     AND crm_lead.date_closed IS NOT NULL
+                                THEN LEAST(crm_lead.date_closed, %s::timestamp) ELSE %s::timestamp END""", now, now)
         return SQL("""
             SELECT e.lead_id, e.type_id, COUNT(*) AS events, SUM(t.points)::float AS raw,
-                   SUM(t.points * POWER(0.5, GREATEST(EXTRACT(EPOCH FROM (%(now)s - e.date)), 0)
+                   SUM(t.points * POWER(0.5, GREATEST(EXTRACT(EPOCH FROM (%(reference)s - e.date)), 0)
                                              / 86400.0 / t.half_life))
                    * CASE WHEN t.daily_cap > 0 AND SUM(t.points) > t.daily_cap
                           THEN t.daily_cap::float / SUM(t.points) ELSE 1 END AS score
               FROM lead_engagement_event e
               JOIN lead_engagement_type t ON t.id = e.type_id AND t.active
               JOIN crm_lead ON crm_lead.id = e.lead_id
-             WHERE %(scope)s AND e.date <= %(now)s
+             WHERE %(scope)s AND e.date <= %(reference)s
           GROUP BY e.lead_id, e.type_id, t.points, t.half_life, t.daily_cap, date_trunc('day', e.date)
-        """, now=now, scope=scope)
+        """, reference=reference, scope=scope)
 
     def _scoring_recompute(self, fit=True, engagement=True):
-        """Recompute scores and grades of these leads (of every lead on an empty recordset), set-based:
-        a fixed number of queries whatever the number of leads. Returns the leads whose grade changed."""
+        """Recompute scores and grades of these leads (of every lead on an empty recordset) in one SQL
+        statement, whatever the number of leads; only rows whose values change are written.
+        Returns the leads whose grade changed."""
         if self.env.context.get("lead_management_scoring_off"):
             return self.browse()
         self.env.flush_all()
@@ -142,55 +179,61 @@ class CrmLead(models.Model):
         scope = self._scoring_scope()
         if fit:
             rules = self.env["lead.scoring.rule"]._get_valid_rules()
-            self.env.cr.execute(SQL("""
-                UPDATE crm_lead SET fit_score = COALESCE(fit.points, 0)
-                  FROM crm_lead AS lead LEFT JOIN (
-                       SELECT lead_id, SUM(points) AS points FROM (%(fit)s) AS matches GROUP BY lead_id
-                  ) AS fit ON fit.lead_id = lead.id
-                 WHERE crm_lead.id = lead.id AND %(scope)s
-                   AND crm_lead.fit_score IS DISTINCT FROM COALESCE(fit.points, 0)
-            """, fit=self._scoring_fit_sql(rules, scope), scope=self._scoring_scope("lead")))
+            fit_join = SQL("LEFT JOIN (%s) AS fit ON fit.lead_id = crm_lead.id",
+                           self._scoring_fit_total_sql(rules, scope))
+            fit_value = SQL("COALESCE(fit.points, 0)")
+        else:
+            fit_join, fit_value = SQL(""), SQL("COALESCE(crm_lead.fit_score, 0)")
         if engagement:
-            self.env.cr.execute(SQL("""
-                UPDATE crm_lead SET engagement_score = COALESCE(eng.score, 0), score_date = %(now)s
-                  FROM crm_lead AS lead LEFT JOIN (
-                       SELECT lead_id, SUM(score) AS score FROM (%(engagement)s) AS days GROUP BY lead_id
-                  ) AS eng ON eng.lead_id = lead.id
-                 WHERE crm_lead.id = lead.id AND %(scope)s
-            """, now=now, engagement=self._scoring_engagement_sql(scope, now), scope=self._scoring_scope("lead")))
-        # Score and grade; the lowest grade takes every score below its minimum.
+            engagement_join = SQL(
+                "LEFT JOIN (SELECT lead_id, SUM(score) AS score FROM (%s) AS days GROUP BY lead_id)"
+                " AS eng ON eng.lead_id = crm_lead.id", self._scoring_engagement_sql(scope, now))
+            engagement_value = SQL("COALESCE(eng.score, 0)")
+            score_date = SQL("%s::timestamp", now)
+        else:
+            engagement_join, engagement_value = SQL(""), SQL("COALESCE(crm_lead.engagement_score, 0)")
+            score_date = SQL("crm_lead.score_date")
+        # The lowest grade takes every score below its minimum.
         self.env.cr.execute(SQL("""
-            WITH old AS (
-                SELECT id, grade_id FROM crm_lead WHERE %(scope)s
-            ), new AS (
-                SELECT crm_lead.id, ROUND(crm_lead.fit_score + crm_lead.engagement_score)::int AS score,
-                       COALESCE(
-                           (SELECT g.id FROM lead_grade g
-                             WHERE g.active AND (g.company_id IS NULL OR g.company_id = crm_lead.company_id)
-                               AND g.min_score <= ROUND(crm_lead.fit_score + crm_lead.engagement_score)
-                          ORDER BY g.min_score DESC LIMIT 1),
-                           (SELECT g.id FROM lead_grade g
-                             WHERE g.active AND (g.company_id IS NULL OR g.company_id = crm_lead.company_id)
-                          ORDER BY g.min_score ASC LIMIT 1)) AS grade_id
-                  FROM crm_lead WHERE %(scope)s
-            ), updated AS (
-                UPDATE crm_lead SET lead_score = new.score, grade_id = new.grade_id
-                  FROM new
-                 WHERE crm_lead.id = new.id
-                   AND (crm_lead.lead_score IS DISTINCT FROM new.score
-                        OR crm_lead.grade_id IS DISTINCT FROM new.grade_id)
-             RETURNING crm_lead.id, crm_lead.grade_id
+            WITH computed AS (
+                SELECT crm_lead.id, crm_lead.company_id, crm_lead.grade_id AS old_grade, %(score_date)s AS score_date,
+                       %(fit)s AS fit, %(engagement)s AS engagement,
+                       ROUND(%(fit)s + %(engagement)s)::int AS score
+                  FROM crm_lead %(fit_join)s %(engagement_join)s
+                 WHERE %(scope)s
+            ), grade AS (
+                -- Each grade's range: [min_score, next grade's min_score); the lowest is open below.
+                SELECT id, company_id,
+                       CASE WHEN min_score = MIN(min_score) OVER (PARTITION BY company_id) THEN NULL
+                            ELSE min_score END AS low,
+                       LEAD(min_score) OVER (PARTITION BY company_id ORDER BY min_score) AS high
+                  FROM lead_grade WHERE active
+            ), graded AS (
+                SELECT computed.*, (
+                       SELECT grade.id FROM grade
+                        WHERE (grade.low IS NULL OR grade.low <= computed.score)
+                          AND (grade.high IS NULL OR computed.score < grade.high)
+                          AND (grade.company_id IS NULL OR grade.company_id = computed.company_id)
+                     ORDER BY grade.company_id NULLS LAST LIMIT 1) AS grade_id
+                  FROM computed
             )
-            SELECT updated.id, old.grade_id, updated.grade_id
-              FROM updated JOIN old ON old.id = updated.id
-             WHERE old.grade_id IS DISTINCT FROM updated.grade_id
-        """, scope=scope))
-        changes = self.env.cr.fetchall()
+            UPDATE crm_lead SET fit_score = graded.fit, engagement_score = graded.engagement,
+                   lead_score = graded.score, grade_id = graded.grade_id, score_date = graded.score_date
+              FROM graded
+             WHERE crm_lead.id = graded.id
+               AND (crm_lead.fit_score IS DISTINCT FROM graded.fit
+                    OR crm_lead.engagement_score IS DISTINCT FROM graded.engagement
+                    OR crm_lead.lead_score IS DISTINCT FROM graded.score
+                    OR crm_lead.grade_id IS DISTINCT FROM graded.grade_id)
+         RETURNING crm_lead.id, graded.old_grade, graded.grade_id
+        """, score_date=score_date, fit=fit_value, engagement=engagement_value, fit_join=fit_join,
+            engagement_join=engagement_join, scope=scope))
+        changes = [(lead_id, old) for lead_id, old, new in self.env.cr.fetchall() if old != new]
         # Written in SQL: forget every cached value that may depend on the scores (sales-readiness…).
         self.invalidate_model()
-        changed = self.browse([lead_id for lead_id, old, new in changes if old])
+        changed = self.browse([lead_id for lead_id, old in changes if old])
         if changed:
-            changed._scoring_grade_changed({lead_id: old for lead_id, old, new in changes})
+            changed._scoring_grade_changed(dict(changes))
         return changed
 
     def _scoring_grade_changed(self, old_grades):

@@ -155,6 +155,18 @@ class TestEngagementScore(ScoringCommon):
             self.assertEqual(lead.lead_score, 7)
             self.assertEqual(lead.score_date, datetime(2026, 3, 16, 12, 0))
 
+    def test_closed_lead_keeps_its_score(self):
+        with freeze_time("2026-03-01 12:00:00"):
+            lead = self._create_leads(1)
+            self.env["lead.engagement.event"]._record_events([{"lead_id": lead.id, "type": "test_click"}])
+        with freeze_time("2026-03-11 12:00:00"):
+            lead.action_set_lost()
+            lead._scoring_recompute()
+            self.assertAlmostEqual(lead.engagement_score, 10.0)
+        with freeze_time("2026-06-01 12:00:00"):
+            self.env["crm.lead"]._scoring_recompute()
+            self.assertAlmostEqual(lead.engagement_score, 10.0, msg="no decay after it closed")
+
     def test_daily_cap(self):
         with freeze_time("2026-03-01 12:00:00"):
             lead = self._create_leads(1)
