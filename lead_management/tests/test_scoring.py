@@ -292,6 +292,22 @@ class TestGrades(ScoringCommon):
         self.assertEqual(leads.grade_id, self.grades["A"])
         self.assertEqual(self.grades["A"].min_score, 45)
 
+    def test_recompute_all_runs_in_the_background(self):
+        cron = self.env.ref("lead_management.ir_cron_rescore")
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+        action = self.env["res.config.settings"].create({}).action_lead_management_rescore()
+        self.assertEqual(action["params"]["type"], "info")
+        self.assertEqual(len(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]) - triggers), 1)
+        # What the job does, with its progress reported per batch.
+        lead = self._create_leads(1)
+        self.env.cr.execute("UPDATE crm_lead SET lead_score = NULL, grade_id = NULL WHERE id = %s", (lead.id,))
+        lead.invalidate_recordset()
+        progress = self.env["ir.cron.progress"].create({"cron_id": cron.id, "remaining": 0, "done": 0})
+        self.env["crm.lead"].with_context(ir_cron_progress_id=progress.id)._cron_rescore()
+        self.assertEqual(lead.grade_id, self.grades["D"])
+        self.assertGreater(progress.done, 0)
+        self.assertEqual(progress.remaining, 0)
+
     def test_calibration_report_and_warning(self):
         Report = self.env["lead.scoring.calibration.report"]
         self.env["lead.scoring.rule"].create(
