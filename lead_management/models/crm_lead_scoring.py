@@ -97,10 +97,13 @@ class CrmLead(models.Model):
         return frozenset(names)
 
     def _scoring_scope(self, alias="crm_lead"):
-        """SQL condition: these leads, or every lead when called on an empty recordset."""
+        """SQL condition: these leads, or every open lead when called on an empty recordset.
+
+        Won and lost leads keep the score they closed with: calibration compares what the score said
+        with what happened, and full rescores do not rewrite history."""
         if self.ids:
             return SQL("%s.id IN %s", SQL.identifier(alias), tuple(self.ids))
-        return SQL("TRUE")
+        return SQL("%(lead)s.active AND COALESCE(%(lead)s.probability, 0) < 100", lead=SQL.identifier(alias))
 
     @api.model
     def _scoring_rule_queries(self, rules, scope):
@@ -169,7 +172,7 @@ class CrmLead(models.Model):
         """, reference=reference, scope=scope)
 
     def _scoring_recompute(self, fit=True, engagement=True):
-        """Recompute scores and grades of these leads (of every lead on an empty recordset) in one SQL
+        """Recompute scores and grades of these leads (of every open lead on an empty recordset) in one SQL
         statement, whatever the number of leads; only rows whose values change are written.
         Returns the leads whose grade changed."""
         if self.env.context.get("lead_management_scoring_off"):
@@ -193,22 +196,26 @@ class CrmLead(models.Model):
         else:
             engagement_join, engagement_value = SQL(""), SQL("COALESCE(crm_lead.engagement_score, 0)")
             score_date = SQL("crm_lead.score_date")
+        # PostgreSQL's JIT compiles this statement's many expressions for longer than it runs them.
+        self.env.cr.execute("SELECT current_setting('jit')")
+        jit = self.env.cr.fetchone()[0]
+        self.env.cr.execute("SET LOCAL jit = off")
         # The lowest grade takes every score below its minimum.
         self.env.cr.execute(SQL("""
-            WITH computed AS (
+            WITH computed AS MATERIALIZED (
                 SELECT crm_lead.id, crm_lead.company_id, crm_lead.grade_id AS old_grade, %(score_date)s AS score_date,
                        %(fit)s AS fit, %(engagement)s AS engagement,
                        ROUND(%(fit)s + %(engagement)s)::int AS score
                   FROM crm_lead %(fit_join)s %(engagement_join)s
                  WHERE %(scope)s
-            ), grade AS (
+            ), grade AS MATERIALIZED (
                 -- Each grade's range: [min_score, next grade's min_score); the lowest is open below.
                 SELECT id, company_id,
                        CASE WHEN min_score = MIN(min_score) OVER (PARTITION BY company_id) THEN NULL
                             ELSE min_score END AS low,
                        LEAD(min_score) OVER (PARTITION BY company_id ORDER BY min_score) AS high
                   FROM lead_grade WHERE active
-            ), graded AS (
+            ), graded AS MATERIALIZED (
                 SELECT computed.*, (
                        SELECT grade.id FROM grade
                         WHERE (grade.low IS NULL OR grade.low <= computed.score)
@@ -229,6 +236,7 @@ class CrmLead(models.Model):
         """, score_date=score_date, fit=fit_value, engagement=engagement_value, fit_join=fit_join,
             engagement_join=engagement_join, scope=scope))
         changes = [(lead_id, old) for lead_id, old, new in self.env.cr.fetchall() if old != new]
+        self.env.cr.execute(SQL("SELECT set_config('jit', %s, true)", jit))
         # Written in SQL: forget every cached value that may depend on the scores (sales-readiness…).
         self.invalidate_model()
         changed = self.browse([lead_id for lead_id, old in changes if old])
