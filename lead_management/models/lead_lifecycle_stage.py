@@ -1,8 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from ast import literal_eval
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+
+from ..tools import parse_lead_domain
 
 
 class LeadLifecycleStage(models.Model):
@@ -79,19 +79,13 @@ class LeadLifecycleStage(models.Model):
     def _get_entry_domain(self):
         """The entry criteria as a domain; raises a ValidationError that names the stage when they are broken."""
         self.ensure_one()
-        if not self.entry_domain:
-            return []
         try:
-            domain = literal_eval(self.entry_domain)
-            if not isinstance(domain, list):
-                raise ValueError("not a list")
-            self.env["crm.lead"].sudo()._search(domain)
+            return parse_lead_domain(self.env, self.entry_domain)
         except Exception as error:
             raise ValidationError(self.env._(
                 "The entry criteria of lifecycle stage “%(stage)s” are not a valid domain on leads (%(error)s). "
                 "Build them with the domain editor, e.g. [(\"email_from\", \"!=\", False)].",
                 stage=self.name, error=error)) from error
-        return domain
 
     @api.model
     def _get_by_code(self, code, company=None):

@@ -1,11 +1,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from ast import literal_eval
-
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.osv import expression
+
+from ..tools import parse_lead_domain
 
 
 class LeadScoringRule(models.Model):
@@ -85,10 +85,7 @@ class LeadScoringRule(models.Model):
         """The rule's domain on crm.lead, restricted to its company; a clear ValidationError when broken."""
         self.ensure_one()
         try:
-            domain = literal_eval(self.domain or "[]")
-            if not isinstance(domain, list):
-                raise ValueError(self.env._("a domain is a list of conditions"))
-            self.env["crm.lead"].sudo()._search(domain)
+            domain = parse_lead_domain(self.env, self.domain)
         except Exception as error:
             raise ValidationError(self.env._(
                 "The domain of scoring rule “%(rule)s” is not a valid condition on leads (%(error)s). "

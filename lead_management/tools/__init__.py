@@ -1,0 +1,1 @@
+from .domain import parse_lead_domain
