@@ -13,7 +13,7 @@ class CrmLead(models.Model):
     # Scoring: written set-based by _scoring_recompute, never computed lead by lead
     fit_score = fields.Float(readonly=True, copy=False, aggregator="avg",
                              help="Sum of the points of the fit rules the lead matches.")
-    engagement_score = fields.Float(readonly=True, copy=False, aggregator="avg", digits=(16, 2),
+    engagement_score = fields.Float(readonly=True, copy=False, aggregator="avg",
                                     help="Points of the lead's engagement events, decayed by age and capped per day.")
     lead_score = fields.Integer(readonly=True, copy=False, index=True, aggregator="avg",
                                 help="Fit score plus engagement score, rounded.")
@@ -35,14 +35,15 @@ class CrmLead(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         leads = super().create(vals_list)
-        leads._scoring_recompute()
+        if leads:
+            leads._scoring_recompute()
         if self.env["ir.config_parameter"].sudo().get_param("lead_management.auto_handoff"):
             leads._handoff_auto()
         return leads
 
     def write(self, vals):
         result = super().write(vals)
-        if not self.env.context.get("lead_management_scoring") and set(vals) & self._scoring_fields():
+        if self and not self.env.context.get("lead_management_scoring") and set(vals) & self._scoring_fields():
             self._scoring_recompute(engagement=False)
         return result
 
@@ -66,6 +67,11 @@ class CrmLead(models.Model):
         self.ensure_one()
         self.check_access("read")
         rules, engagement = self._scoring_contributions()
+        if abs(self.lead_score - sum(line["points"] for line in rules)
+               - sum(line["score"] for line in engagement)) > 0.5:
+            # Stored score older than its data (e.g. changed in SQL): bring it up to date first.
+            self._scoring_recompute()
+            rules, engagement = self._scoring_contributions()
         fit_total = sum(line["points"] for line in rules)
         engagement_total = sum(line["score"] for line in engagement)
         return {
@@ -93,8 +99,18 @@ class CrmLead(models.Model):
             except (ValueError, SyntaxError):
                 continue
             names.update(leaf[0].split(".")[0] for leaf in domain if isinstance(leaf, list | tuple) and len(leaf) == 3)
-        names.update({"company_id", "active"})
-        return frozenset(names)
+        # A rule on a computed field (country_id follows partner_id) must also follow what it is computed from.
+        todo = list(names)
+        while todo:
+            field = self._fields.get(todo.pop())
+            if not field or not field.compute:
+                continue
+            for path in self.pool.field_depends.get(field, ()):
+                name = path.split(".")[0]
+                if name not in names and name in self._fields:
+                    names.add(name)
+                    todo.append(name)
+        return frozenset(names | {"company_id", "active"})
 
     def _scoring_scope(self, alias="crm_lead"):
         """SQL condition: these leads, or every open lead when called on an empty recordset.
@@ -160,8 +176,8 @@ class CrmLead(models.Model):
                                 THEN LEAST(crm_lead.date_closed, %s::timestamp) ELSE %s::timestamp END""", now, now)
         return SQL("""
             SELECT e.lead_id, e.type_id, COUNT(*) AS events, SUM(t.points)::float AS raw,
-                   SUM(t.points * POWER(0.5, GREATEST(EXTRACT(EPOCH FROM (%(reference)s - e.date)), 0)
-                                             / 86400.0 / t.half_life))
+                   SUM(t.points * POWER(0.5, LEAST(GREATEST(EXTRACT(EPOCH FROM (%(reference)s - e.date)), 0)
+                                                   / 86400.0 / t.half_life, 1000)))
                    * CASE WHEN t.daily_cap > 0 AND SUM(t.points) > t.daily_cap
                           THEN t.daily_cap::float / SUM(t.points) ELSE 1 END AS score
               FROM lead_engagement_event e
@@ -239,7 +255,7 @@ class CrmLead(models.Model):
         self.env.cr.execute(SQL("SELECT set_config('jit', %s, true)", jit))
         # Written in SQL: forget every cached value that may depend on the scores (sales-readiness…).
         self.invalidate_model()
-        changed = self.browse([lead_id for lead_id, old in changes if old])
+        changed = self.browse([lead_id for lead_id, old in changes])
         if changed:
             changed._scoring_grade_changed(dict(changes))
         return changed
@@ -247,10 +263,11 @@ class CrmLead(models.Model):
     def _scoring_grade_changed(self, old_grades):
         """Tell the chatter, and hand off leads that became sales-ready if automatic hand-off is on."""
         Grade = self.env["lead.grade"]
-        self._message_log_batch(bodies={
+        regraded = self.filtered(lambda lead: old_grades.get(lead.id))
+        regraded._message_log_batch(bodies={
             lead.id: Markup(self.env._("Grade: %(old)s → %(new)s (score %(score)s)")) % {
                 "old": Grade.browse(old_grades[lead.id]).name, "new": lead.grade_id.name, "score": lead.lead_score}
-            for lead in self
+            for lead in regraded
         })
         if self.env["ir.config_parameter"].sudo().get_param("lead_management.auto_handoff"):
             self._handoff_auto()
@@ -304,7 +321,7 @@ class CrmLead(models.Model):
         new_sql = Lead._search(new_domain).subselect() if new_domain is not None else zero
         old_points = old_rule.points if old_rule else 0
         return self._scoring_preview(SQL(
-            "crm_lead.fit_score - CASE WHEN crm_lead.id IN (%s) THEN %s ELSE 0 END"
+            "COALESCE(crm_lead.fit_score, 0) - CASE WHEN crm_lead.id IN (%s) THEN %s ELSE 0 END"
             " + CASE WHEN crm_lead.id IN (%s) THEN %s ELSE 0 END",
             old_sql, old_points, new_sql, new_points or 0))
 
@@ -324,7 +341,7 @@ class CrmLead(models.Model):
             WITH grade(id, min_score, company_id) AS (VALUES %(values)s),
             scored AS (
                 SELECT crm_lead.grade_id AS old_grade, crm_lead.company_id,
-                       ROUND((%(fit)s) + crm_lead.engagement_score) AS score
+                       ROUND((%(fit)s) + COALESCE(crm_lead.engagement_score, 0)) AS score
                   FROM crm_lead
                  WHERE crm_lead.active AND COALESCE(crm_lead.probability, 0) < 100
             )
@@ -346,4 +363,5 @@ class CrmLead(models.Model):
     def _cron_rescore(self):
         """Nightly: apply engagement decay and re-grade, in batches (see _lead_management_process_batches)."""
         self._lead_management_process_batches(
-            [], lambda leads: leads._scoring_recompute(fit=True, engagement=True), batch_size=5000)
+            [("probability", "<", 100)], lambda leads: leads._scoring_recompute(fit=True, engagement=True),
+            batch_size=5000)

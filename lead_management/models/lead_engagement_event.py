@@ -24,13 +24,22 @@ class LeadEngagementEvent(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         events = super().create(vals_list)
-        events.lead_id._scoring_recompute(fit=False, engagement=True)
+        if events:
+            events.lead_id._scoring_recompute(fit=False, engagement=True)
         return events
+
+    def write(self, vals):
+        leads = self.lead_id
+        result = super().write(vals)
+        if self and {"lead_id", "type_id", "date"} & set(vals):
+            (leads | self.lead_id)._scoring_recompute(fit=False, engagement=True)
+        return result
 
     def unlink(self):
         leads = self.lead_id
         result = super().unlink()
-        leads.exists()._scoring_recompute(fit=False, engagement=True)
+        if leads.exists():
+            leads.exists()._scoring_recompute(fit=False, engagement=True)
         return result
 
     @api.model

@@ -41,6 +41,11 @@ class LeadEngagementType(models.Model):
             self.env["crm.lead"]._scoring_recompute(fit=False, engagement=True)
         return result
 
+    def unlink(self):
+        result = super().unlink()
+        self.env["crm.lead"]._scoring_recompute(fit=False, engagement=True)
+        return result
+
     @api.model
     def _get_by_code(self, code, company=None):
         company = company or self.env.company

@@ -30,6 +30,8 @@ class LeadGrade(models.Model):
 
     @api.constrains("min_score", "active", "company_id", "name")
     def _check_ranges(self):
+        if self.env.context.get("lead_management_grades_checked"):
+            return
         for company_id in {grade.company_id.id for grade in self}:
             self._validate_ranges(self.search([("company_id", "=", company_id)]))
 
@@ -51,7 +53,7 @@ class LeadGrade(models.Model):
                     b_min=thresholds[lower]))
 
     def write(self, vals):
-        if "min_score" in vals:
+        if "min_score" in vals and not self.env.context.get("lead_management_grades_checked"):
             # Refuse before writing: nothing half-written.
             for company_id in {grade.company_id.id for grade in self}:
                 grades = self.search([("company_id", "=", company_id)])
@@ -67,6 +69,11 @@ class LeadGrade(models.Model):
         grades = super().create(vals_list)
         self.env["crm.lead"]._scoring_recompute(fit=False, engagement=False)
         return grades
+
+    def unlink(self):
+        result = super().unlink()
+        self.env["crm.lead"]._scoring_recompute(fit=False, engagement=False)
+        return result
 
     @api.model
     def _render_moves(self, moves):

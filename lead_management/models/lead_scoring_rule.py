@@ -46,8 +46,10 @@ class LeadScoringRule(models.Model):
     def _check_vals(self, vals):
         """Refuse bad input before anything is written."""
         if "domain" in vals:
-            self.new({"name": vals.get("name") or self.name or "", "domain": vals["domain"]})._get_domain()
-        if "points" in vals and (isinstance(vals["points"], bool) or not isinstance(vals["points"], int | float)):
+            self.new({"name": vals.get("name") or self[:1].name or "", "domain": vals["domain"]})._get_domain()
+        points = vals.get("points")
+        if "points" in vals and (isinstance(points, bool) or not isinstance(points, int | float)
+                                 or points != int(points)):
             raise ValidationError(self.env._(
                 "The points of a scoring rule must be a whole number (negative allowed), not “%s”.", vals["points"]))
 
@@ -104,7 +106,7 @@ class LeadScoringRule(models.Model):
         """Active rules that still work; a rule that broke (e.g. a field removed by an uninstall) is flagged,
         skipped and reported to the lead managers instead of blocking leads."""
         rules = self.sudo().search([("is_valid", "=", True)])
-        broken = self.browse()
+        broken = self.sudo().browse()
         for rule in rules:
             try:
                 rule._get_domain()

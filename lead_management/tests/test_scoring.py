@@ -57,6 +57,14 @@ class TestFitScore(ScoringCommon):
         lead._scoring_recompute()
         self.assertEqual(lead.fit_score, 40)
 
+    def test_rule_follows_computed_fields(self):
+        self.env["lead.scoring.rule"].create(
+            {"name": "Belgium", "domain": "[('country_id.code', '=', 'BE')]", "points": 40})
+        lead = self._create_leads(1)
+        lead.partner_id = self.partner_be  # crm copies the partner's country onto the lead
+        self.assertEqual(lead.country_id, self.belgium)
+        self.assertEqual(lead.fit_score, 40)
+
     def test_rule_changes_rescore(self):
         lead = self._create_leads(1, country_id=self.belgium.id)
         rule = self.env["lead.scoring.rule"].create(
@@ -85,8 +93,9 @@ class TestFitScore(ScoringCommon):
         for domain in ("[('email_from', '=' 'x')]", "[('no_such_field', '=', 1)]", "'text'"):
             with self.subTest(domain=domain), self.assertRaisesRegex(ValidationError, "not a valid condition"):
                 Rule.create({"name": "Bad", "domain": domain, "points": 5})
-        with self.assertRaisesRegex(ValidationError, "whole number"):
-            Rule.create({"name": "Bad points", "domain": "[]", "points": "ten"})
+        for points in ("ten", 2.5):
+            with self.subTest(points=points), self.assertRaisesRegex(ValidationError, "whole number"):
+                Rule.create({"name": "Bad points", "domain": "[]", "points": points})
         self.assertFalse(Rule.search([("name", "in", ["Bad", "Bad points"])]))
 
     def test_rule_broken_later_is_skipped_and_reported(self):
@@ -166,6 +175,12 @@ class TestEngagementScore(ScoringCommon):
         with freeze_time("2026-06-01 12:00:00"):
             self.env["crm.lead"]._scoring_recompute()
             self.assertAlmostEqual(lead.engagement_score, 10.0, msg="no decay after it closed")
+
+    def test_very_old_events_decay_to_nothing(self):
+        lead = self._create_leads(1)
+        self.env["lead.engagement.event"]._record_events(
+            [{"lead_id": lead.id, "type": "test_click", "date": datetime(2010, 1, 1)}])
+        self.assertAlmostEqual(lead.engagement_score, 0.0)
 
     def test_daily_cap(self):
         with freeze_time("2026-03-01 12:00:00"):
@@ -249,6 +264,7 @@ class TestGrades(ScoringCommon):
         self.assertEqual(breakdown["fit_score"], 25)
         total = breakdown["fit_score"] + breakdown["engagement_score"] + breakdown["rounding"]
         self.assertAlmostEqual(total, lead.lead_score, places=9)
+        self.assertLessEqual(abs(breakdown["rounding"]), 0.5, "only rounding separates the parts from the score")
         self.assertAlmostEqual(breakdown["engagement_score"], lead.engagement_score, places=2)
         click = next(line for line in breakdown["engagement"] if line["type"] == "Click")
         self.assertAlmostEqual(click["score"], 20 * 0.5 ** (9.125 / 10), places=6)
@@ -291,6 +307,14 @@ class TestGrades(ScoringCommon):
         wizard.save().action_apply()
         self.assertEqual(leads.grade_id, self.grades["A"])
         self.assertEqual(self.grades["A"].min_score, 45)
+        # Lowering A and B together: valid as a set, though A alone would overlap B for a moment.
+        wizard = Form(self.env["lead.grade.preview"])
+        with wizard.line_ids.edit(0) as line:
+            line.min_score = 35
+        with wizard.line_ids.edit(1) as line:
+            line.min_score = 20
+        wizard.save().action_apply()
+        self.assertEqual((self.grades["A"].min_score, self.grades["B"].min_score), (35, 20))
 
     def test_recompute_all_runs_in_the_background(self):
         cron = self.env.ref("lead_management.ir_cron_rescore")
