@@ -43,7 +43,7 @@ class CrmLead(models.Model):
 
     def write(self, vals):
         result = super().write(vals)
-        if self and not self.env.context.get("lead_management_scoring") and set(vals) & self._scoring_fields():
+        if self and set(vals) & self._scoring_fields():
             self._scoring_recompute(engagement=False)
         return result
 
