@@ -35,10 +35,10 @@ class CrmLead(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         leads = super().create(vals_list)
-        if leads:
-            leads._scoring_recompute()
+        graded = leads._scoring_recompute() if leads else leads
+        # Leads that just got a grade were offered to sales by _scoring_grade_changed already.
         if self.env["ir.config_parameter"].sudo().get_param("lead_management.auto_handoff"):
-            leads._handoff_auto()
+            (leads - graded)._handoff_auto()
         return leads
 
     def write(self, vals):
