@@ -3,6 +3,7 @@ from . import lead_lifecycle_history
 from . import lead_rejection_reason
 from . import lead_grade
 from . import lead_scoring_rule
+from . import lead_scoring_state
 from . import lead_engagement_type
 from . import lead_engagement_event
 from . import crm_lost_reason

@@ -10,19 +10,57 @@ from odoo.tools import SQL
 class CrmLead(models.Model):
     _inherit = "crm.lead"
 
-    # Scoring: written set-based by _scoring_recompute, never computed lead by lead
-    fit_score = fields.Float(readonly=True, copy=False, aggregator="avg",
+    # Scoring: written set-based by _scoring_recompute, never computed lead by lead. The rounded score and
+    # the grade are stored on the lead; the floats that change daily live in lead.scoring.state.
+    fit_score = fields.Float(compute="_compute_scoring_state", search="_search_fit_score", aggregator="avg",
                              help="Sum of the points of the fit rules the lead matches.")
-    engagement_score = fields.Float(readonly=True, copy=False, aggregator="avg",
+    engagement_score = fields.Float(compute="_compute_scoring_state", search="_search_engagement_score",
+                                    aggregator="avg",
                                     help="Points of the lead's engagement events, decayed by age and capped per day.")
     lead_score = fields.Integer(readonly=True, copy=False, index=True, aggregator="avg",
                                 help="Fit score plus engagement score, rounded.")
     grade_id = fields.Many2one("lead.grade", readonly=True, copy=False, index=True, tracking=True,
                                ondelete="set null")
-    score_date = fields.Datetime("Scored On", readonly=True, copy=False,
+    score_date = fields.Datetime("Scored On", compute="_compute_scoring_state", search="_search_score_date",
                                  help="When the engagement decay was last applied: the explanation uses this moment.")
     engagement_event_ids = fields.One2many("lead.engagement.event", "lead_id", "Engagement Events")
     score_explanation = fields.Html(compute="_compute_score_explanation", sanitize=False)
+
+    def _compute_scoring_state(self):
+        states = self.env["lead.scoring.state"].sudo().search_fetch(
+            [("lead_id", "in", self.ids)], ["lead_id", "fit_score", "engagement_score", "score_date"])
+        by_lead = {state.lead_id.id: state for state in states}
+        for lead in self:
+            state = by_lead.get(lead.id)
+            lead.fit_score = state.fit_score if state else 0.0
+            lead.engagement_score = state.engagement_score if state else 0.0
+            lead.score_date = state.score_date if state else False
+
+    def _search_fit_score(self, operator, value):
+        return self._search_scoring_state("fit_score", operator, value)
+
+    def _search_engagement_score(self, operator, value):
+        return self._search_scoring_state("engagement_score", operator, value)
+
+    def _search_score_date(self, operator, value):
+        return self._search_scoring_state("score_date", operator, value)
+
+    def _search_scoring_state(self, fname, operator, value):
+        """Search a lead.scoring.state value as if it were a column of crm_lead (see _field_to_sql)."""
+        query = self._where_calc([], active_test=False)
+        query.add_where(self._condition_to_sql(self._table, fname, operator, value, query))
+        return [("id", "in", query)]
+
+    def _field_to_sql(self, alias, fname, query=None, flush=True):
+        """The lead.scoring.state values read in SQL (search, order, group by, aggregates) like columns."""
+        if fname not in ("fit_score", "engagement_score", "score_date"):
+            return super()._field_to_sql(alias, fname, query, flush)
+        if query is None:
+            raise ValueError(f"Cannot convert {self._fields[fname]} to SQL without a query")
+        state_alias = query.make_alias(alias, "scoring_state")
+        query.add_join("LEFT JOIN", state_alias, "lead_scoring_state",
+                       SQL("%s = %s", SQL.identifier(state_alias, "lead_id"), SQL.identifier(alias, "id")))
+        return SQL.identifier(state_alias, fname)
 
     def _compute_score_explanation(self):
         for lead in self:
@@ -145,25 +183,22 @@ class CrmLead(models.Model):
         return SQL(" UNION ALL ").join(parts)
 
     @api.model
-    def _scoring_fit_total_sql(self, rules, scope):
-        """SELECT lead_id, points: the fit score of each lead in scope. Rules whose domain needs no join
-        (the usual case: related paths become sub-selects) are summed in a single scan of crm_lead."""
+    def _scoring_fit_parts(self, rules, scope):
+        """(expression, join) giving the fit score of the lead aliased ``crm_lead``. Rules whose domain needs no
+        join (the usual case: related paths become sub-selects) are summed inline, in the scan of crm_lead
+        itself; the others come from a LEFT JOIN aliased ``fit``."""
         single, joined = [], []
         for rule, query in self._scoring_rule_queries(rules, scope):
             if query.from_clause.code == '"crm_lead"':
                 single.append(SQL("CASE WHEN %s THEN %s ELSE 0 END", query.where_clause or SQL("TRUE"), rule.points))
             else:
                 joined.append(rule)
-        parts = []
-        if single:
-            parts.append(SQL("SELECT crm_lead.id AS lead_id, (%s)::float AS points FROM crm_lead WHERE %s",
-                             SQL(" + ").join(single), scope))
-        if joined:
-            parts.append(SQL("SELECT lead_id, points FROM (%s) AS matches", self._scoring_fit_sql(joined, scope)))
-        if not parts:
-            return SQL("SELECT NULL::int AS lead_id, 0::float AS points WHERE FALSE")
-        return SQL("SELECT lead_id, SUM(points) AS points FROM (%s) AS fit_parts GROUP BY lead_id",
-                   SQL(" UNION ALL ").join(parts))
+        expression = SQL("(%s)::float", SQL(" + ").join(single)) if single else SQL("0::float")
+        if not joined:
+            return expression, SQL("")
+        join = SQL("LEFT JOIN (SELECT lead_id, SUM(points) AS points FROM (%s) AS matches GROUP BY lead_id)"
+                   " AS fit ON fit.lead_id = crm_lead.id", self._scoring_fit_sql(joined, scope))
+        return SQL("%s + COALESCE(fit.points, 0)", expression), join
 
     @api.model
     def _scoring_engagement_sql(self, scope, now):
@@ -198,11 +233,9 @@ class CrmLead(models.Model):
         scope = self._scoring_scope()
         if fit:
             rules = self.env["lead.scoring.rule"]._get_valid_rules()
-            fit_join = SQL("LEFT JOIN (%s) AS fit ON fit.lead_id = crm_lead.id",
-                           self._scoring_fit_total_sql(rules, scope))
-            fit_value = SQL("COALESCE(fit.points, 0)")
+            fit_value, fit_join = self._scoring_fit_parts(rules, scope)
         else:
-            fit_join, fit_value = SQL(""), SQL("COALESCE(crm_lead.fit_score, 0)")
+            fit_join, fit_value = SQL(""), SQL("COALESCE(scoring_state.fit_score, 0)")
         if engagement:
             engagement_join = SQL(
                 "LEFT JOIN (SELECT lead_id, SUM(score) AS score FROM (%s) AS days GROUP BY lead_id)"
@@ -210,20 +243,28 @@ class CrmLead(models.Model):
             engagement_value = SQL("COALESCE(eng.score, 0)")
             score_date = SQL("%s::timestamp", now)
         else:
-            engagement_join, engagement_value = SQL(""), SQL("COALESCE(crm_lead.engagement_score, 0)")
-            score_date = SQL("crm_lead.score_date")
-        # PostgreSQL's JIT compiles this statement's many expressions for longer than it runs them.
-        self.env.cr.execute("SELECT current_setting('jit')")
-        jit = self.env.cr.fetchone()[0]
-        self.env.cr.execute("SET LOCAL jit = off")
-        # The lowest grade takes every score below its minimum.
+            engagement_join, engagement_value = SQL(""), SQL("COALESCE(scoring_state.engagement_score, 0)")
+            score_date = SQL("scoring_state.score_date")
+        # PostgreSQL's JIT compiles this statement's many expressions for longer than it runs them, and the
+        # per-day engagement aggregate of 100,000 leads spills to disk under the default work_mem (4 MB).
+        self.env.cr.execute("SELECT current_setting('jit'), current_setting('work_mem')")
+        settings = self.env.cr.fetchone()
+        self.env.cr.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
+        # One statement: compute, write the changed floats into lead_scoring_state, and rewrite a crm_lead
+        # row only when its rounded score or its grade changes. The lowest grade takes every score below
+        # its minimum. A lead scored for the first time by two transactions at once keeps the first state.
         self.env.cr.execute(SQL("""
             WITH computed AS MATERIALIZED (
-                SELECT crm_lead.id, crm_lead.company_id, crm_lead.grade_id AS old_grade, %(score_date)s AS score_date,
-                       %(fit)s AS fit, %(engagement)s AS engagement,
-                       ROUND(%(fit)s + %(engagement)s)::int AS score
-                  FROM crm_lead %(fit_join)s %(engagement_join)s
-                 WHERE %(scope)s
+                SELECT parts.*, ROUND(parts.fit + parts.engagement)::int AS score FROM (
+                    SELECT crm_lead.id, crm_lead.company_id, crm_lead.grade_id AS old_grade,
+                           scoring_state.id AS state_id, scoring_state.fit_score AS old_fit,
+                           scoring_state.engagement_score AS old_engagement,
+                           %(score_date)s AS score_date, %(fit)s AS fit, %(engagement)s AS engagement
+                      FROM crm_lead
+                 LEFT JOIN lead_scoring_state AS scoring_state ON scoring_state.lead_id = crm_lead.id
+                           %(fit_join)s %(engagement_join)s
+                     WHERE %(scope)s
+                ) AS parts
             ), grade AS MATERIALIZED (
                 -- Each grade's range: [min_score, next grade's min_score); the lowest is open below.
                 SELECT id, company_id,
@@ -239,22 +280,33 @@ class CrmLead(models.Model):
                           AND (grade.company_id IS NULL OR grade.company_id = computed.company_id)
                      ORDER BY grade.company_id NULLS LAST LIMIT 1) AS grade_id
                   FROM computed
+            ), updated_states AS (
+                UPDATE lead_scoring_state SET fit_score = graded.fit, engagement_score = graded.engagement,
+                       score_date = graded.score_date
+                  FROM graded
+                 WHERE lead_scoring_state.id = graded.state_id
+                   AND (graded.old_fit IS DISTINCT FROM graded.fit
+                        OR graded.old_engagement IS DISTINCT FROM graded.engagement)
+            ), new_states AS (
+                INSERT INTO lead_scoring_state (lead_id, fit_score, engagement_score, score_date)
+                SELECT id, fit, engagement, score_date FROM graded WHERE state_id IS NULL
+                    ON CONFLICT (lead_id) DO NOTHING
+            ), leads AS (
+                UPDATE crm_lead SET lead_score = graded.score, grade_id = graded.grade_id
+                  FROM graded
+                 WHERE crm_lead.id = graded.id
+                   AND (crm_lead.lead_score IS DISTINCT FROM graded.score
+                        OR crm_lead.grade_id IS DISTINCT FROM graded.grade_id)
+             RETURNING crm_lead.id, graded.old_grade, graded.grade_id
             )
-            UPDATE crm_lead SET fit_score = graded.fit, engagement_score = graded.engagement,
-                   lead_score = graded.score, grade_id = graded.grade_id, score_date = graded.score_date
-              FROM graded
-             WHERE crm_lead.id = graded.id
-               AND (crm_lead.fit_score IS DISTINCT FROM graded.fit
-                    OR crm_lead.engagement_score IS DISTINCT FROM graded.engagement
-                    OR crm_lead.lead_score IS DISTINCT FROM graded.score
-                    OR crm_lead.grade_id IS DISTINCT FROM graded.grade_id)
-         RETURNING crm_lead.id, graded.old_grade, graded.grade_id
+            SELECT id, old_grade FROM leads WHERE old_grade IS DISTINCT FROM grade_id
         """, score_date=score_date, fit=fit_value, engagement=engagement_value, fit_join=fit_join,
             engagement_join=engagement_join, scope=scope))
-        changes = [(lead_id, old) for lead_id, old, new in self.env.cr.fetchall() if old != new]
-        self.env.cr.execute(SQL("SELECT set_config('jit', %s, true)", jit))
+        changes = self.env.cr.fetchall()
+        self.env.cr.execute(SQL("SELECT set_config('jit', %s, true), set_config('work_mem', %s, true)", *settings))
         # Written in SQL: forget every cached value that may depend on the scores (sales-readiness…).
         self.invalidate_model()
+        self.env["lead.scoring.state"].invalidate_model()
         changed = self.browse([lead_id for lead_id, old in changes])
         if changed:
             changed._scoring_grade_changed(dict(changes))
@@ -321,14 +373,16 @@ class CrmLead(models.Model):
         new_sql = Lead._search(new_domain).subselect() if new_domain is not None else zero
         old_points = old_rule.points if old_rule else 0
         return self._scoring_preview(SQL(
-            "COALESCE(crm_lead.fit_score, 0) - CASE WHEN crm_lead.id IN (%s) THEN %s ELSE 0 END"
+            "COALESCE(scoring_state.fit_score, 0) - CASE WHEN crm_lead.id IN (%s) THEN %s ELSE 0 END"
             " + CASE WHEN crm_lead.id IN (%s) THEN %s ELSE 0 END",
             old_sql, old_points, new_sql, new_points or 0))
 
     @api.model
-    def _scoring_preview(self, fit_expression, thresholds=None):
-        """Count open leads per (current grade, grade they would get) with the fit score given as SQL and
-        the grades' minimum scores optionally replaced by ``thresholds`` ({grade id: min score})."""
+    def _scoring_preview(self, fit_expression=None, thresholds=None):
+        """Count open leads per (current grade, grade they would get) with the fit score given as SQL
+        (on ``crm_lead`` and its ``scoring_state``; by default the current fit score) and the grades'
+        minimum scores optionally replaced by ``thresholds`` ({grade id: min score})."""
+        fit_expression = fit_expression or SQL("COALESCE(scoring_state.fit_score, 0)")
         grades = self.env["lead.grade"].sudo().search([])
         mins = {grade.id: (thresholds or {}).get(grade.id, grade.min_score) for grade in grades}
         values = SQL(", ").join(
@@ -341,8 +395,9 @@ class CrmLead(models.Model):
             WITH grade(id, min_score, company_id) AS (VALUES %(values)s),
             scored AS (
                 SELECT crm_lead.grade_id AS old_grade, crm_lead.company_id,
-                       ROUND((%(fit)s) + COALESCE(crm_lead.engagement_score, 0)) AS score
+                       ROUND((%(fit)s) + COALESCE(scoring_state.engagement_score, 0)) AS score
                   FROM crm_lead
+             LEFT JOIN lead_scoring_state AS scoring_state ON scoring_state.lead_id = crm_lead.id
                  WHERE crm_lead.active AND COALESCE(crm_lead.probability, 0) < 100
             )
             SELECT old_grade, COALESCE(

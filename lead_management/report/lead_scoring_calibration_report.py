@@ -31,7 +31,8 @@ class LeadScoringCalibrationReport(models.Model):
                        CASE WHEN lead.won THEN 1 ELSE 0 END AS won_count,
                        1 AS closed_count,
                        CASE WHEN lead.won THEN 100.0 ELSE 0.0 END AS won_rate
-                  FROM (SELECT l.*, (l.active AND COALESCE(s.is_won, FALSE)) AS won
+                  FROM (SELECT l.id, l.company_id, l.grade_id, l.lead_score, l.active, l.probability,
+                               (l.active AND COALESCE(s.is_won, FALSE)) AS won
                           FROM crm_lead l LEFT JOIN crm_stage s ON s.id = l.stage_id) AS lead
                  WHERE lead.won OR (NOT lead.active AND COALESCE(lead.probability, 0) = 0)
             )""", table=SQL.identifier(self._table), band=SCORE_BAND))

@@ -164,6 +164,48 @@ class TestEngagementScore(ScoringCommon):
             self.assertEqual(lead.lead_score, 7)
             self.assertEqual(lead.score_date, datetime(2026, 3, 16, 12, 0))
 
+    def _ctid(self, lead):
+        self.env.cr.execute("SELECT ctid FROM crm_lead WHERE id = %s", (lead.id,))
+        return self.env.cr.fetchone()[0]
+
+    def test_decay_alone_does_not_rewrite_the_lead(self):
+        """The floats live in lead.scoring.state: a crm_lead row is rewritten only when the rounded score or
+        the grade it shows changes (a rewrite gives the row a new ctid)."""
+        with freeze_time("2026-03-01 12:00:00"):
+            lead = self._create_leads(1)
+            self.env["lead.engagement.event"]._record_events([{"lead_id": lead.id, "type": "test_click"}])
+            self.env.flush_all()
+            row = self._ctid(lead)
+        with freeze_time("2026-03-01 13:00:00"):  # an hour of decay: 19.94, still 20 once rounded
+            self.env["crm.lead"]._cron_rescore()
+            self.assertAlmostEqual(lead.engagement_score, 20 * 0.5 ** (1 / 240), places=6)
+            self.assertEqual(lead.score_date, datetime(2026, 3, 1, 13, 0))
+            self.assertEqual(lead.lead_score, 20)
+            self.assertEqual(self._ctid(lead), row, "decay within the rounding must not rewrite the lead")
+        with freeze_time("2026-03-02 12:00:00"):  # a day: 18.66, rounded to 19
+            self.env["crm.lead"]._cron_rescore()
+            self.assertEqual(lead.lead_score, 19)
+            self.assertNotEqual(self._ctid(lead), row)
+
+    def test_moved_scores_search_sort_and_aggregate_like_columns(self):
+        with freeze_time("2026-03-01 12:00:00"):
+            lead_1, lead_2, lead_3 = leads = self._create_leads(3)
+            self.env["lead.engagement.event"]._record_events(
+                [{"lead_id": lead_1.id, "type": "test_click"}, {"lead_id": lead_2.id, "type": "test_click"},
+                 {"lead_id": lead_2.id, "type": "test_click", "date": datetime(2026, 2, 28, 12)}])
+        Lead = self.env["crm.lead"]
+        domain = [("id", "in", leads.ids)]
+        self.assertEqual(Lead.search(domain + [("engagement_score", ">", 25)]), lead_2)
+        self.assertEqual(Lead.search(domain + [("engagement_score", "=", 0)]), lead_3)
+        self.assertEqual(Lead.search(domain + [("score_date", "=", "2026-03-01 12:00:00")]), leads)
+        self.assertEqual(Lead.search(domain, order="engagement_score desc, id").ids, [lead_2.id, lead_1.id, lead_3.id])
+        [(count, average)] = Lead._read_group(domain, [], ["__count", "engagement_score:avg"])
+        self.assertEqual(count, 3)
+        self.assertAlmostEqual(average, (20 + 20 + 20 * 0.5 ** 0.1) / 3, places=6)
+        description = Lead.fields_get(["fit_score", "engagement_score"], ["sortable", "groupable", "aggregator"])
+        self.assertEqual(description["engagement_score"], {"sortable": True, "groupable": True, "aggregator": "avg"})
+        self.assertTrue(description["fit_score"]["sortable"])
+
     def test_closed_lead_keeps_its_score(self):
         with freeze_time("2026-03-01 12:00:00"):
             lead = self._create_leads(1)

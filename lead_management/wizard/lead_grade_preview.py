@@ -1,6 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
-from odoo.tools import SQL
 
 
 class LeadGradePreview(models.TransientModel):
@@ -23,7 +22,7 @@ class LeadGradePreview(models.TransientModel):
         for preview in self:
             thresholds = {line.grade_id.id: line.min_score for line in preview.line_ids}
             preview.preview_html = self.env["lead.grade"]._render_moves(
-                Lead._scoring_preview(SQL("crm_lead.fit_score"), thresholds))
+                Lead._scoring_preview(thresholds=thresholds))
 
     def action_apply(self):
         self.ensure_one()
