@@ -379,9 +379,9 @@ class CrmLead(models.Model):
 
     @api.model
     def _scoring_preview(self, fit_expression=None, thresholds=None):
-        """Count open leads per (current grade, grade they would get) with the fit score given as SQL
-        (on ``crm_lead`` and its ``scoring_state``; by default the current fit score) and the grades'
-        minimum scores optionally replaced by ``thresholds`` ({grade id: min score})."""
+        """Count the open leads of the current companies per (current grade, grade they would get), with
+        the fit score given as SQL (on ``crm_lead`` and its ``scoring_state``; by default the current fit
+        score) and the grades' minimum scores optionally replaced by ``thresholds`` ({grade id: min score})."""
         fit_expression = fit_expression or SQL("COALESCE(scoring_state.fit_score, 0)")
         grades = self.env["lead.grade"].sudo().search([])
         mins = {grade.id: (thresholds or {}).get(grade.id, grade.min_score) for grade in grades}
@@ -399,6 +399,7 @@ class CrmLead(models.Model):
                   FROM crm_lead
              LEFT JOIN lead_scoring_state AS scoring_state ON scoring_state.lead_id = crm_lead.id
                  WHERE crm_lead.active AND COALESCE(crm_lead.probability, 0) < 100
+                   AND (crm_lead.company_id IS NULL OR crm_lead.company_id IN %(companies)s)
             )
             SELECT old_grade, COALESCE(
                        (SELECT g.id FROM grade g WHERE (g.company_id IS NULL OR g.company_id = scored.company_id)
@@ -406,7 +407,7 @@ class CrmLead(models.Model):
                        (SELECT g.id FROM grade g WHERE (g.company_id IS NULL OR g.company_id = scored.company_id)
                         ORDER BY g.min_score ASC LIMIT 1)) AS new_grade, COUNT(*)
               FROM scored GROUP BY 1, 2
-        """, values=values, fit=fit_expression))
+        """, values=values, fit=fit_expression, companies=tuple(self.env.companies.ids)))
         names = {grade.id: grade.name for grade in grades}
         return {(names.get(old), names.get(new)): count for old, new, count in self.env.cr.fetchall()}
 

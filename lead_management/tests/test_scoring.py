@@ -87,6 +87,14 @@ class TestFitScore(ScoringCommon):
             {"name": "Co 2", "type": "lead", "company_id": company_2.id, "user_id": False})
         self.assertEqual(lead_1.fit_score, 0)
         self.assertEqual(lead_2.fit_score, 50)
+        # Previews count the leads of the companies the user works in, not the others'.
+        Lead = self.env["crm.lead"]
+        for companies in (self.env.company, self.env.company + company_2):
+            with self.subTest(companies=companies.mapped("name")):
+                counts = Lead.with_context(allowed_company_ids=companies.ids)._scoring_preview()
+                expected = Lead.with_context(active_test=True).sudo().search_count(
+                    [("probability", "<", 100), ("company_id", "in", companies.ids + [False])])
+                self.assertEqual(sum(counts.values()), expected)
 
     def test_bad_rules_are_refused(self):
         Rule = self.env["lead.scoring.rule"]
