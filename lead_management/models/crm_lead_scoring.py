@@ -313,14 +313,20 @@ class CrmLead(models.Model):
         return changed
 
     def _scoring_grade_changed(self, old_grades):
-        """Tell the chatter, and hand off leads that became sales-ready if automatic hand-off is on."""
+        """Track the new grade in the chatter (as Odoo's field tracking would, in batch: the grade is written
+        in SQL), and hand off leads that became sales-ready if automatic hand-off is on."""
         Grade = self.env["lead.grade"]
         regraded = self.filtered(lambda lead: old_grades.get(lead.id))
-        regraded._message_log_batch(bodies={
-            lead.id: Markup(self.env._("Grade: %(old)s → %(new)s (score %(score)s)")) % {
-                "old": Grade.browse(old_grades[lead.id]).name, "new": lead.grade_id.name, "score": lead.lead_score}
-            for lead in regraded
-        })
+        if regraded:
+            messages = regraded._message_log_batch(bodies={
+                lead.id: Markup(self.env._("Score: %(score)s")) % {"score": lead.lead_score} for lead in regraded})
+            column = self.fields_get(["grade_id"], ["type", "string"])["grade_id"]
+            Tracking = self.env["mail.tracking.value"].sudo()
+            Tracking.create([
+                dict(Tracking._create_tracking_values(Grade.browse(old_grades[lead.id]), lead.grade_id, "grade_id",
+                                                      column, lead), mail_message_id=message.id)
+                for message, lead in zip(messages, regraded, strict=True)
+            ])
         if self.env["ir.config_parameter"].sudo().get_param("lead_management.auto_handoff"):
             self._handoff_auto()
 

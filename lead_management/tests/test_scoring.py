@@ -296,7 +296,11 @@ class TestGrades(ScoringCommon):
             {"name": "Belgium", "domain": "[('country_id.code', '=', 'BE')]", "points": 90})
         self.assertEqual(lead.grade_id, self.grades["A"])
         self.assertIn(lead.user_id, self.user_salesman + self.user_salesman_2)
-        self.assertTrue(lead.message_ids.filtered(lambda message: "Grade: D → A" in message.body))
+        [tracking] = lead.message_ids.tracking_value_ids.filtered(lambda value: value.field_id.name == "grade_id")
+        self.assertEqual((tracking.old_value_char, tracking.new_value_char), ("D", "A"))
+        self.assertEqual((tracking.old_value_integer, tracking.new_value_integer),
+                         (self.grades["D"].id, self.grades["A"].id))
+        self.assertIn(f"Score: {lead.lead_score}", tracking.mail_message_id.body)
 
     def test_explanation_sums_to_the_score(self):
         self.env["lead.scoring.rule"].create([
