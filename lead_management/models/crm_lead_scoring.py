@@ -27,11 +27,12 @@ class CrmLead(models.Model):
     score_explanation = fields.Html(compute="_compute_score_explanation", sanitize=False)
 
     def _compute_scoring_state(self):
+        # In a form being edited the lead is a new record: its values are those of the lead it edits.
         states = self.env["lead.scoring.state"].sudo().search_fetch(
-            [("lead_id", "in", self.ids)], ["lead_id", "fit_score", "engagement_score", "score_date"])
+            [("lead_id", "in", self._origin.ids)], ["lead_id", "fit_score", "engagement_score", "score_date"])
         by_lead = {state.lead_id.id: state for state in states}
         for lead in self:
-            state = by_lead.get(lead.id)
+            state = by_lead.get(lead._origin.id)
             lead.fit_score = state.fit_score if state else 0.0
             lead.engagement_score = state.engagement_score if state else 0.0
             lead.score_date = state.score_date if state else False

@@ -195,6 +195,14 @@ class TestEngagementScore(ScoringCommon):
             self.assertEqual(lead.lead_score, 19)
             self.assertNotEqual(self._ctid(lead), row)
 
+    def test_moved_scores_show_in_the_form_being_edited(self):
+        lead = self._create_leads(1)
+        self.env["lead.engagement.event"]._record_events([{"lead_id": lead.id, "type": "test_click"}])
+        # What a form's onchange works on: a new record standing for the lead being edited.
+        edited = lead.new(origin=lead)
+        self.assertAlmostEqual(edited.engagement_score, 20.0)
+        self.assertEqual(edited.score_date, lead.score_date)
+
     def test_moved_scores_search_sort_and_aggregate_like_columns(self):
         with freeze_time("2026-03-01 12:00:00"):
             lead_1, lead_2, lead_3 = leads = self._create_leads(3)
