@@ -1,10 +1,14 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import threading
 from ast import literal_eval
 
 from markupsafe import Markup
 
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
+
+# Open leads rescored per statement (and per transaction) by the nightly job.
+RESCORE_BATCH_SIZE = 50000
 
 
 class CrmLead(models.Model):
@@ -151,14 +155,18 @@ class CrmLead(models.Model):
                     todo.append(name)
         return frozenset(names | {"company_id", "active"})
 
-    def _scoring_scope(self, alias="crm_lead"):
-        """SQL condition: these leads, or every open lead when called on an empty recordset.
+    def _scoring_scope(self, id_range=None):
+        """SQL condition on ``crm_lead``: these leads, or every open lead when called on an empty recordset
+        (those with ids in ``id_range``, [low, high), if given).
 
         Won and lost leads keep the score they closed with: calibration compares what the score said
         with what happened, and full rescores do not rewrite history."""
         if self.ids:
-            return SQL("%s.id IN %s", SQL.identifier(alias), tuple(self.ids))
-        return SQL("%(lead)s.active AND COALESCE(%(lead)s.probability, 0) < 100", lead=SQL.identifier(alias))
+            return SQL("crm_lead.id IN %s", tuple(self.ids))
+        scope = SQL("crm_lead.active AND COALESCE(crm_lead.probability, 0) < 100")
+        if id_range:
+            scope = SQL("%s AND crm_lead.id >= %s AND crm_lead.id < %s", scope, *id_range)
+        return scope
 
     @api.model
     def _scoring_rule_queries(self, rules, scope):
@@ -202,8 +210,9 @@ class CrmLead(models.Model):
         return SQL("%s + COALESCE(fit.points, 0)", expression), join
 
     @api.model
-    def _scoring_engagement_sql(self, scope, now):
+    def _scoring_engagement_sql(self, scope, now, id_range=None):
         """SELECT lead id, type id, raw points and decayed score per (lead, type, day), the daily cap applied.
+        ``id_range`` ([low, high) of lead ids) lets PostgreSQL read only those leads' events.
 
         A closed lead (won or lost) is scored as it stood when it closed: its engagement stops decaying,
         so calibration compares what the score said with what happened, and nightly runs leave it alone."""
@@ -219,19 +228,20 @@ class CrmLead(models.Model):
               FROM lead_engagement_event e
               JOIN lead_engagement_type t ON t.id = e.type_id AND t.active
               JOIN crm_lead ON crm_lead.id = e.lead_id
-             WHERE %(scope)s AND e.date <= %(reference)s
+             WHERE %(scope)s AND e.date <= %(reference)s %(range)s
           GROUP BY e.lead_id, e.type_id, t.points, t.half_life, t.daily_cap, date_trunc('day', e.date)
-        """, reference=reference, scope=scope)
+        """, reference=reference, scope=scope,
+            range=SQL("AND e.lead_id >= %s AND e.lead_id < %s", *id_range) if id_range else SQL())
 
-    def _scoring_recompute(self, fit=True, engagement=True):
-        """Recompute scores and grades of these leads (of every open lead on an empty recordset) in one SQL
-        statement, whatever the number of leads; only rows whose values change are written.
-        Returns the leads whose grade changed."""
+    def _scoring_recompute(self, fit=True, engagement=True, id_range=None):
+        """Recompute scores and grades of these leads (of every open lead on an empty recordset, or of those
+        in ``id_range``) in one SQL statement, whatever the number of leads; only rows whose values change
+        are written. Returns the leads whose grade changed."""
         if self.env.context.get("lead_management_scoring_off"):
             return self.browse()
         self.env.flush_all()
         now = fields.Datetime.now()
-        scope = self._scoring_scope()
+        scope = self._scoring_scope(id_range)
         if fit:
             rules = self.env["lead.scoring.rule"]._get_valid_rules()
             fit_value, fit_join = self._scoring_fit_parts(rules, scope)
@@ -240,7 +250,7 @@ class CrmLead(models.Model):
         if engagement:
             engagement_join = SQL(
                 "LEFT JOIN (SELECT lead_id, SUM(score) AS score FROM (%s) AS days GROUP BY lead_id)"
-                " AS eng ON eng.lead_id = crm_lead.id", self._scoring_engagement_sql(scope, now))
+                " AS eng ON eng.lead_id = crm_lead.id", self._scoring_engagement_sql(scope, now, id_range))
             engagement_value = SQL("COALESCE(eng.score, 0)")
             score_date = SQL("%s::timestamp", now)
         else:
@@ -423,8 +433,21 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _cron_rescore(self):
-        """Nightly: apply engagement decay and re-grade, in batches (see _lead_management_process_batches)."""
-        self._lead_management_process_batches(
-            [("probability", "<", 100)], lambda leads: leads._scoring_recompute(fit=True, engagement=True),
-            batch_size=5000)
+    def _cron_rescore(self, batch_size=RESCORE_BATCH_SIZE):
+        """Nightly (and "Recompute all scores"): apply engagement decay and re-grade every open lead.
+
+        One statement per range of ``batch_size`` open leads, by id: a range lets PostgreSQL read the
+        events of those leads in one pass, where a list of ids per batch would rescan them for each one.
+        Each batch is reported as cron progress and committed. No lead is locked beforehand: the
+        statement locks only the rows it rewrites, as crm's own probability recompute does."""
+        auto_commit = not getattr(threading.current_thread(), "testing", False)
+        self.env.flush_all()
+        self.env.cr.execute("SELECT id FROM crm_lead WHERE active AND COALESCE(probability, 0) < 100 ORDER BY id")
+        lead_ids = [row[0] for row in self.env.cr.fetchall()]
+        for start in range(0, len(lead_ids), batch_size):
+            batch = lead_ids[start:start + batch_size]
+            self._scoring_recompute(id_range=(batch[0], batch[-1] + 1))
+            done = start + len(batch)
+            self.env["ir.cron"]._notify_progress(done=done, remaining=len(lead_ids) - done)
+            if auto_commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit

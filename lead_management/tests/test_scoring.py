@@ -384,15 +384,19 @@ class TestGrades(ScoringCommon):
         action = self.env["res.config.settings"].create({}).action_lead_management_rescore()
         self.assertEqual(action["params"]["type"], "info")
         self.assertEqual(len(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]) - triggers), 1)
-        # What the job does, with its progress reported per batch.
-        lead = self._create_leads(1)
-        self.env.cr.execute("UPDATE crm_lead SET lead_score = NULL, grade_id = NULL WHERE id = %s", (lead.id,))
-        lead.invalidate_recordset()
+        # What the job does: every open lead, in ranges of ids, with its progress reported per batch.
+        leads = self._create_leads(5)
+        self.env.cr.execute("UPDATE crm_lead SET lead_score = NULL, grade_id = NULL WHERE id IN %s",
+                            (tuple(leads.ids),))
+        leads.invalidate_recordset()
+        open_count = self.env["crm.lead"].search_count([("probability", "<", 100)])
         progress = self.env["ir.cron.progress"].create({"cron_id": cron.id, "remaining": 0, "done": 0})
-        self.env["crm.lead"].with_context(ir_cron_progress_id=progress.id)._cron_rescore()
-        self.assertEqual(lead.grade_id, self.grades["D"])
-        self.assertGreater(progress.done, 0)
-        self.assertEqual(progress.remaining, 0)
+        with patch.object(self.env.registry["ir.cron"], "_notify_progress", autospec=True,
+                          side_effect=self.env.registry["ir.cron"]._notify_progress) as notify:
+            self.env["crm.lead"].with_context(ir_cron_progress_id=progress.id)._cron_rescore(batch_size=2)
+        self.assertEqual(leads.grade_id, self.grades["D"], "every range scored, the last one included")
+        self.assertEqual(notify.call_count, (open_count + 1) // 2)
+        self.assertEqual((progress.done, progress.remaining), (open_count, 0))
 
     def test_calibration_report_and_warning(self):
         Report = self.env["lead.scoring.calibration.report"]
