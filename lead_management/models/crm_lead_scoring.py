@@ -1,11 +1,15 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
 import threading
 from ast import literal_eval
 
 from markupsafe import Markup
+from psycopg2.errors import LockNotAvailable, SerializationFailure
 
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
 
 # Open leads rescored per statement (and per transaction) by the nightly job.
 RESCORE_BATCH_SIZE = 50000
@@ -62,10 +66,14 @@ class CrmLead(models.Model):
             return super()._field_to_sql(alias, fname, query, flush)
         if query is None:
             raise ValueError(f"Cannot convert {self._fields[fname]} to SQL without a query")
+        self.check_field_access_rights("read", [fname])
         state_alias = query.make_alias(alias, "scoring_state")
         query.add_join("LEFT JOIN", state_alias, "lead_scoring_state",
                        SQL("%s = %s", SQL.identifier(state_alias, "lead_id"), SQL.identifier(alias, "id")))
-        return SQL.identifier(state_alias, fname)
+        if fname == "score_date":
+            return SQL.identifier(state_alias, fname)
+        # A lead without a state row (closed before the install, say) reads 0: it sorts and averages as 0.
+        return SQL("COALESCE(%s, 0)", SQL.identifier(state_alias, fname))
 
     def _compute_score_explanation(self):
         for lead in self:
@@ -162,6 +170,8 @@ class CrmLead(models.Model):
         Won and lost leads keep the score they closed with: calibration compares what the score said
         with what happened, and full rescores do not rewrite history."""
         if self.ids:
+            if id_range:
+                raise ValueError("id_range selects among all open leads: call it on an empty recordset")
             return SQL("crm_lead.id IN %s", tuple(self.ids))
         scope = SQL("crm_lead.active AND COALESCE(crm_lead.probability, 0) < 100")
         if id_range:
@@ -263,7 +273,7 @@ class CrmLead(models.Model):
         self.env.cr.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
         # One statement: compute, write the changed floats into lead_scoring_state, and rewrite a crm_lead
         # row only when its rounded score or its grade changes. The lowest grade takes every score below
-        # its minimum. A lead scored for the first time by two transactions at once keeps the first state.
+        # its minimum.
         self.env.cr.execute(SQL("""
             WITH computed AS MATERIALIZED (
                 SELECT parts.*, ROUND(parts.fit + parts.engagement)::int AS score FROM (
@@ -439,14 +449,27 @@ class CrmLead(models.Model):
         One statement per range of ``batch_size`` open leads, by id: a range lets PostgreSQL read the
         events of those leads in one pass, where a list of ids per batch would rescan them for each one.
         Each batch is reported as cron progress and committed. No lead is locked beforehand: the
-        statement locks only the rows it rewrites, as crm's own probability recompute does."""
+        statement locks only the rows it rewrites, as crm's own probability recompute does. A batch that
+        meets a concurrent update (a lead saved meanwhile) is retried once in a new transaction, then
+        left for the next run."""
         auto_commit = not getattr(threading.current_thread(), "testing", False)
         self.env.flush_all()
         self.env.cr.execute("SELECT id FROM crm_lead WHERE active AND COALESCE(probability, 0) < 100 ORDER BY id")
         lead_ids = [row[0] for row in self.env.cr.fetchall()]
         for start in range(0, len(lead_ids), batch_size):
             batch = lead_ids[start:start + batch_size]
-            self._scoring_recompute(id_range=(batch[0], batch[-1] + 1))
+            for attempt in (1, 2):
+                try:
+                    with self.env.cr.savepoint():
+                        self._scoring_recompute(id_range=(batch[0], batch[-1] + 1))
+                    break
+                except (SerializationFailure, LockNotAvailable) as error:
+                    self.env.invalidate_all()
+                    _logger.warning("Rescore of leads %s to %s met a concurrent update (attempt %s): %s",
+                                    batch[0], batch[-1], attempt, error)
+                    if not auto_commit:
+                        break
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
             done = start + len(batch)
             self.env["ir.cron"]._notify_progress(done=done, remaining=len(lead_ids) - done)
             if auto_commit:

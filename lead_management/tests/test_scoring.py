@@ -4,6 +4,7 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 from psycopg2 import IntegrityError
+from psycopg2.errors import SerializationFailure
 
 from odoo.exceptions import ValidationError
 from odoo.tests import Form
@@ -397,6 +398,30 @@ class TestGrades(ScoringCommon):
         self.assertEqual(leads.grade_id, self.grades["D"], "every range scored, the last one included")
         self.assertEqual(notify.call_count, (open_count + 1) // 2)
         self.assertEqual((progress.done, progress.remaining), (open_count, 0))
+
+    def test_rescore_job_survives_a_concurrent_update(self):
+        """A range whose statement meets a concurrent update is logged and left; the other ranges go on."""
+        leads = self._create_leads(4)
+        self.env.cr.execute("UPDATE crm_lead SET lead_score = NULL, grade_id = NULL WHERE id IN %s",
+                            (tuple(leads.ids),))
+        leads.invalidate_recordset()
+        open_ids = self.env["crm.lead"].search([("probability", "<", 100)], order="id").ids
+        original = ScoringLead._scoring_recompute
+        calls = []
+
+        def recompute(records, *args, **kwargs):
+            calls.append(kwargs.get("id_range"))
+            if len(calls) == 1:
+                raise SerializationFailure("could not serialize access due to concurrent update")
+            return original(records, *args, **kwargs)
+
+        with patch.object(ScoringLead, "_scoring_recompute", autospec=True, side_effect=recompute), \
+                self.assertLogs("odoo.addons.lead_management.models.crm_lead_scoring", "WARNING") as logs:
+            self.env["crm.lead"]._cron_rescore(batch_size=len(open_ids) - 2)
+        self.assertEqual(len(calls), 2)
+        self.assertIn("met a concurrent update", logs.output[0])
+        self.assertEqual(calls[1], (open_ids[-2], open_ids[-1] + 1))
+        self.assertEqual(leads[-2:].grade_id, self.grades["D"], "the next range was scored")
 
     def test_calibration_report_and_warning(self):
         Report = self.env["lead.scoring.calibration.report"]
