@@ -258,7 +258,6 @@ class CrmLead(models.Model):
         against the domain, processed, reported as cron progress and committed, so a crash loses at
         most one batch and the next run resumes with what is left.
         """
-        auto_commit = not getattr(threading.current_thread(), "testing", False)
         lead_ids = self.search(domain, order="id").ids
         done = 0
         for batch_ids in split_every(batch_size, lead_ids):
@@ -269,11 +268,16 @@ class CrmLead(models.Model):
             if leads:
                 process(leads)
             done += len(batch_ids)
-            self.env["ir.cron"]._notify_progress(done=done, remaining=len(lead_ids) - done)
-            if auto_commit:
-                # One batch at a time, as crm's own lead assignment commits.
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+            self._lead_management_batch_done(done, len(lead_ids))
         return done
+
+    @api.model
+    def _lead_management_batch_done(self, done, total):
+        """Report a cron batch as progress and commit it (one batch at a time, as crm's own lead
+        assignment commits), except in tests."""
+        self.env["ir.cron"]._notify_progress(done=done, remaining=total - done)
+        if not getattr(threading.current_thread(), "testing", False):
+            self.env.cr.commit()  # pylint: disable=invalid-commit
 
     # ------------------------------------------------------------
     # CRON

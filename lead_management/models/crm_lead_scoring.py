@@ -425,8 +425,7 @@ class CrmLead(models.Model):
                        ROUND((%(fit)s) + COALESCE(scoring_state.engagement_score, 0)) AS score
                   FROM crm_lead
              LEFT JOIN lead_scoring_state AS scoring_state ON scoring_state.lead_id = crm_lead.id
-                 WHERE crm_lead.active AND COALESCE(crm_lead.probability, 0) < 100
-                   AND (crm_lead.company_id IS NULL OR crm_lead.company_id IN %(companies)s)
+                 WHERE %(open)s AND (crm_lead.company_id IS NULL OR crm_lead.company_id IN %(companies)s)
             )
             SELECT old_grade, COALESCE(
                        (SELECT g.id FROM grade g WHERE (g.company_id IS NULL OR g.company_id = scored.company_id)
@@ -434,7 +433,8 @@ class CrmLead(models.Model):
                        (SELECT g.id FROM grade g WHERE (g.company_id IS NULL OR g.company_id = scored.company_id)
                         ORDER BY g.min_score ASC LIMIT 1)) AS new_grade, COUNT(*)
               FROM scored GROUP BY 1, 2
-        """, values=values, fit=fit_expression, companies=tuple(self.env.companies.ids)))
+        """, values=values, fit=fit_expression, companies=tuple(self.env.companies.ids),
+            open=self.browse()._scoring_scope()))
         names = {grade.id: grade.name for grade in grades}
         return {(names.get(old), names.get(new)): count for old, new, count in self.env.cr.fetchall()}
 
@@ -454,7 +454,7 @@ class CrmLead(models.Model):
         left for the next run."""
         auto_commit = not getattr(threading.current_thread(), "testing", False)
         self.env.flush_all()
-        self.env.cr.execute("SELECT id FROM crm_lead WHERE active AND COALESCE(probability, 0) < 100 ORDER BY id")
+        self.env.cr.execute(SQL("SELECT id FROM crm_lead WHERE %s ORDER BY id", self.browse()._scoring_scope()))
         lead_ids = [row[0] for row in self.env.cr.fetchall()]
         for start in range(0, len(lead_ids), batch_size):
             batch = lead_ids[start:start + batch_size]
@@ -470,7 +470,4 @@ class CrmLead(models.Model):
                     if not auto_commit:
                         break
                     self.env.cr.commit()  # pylint: disable=invalid-commit
-            done = start + len(batch)
-            self.env["ir.cron"]._notify_progress(done=done, remaining=len(lead_ids) - done)
-            if auto_commit:
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+            self._lead_management_batch_done(start + len(batch), len(lead_ids))
