@@ -1,3 +1,5 @@
+from . import res_company
+from . import lead_access_mixin
 from . import lead_lifecycle_stage
 from . import lead_lifecycle_history
 from . import lead_rejection_reason
@@ -8,8 +10,10 @@ from . import lead_engagement_type
 from . import lead_engagement_event
 from . import crm_lost_reason
 from . import crm_team
+from . import crm_lead
+from . import crm_lead_batch
 from . import crm_lead_lifecycle
 from . import crm_lead_ownership
-from . import crm_lead_handoff
 from . import crm_lead_scoring
+from . import crm_lead_handoff
 from . import res_config_settings

@@ -24,7 +24,8 @@ class CrmLead(models.Model):
         "res.users", "Handed Off To", readonly=True, copy=False, index="btree_not_null",
         help="The salesperson who received the lead last: kept after a rejection, for acceptance reports.")
     rejection_reason_id = fields.Many2one(
-        "lead.rejection.reason", readonly=True, copy=False, tracking=True, index="btree_not_null")
+        "lead.rejection.reason", readonly=True, copy=False, tracking=True, index="btree_not_null",
+        check_company=True)
     rejection_note = fields.Text(readonly=True, copy=False)
     recycle_count = fields.Integer("Times Recycled", readonly=True, copy=False,
                                    help="How many times sales sent this lead back to marketing.")
@@ -54,7 +55,7 @@ class CrmLead(models.Model):
     def action_handoff_to_sales(self):
         """Hand the leads to salespeople of their team, within the members' capacity."""
         self._handoff_check()
-        handed, refused = self._handoff_to_sales()
+        handed, refused, _chosen = self._handoff_to_sales()
         if not handed:
             raise UserError(refused_message(self, refused))
         message = self.env._("%s lead(s) handed off to sales.", len(handed))
@@ -74,13 +75,15 @@ class CrmLead(models.Model):
     def action_accept_handoff(self):
         """Sales accepts: the lead becomes a prospect, converted to an opportunity by crm's conversion."""
         self._handoff_check_answer()
-        now = fields.Datetime.now()
         self.activity_feedback([HANDOFF_ACTIVITY], feedback=self.env._("Accepted by sales"))
+        self._write_pipeline({"handoff_state": "accepted", "handoff_answer_date": fields.Datetime.now()},
+                             by_hand=False)
         self._handle_partner_assignment(create_missing=True)
-        leads = self.with_context(lead_management_move_reason=self.env._("Accepted by sales"))
-        for lead in leads:
+        for company, leads in self.grouped("company_id").items():
+            prospect = self.env["lead.lifecycle.stage"]._get_by_code("prospect", company or self.env.company)
+            leads._lifecycle_move(prospect, self.env._("Accepted by sales"))
+        for lead in self:
             lead.convert_opportunity(lead.partner_id)
-        self.write({"handoff_state": "accepted", "handoff_answer_date": now})
         return True
 
     def action_reject_handoff(self):
@@ -140,12 +143,13 @@ class CrmLead(models.Model):
                 "Only the salesperson who received a lead (or a sales manager) answers for it: %s.",
                 ", ".join(others[:5].mapped("display_name"))))
 
-    def _handoff_pick_salespeople(self):
+    def _handoff_pick_salespeople(self, force_quota=False):
         """Choose a salesperson per lead the way crm's assignment does: members of the lead's team who do
         not skip assignment, whose assignment domain matches, round-robin within their remaining quota
-        (crm.team.member capacity). Qualifying reps are not salespeople here.
+        (crm.team.member capacity, which counts crm's assignments and hand-offs alike). Qualifying reps
+        are not salespeople here.
 
-        Returns ({lead: user}, {lead: why it could not be handed off})."""
+        Returns ({lead: team member}, {lead: why it could not be handed off})."""
         qualifiers = self.env.ref("lead_management.group_lead_qualifier").sudo().users
         chosen, refused = {}, {}
         for team, leads in self.grouped("team_id").items():
@@ -158,7 +162,7 @@ class CrmLead(models.Model):
                 and member.user_id not in qualifiers)
             # lead_day_count is not stored and depends on no lead field: recount what was just assigned.
             members.invalidate_recordset(["lead_day_count"])
-            quota = {member: member._get_assignment_quota() for member in members}
+            quota = {member: member._get_assignment_quota(force_quota=force_quota) for member in members}
             queue = sorted(members, key=lambda member: (-quota[member], member.id))
             # crm combines the team's assignment domain with each member's.
             team_domain = literal_eval(team.assignment_domain or "[]")
@@ -169,23 +173,23 @@ class CrmLead(models.Model):
                 if not member:
                     refused[lead] = self.env._("no salesperson of team %s has capacity left", team.name)
                     continue
-                chosen[lead] = member.user_id
+                chosen[lead] = member
                 quota[member] -= 1
                 queue.remove(member)
                 queue.append(member)
         return chosen, refused
 
-    def _handoff_to_sales(self):
-        """Assign, date, notify. Returns (handed off leads, {lead: reason} of those that stay)."""
+    def _handoff_to_sales(self, force_quota=False):
+        """Assign, date, notify. Returns (handed off leads, {lead: reason} of those that stay, {lead: member})."""
         self.check_access("write")
         # The qualifying rep may lose sight of a lead once a salesperson holds it: what follows the
         # access check runs as superuser, still in the rep's name.
         self = self.sudo()
-        chosen, refused = self._handoff_pick_salespeople()
+        chosen, refused = self._handoff_pick_salespeople(force_quota=force_quota)
         now = fields.Datetime.now()
         by_user = defaultdict(lambda: self.browse())
-        for lead, user in chosen.items():
-            by_user[user, lead.company_id] |= lead
+        for lead, member in chosen.items():
+            by_user[member.user_id, lead.company_id] |= lead
         handed = self.browse()
         Stage = self.env["lead.lifecycle.stage"]
         for (user, company), leads in by_user.items():
@@ -198,8 +202,8 @@ class CrmLead(models.Model):
                 vals["lifecycle_stage_id"] = qualified.id
             # As crm's own assignment does: the hand-off activity tells the salesperson, not one
             # "you have been assigned" email per lead.
-            leads.with_context(lead_management_move_reason=self.env._("Handed off to sales"),
-                               mail_auto_subscribe_no_notify=True).write(vals)
+            leads.with_context(mail_auto_subscribe_no_notify=True)._write_pipeline(
+                vals, reason=self.env._("Handed off to sales"), by_hand=False)
             leads.with_context(mail_activity_quick_update=True).activity_schedule(
                 HANDOFF_ACTIVITY, user_id=user.id,
                 note=self.env._("Accept this lead or reject it with a reason: it was handed off to you by marketing."))
@@ -210,7 +214,7 @@ class CrmLead(models.Model):
                     "user": lead.user_id.name}
                 for lead in handed
             })
-        return handed, refused
+        return handed, refused, chosen
 
     def _handoff_reject(self, reason, note=False):
         """Sales rejects: the lead goes back to its qualifying rep as recycled, salesperson cleared."""
@@ -221,10 +225,9 @@ class CrmLead(models.Model):
         self = self.sudo()
         now = fields.Datetime.now()
         self.activity_unlink([HANDOFF_ACTIVITY])
-        leads = self.with_context(lead_management_move_reason=self.env._("Rejected by sales: %s", reason.name))
-        for (count, company), group in leads.grouped(lambda lead: (lead.recycle_count, lead.company_id)).items():
+        for (count, company), group in self.grouped(lambda lead: (lead.recycle_count, lead.company_id)).items():
             recycled = self.env["lead.lifecycle.stage"]._get_by_code("recycled", company or self.env.company)
-            group.write({
+            group._write_pipeline({
                 "lifecycle_stage_id": recycled.id,
                 "user_id": False,
                 "handoff_state": "rejected",
@@ -232,8 +235,7 @@ class CrmLead(models.Model):
                 "rejection_reason_id": reason.id,
                 "rejection_note": note,
                 "recycle_count": count + 1,
-            })
-        self.filtered(lambda lead: not lead.qualifier_id)._assign_qualifiers()
+            }, reason=self.env._("Rejected by sales: %s", reason.name), by_hand=False)
         body = Markup(self.env._("Rejected by sales: %(reason)s")) % {"reason": reason.name}
         if note:
             body += Markup("<br/>") + note
@@ -246,34 +248,63 @@ class CrmLead(models.Model):
                     note=note or self.env._("Nurture this lead, or disqualify it."))
         return True
 
-    def _lifecycle_after_move(self, stage):
-        result = super()._lifecycle_after_move(stage)
-        # A pending hand-off is settled by whatever crm did with the lead meanwhile.
-        pending = self.filtered(lambda lead: lead.handoff_state == "pending")
-        if pending and stage.side == "sales":
-            pending.activity_feedback([HANDOFF_ACTIVITY], feedback=self.env._("Accepted by sales"))
-            pending.write({"handoff_state": "accepted", "handoff_answer_date": fields.Datetime.now()})
-        elif pending and stage.is_side_exit:
-            pending.activity_unlink([HANDOFF_ACTIVITY])
-            pending.write({"handoff_state": False})
-        if stage.code == "qualified" and not self.env.context.get("lead_management_no_auto_handoff") \
-                and self.env["ir.config_parameter"].sudo().get_param("lead_management.auto_handoff"):
-            self._handoff_auto()
-        return result
+    # ------------------------------------------------------------
+    # PIPELINE STEP 5: HAND-OFF
+    # ------------------------------------------------------------
+
+    def _handoff_step(self, changes):
+        """A pending hand-off is settled by whatever crm did with the lead meanwhile (converted or won:
+        accepted; lost or disqualified: withdrawn); leads that became sales-ready go to sales when their
+        company hands off automatically."""
+        pending = changes.moved.filtered(lambda lead: lead.handoff_state == "pending")
+        accepted = pending.filtered(lambda lead: lead.lifecycle_side == "sales")
+        if accepted:
+            accepted.activity_feedback([HANDOFF_ACTIVITY], feedback=self.env._("Accepted by sales"))
+            accepted._write_pipeline({"handoff_state": "accepted", "handoff_answer_date": fields.Datetime.now()},
+                                     by_hand=False)
+        withdrawn = pending.filtered(lambda lead: lead.lifecycle_stage_id.is_side_exit)
+        if withdrawn:
+            withdrawn.activity_unlink([HANDOFF_ACTIVITY])
+            withdrawn._write_pipeline({"handoff_state": False}, by_hand=False)
+        if changes.created:
+            candidates = self
+        else:
+            candidates = changes.regraded | changes.moved.filtered(lambda lead: lead.lifecycle_code == "qualified")
+        candidates._handoff_auto()
 
     def _handoff_auto(self):
-        """Hand off the sales-ready leads; those sales has no room for stay and say why on their chatter."""
+        """Hand off the sales-ready leads of companies that do it automatically; those sales has no room for
+        stay and say why on their chatter."""
         ready = self.filtered(lambda lead: lead.is_sales_ready and lead.lifecycle_side == "marketing"
+                              and (lead.company_id or self.env.company).sudo().lead_auto_handoff
                               and (lead.email_from or lead.phone or lead.mobile or lead.partner_id))
         if not ready:
             return self.browse()
-        handed, refused = ready.sudo().with_context(lead_management_no_auto_handoff=True)._handoff_to_sales()
+        handed, refused, _chosen = ready.sudo()._handoff_to_sales()
         if refused:
             self.browse([lead.id for lead in refused])._message_log_batch(bodies={
                 lead.id: self.env._("Not handed off automatically: %s. It stays with its qualifying rep.", why)
                 for lead, why in refused.items()
             })
         return handed
+
+    @api.model
+    def _handoff_assign_team_leads(self, teams, force_quota=False):
+        """crm's rule-based assignment for teams qualified by marketing: their sales-ready leads without
+        salesperson are handed off within the members' quotas. Returns crm's
+        {team member: {"assigned": leads, "quota": quota}}."""
+        leads = self.search([("team_id", "in", teams.ids), ("user_id", "=", False), ("is_sales_ready", "=", True)])
+        leads = leads.filtered(lambda lead: lead.email_from or lead.phone or lead.mobile or lead.partner_id)
+        result = {}
+        if not leads:
+            return result
+        quotas = {member: member._get_assignment_quota(force_quota=force_quota)
+                  for member in teams.crm_team_member_ids}
+        _handed, _refused, chosen = leads._handoff_to_sales(force_quota=force_quota)
+        for lead, member in chosen.items():
+            data = result.setdefault(member, {"assigned": self.browse(), "quota": quotas.get(member, 0)})
+            data["assigned"] |= lead
+        return result
 
 
 def refused_message(leads, refused):

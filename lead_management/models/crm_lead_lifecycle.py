@@ -1,14 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import logging
-import threading
-
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
-from odoo.tools import SQL, split_every
+from odoo.tools import SQL
 
-_logger = logging.getLogger(__name__)
+from ..tools import domain_field_names, fields_read_by
 
-CRON_BATCH_SIZE = 500
+# Leads placed in the lifecycle per statement when the addon is installed on an existing CRM.
+INIT_BATCH_SIZE = 50000
 
 
 class CrmLead(models.Model):
@@ -16,7 +14,7 @@ class CrmLead(models.Model):
 
     # Lifecycle
     lifecycle_stage_id = fields.Many2one(
-        "lead.lifecycle.stage", index=True, tracking=True, copy=False, ondelete="set null",
+        "lead.lifecycle.stage", index=True, tracking=True, copy=False, ondelete="set null", check_company=True,
         group_expand="_read_group_expand_lifecycle_stage_id",
         domain="['|', ('company_id', '=', False), ('company_id', '=', company_id)]",
         help="Where the lead stands in the lifecycle marketing and sales agreed on.")
@@ -31,90 +29,84 @@ class CrmLead(models.Model):
         return stages.search([], order=stages._order)
 
     # ------------------------------------------------------------
-    # CRUD
+    # ACTIONS
     # ------------------------------------------------------------
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            if not vals.get("lifecycle_stage_id"):
-                stage = self._lifecycle_initial_stage(vals)
-                if stage:
-                    vals["lifecycle_stage_id"] = stage.id
-            vals.setdefault("lifecycle_date", fields.Datetime.now())
-        leads = super().create(vals_list)
-        staged = leads.filtered("lifecycle_stage_id")
-        staged._lifecycle_log_moves({}, self.env["lead.lifecycle.stage"], self.env._("Created"))
-        if not self.env.context.get("lead_management_no_promotion"):
-            leads._lifecycle_promote()
-        return leads
-
-    def write(self, vals):
-        reason = self.env.context.get("lead_management_move_reason")
-        if "lifecycle_stage_id" in vals:
-            return self._lifecycle_write(vals, reason)
-        result = True
-        handled = self.browse()
-        for leads, stage_for_company, label in self._lifecycle_crm_targets(vals):
-            for company, company_leads in leads.grouped("company_id").items():
-                stage = stage_for_company(company or self.env.company)
-                if stage:
-                    result = company_leads.with_context(lead_management_crm_move=True)._lifecycle_write(
-                        dict(vals, lifecycle_stage_id=stage.id), reason or label)
-                    handled |= company_leads
-        rest = self - handled
-        if rest or not self:
-            result = super(CrmLead, rest).write(dict(vals))
-            if not self.env.context.get("lead_management_no_promotion"):
-                rest._lifecycle_promote()
-        return result
-
-    def _lifecycle_write(self, vals, reason):
-        """Write ``vals``, which set a lifecycle stage: check the move, date it, log it."""
-        stage = self.env["lead.lifecycle.stage"].browse(vals["lifecycle_stage_id"])
-        moving = self.filtered(lambda lead: lead.lifecycle_stage_id != stage)
-        moving._lifecycle_check_move(stage)
-        previous = {lead.id: (lead.lifecycle_stage_id, lead.lifecycle_date) for lead in moving}
-        result = True
-        # crm's write() changes the vals it gets: each call has its own copy.
-        if self - moving:
-            result = super(CrmLead, self - moving).write(dict(vals))
-        if moving:
-            result = super(CrmLead, moving).write(dict(vals, lifecycle_date=fields.Datetime.now()))
-            moving._lifecycle_log_moves(
-                previous, stage, reason or self.env._("Changed by %s", self.env.user.name))
-            moving._lifecycle_after_move(stage)
-        return result
 
     def action_set_lost(self, **additional_values):
-        # crm archives first and writes the reason afterwards: pass the reason along so the lead
-        # goes straight to the stage mapped for it.
-        reason_id = additional_values.get("lost_reason_id")
-        return super(CrmLead, self.with_context(lead_management_lost_reason_id=reason_id)).action_set_lost(
-            **additional_values)
+        # crm archives first and writes the reason afterwards: the lead would move to the default lost stage,
+        # then to its reason's. Writing the reason first sends it straight to the stage mapped for it.
+        if additional_values:
+            self.write(dict(additional_values))
+        return super().action_set_lost()
 
     # ------------------------------------------------------------
-    # LIFECYCLE
+    # PIPELINE STEP 1: LIFECYCLE
     # ------------------------------------------------------------
 
     @api.model
-    def _lifecycle_initial_stage(self, vals):
-        """Where a new lead starts: prospect for an opportunity, else the first marketing stage.
-
-        Entry criteria then promote it further (see _lifecycle_promote)."""
-        lead_type = vals.get("type") or self.env.context.get("default_type") or self.default_get(["type"]).get("type")
-        company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+    def _lifecycle_prepare_create(self, vals_list):
+        """Each new lead's first stage: a stage given in the values (a person's choice, checked), else
+        prospect for an opportunity (customer when created won), else the first marketing stage."""
         Stage = self.env["lead.lifecycle.stage"]
-        if lead_type == "opportunity":
-            return Stage._get_by_code("prospect", company)
-        return Stage.search([("side", "=", "marketing"), ("is_side_exit", "=", False),
-                             ("company_id", "in", [company.id, False])], limit=1)
+        default_type = self.env.context.get("default_type") or self.default_get(["type"]).get("type")
+        prepared = []
+        for vals in vals_list:
+            vals = dict(vals)
+            company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+            lead_type = vals.get("type") or default_type
+            won = vals.get("stage_id") and self.env["crm.stage"].browse(vals["stage_id"]).is_won
+            if lead_type == "opportunity" or won:
+                # crm decides where an opportunity stands.
+                vals["lifecycle_stage_id"] = Stage._get_by_code("customer" if won else "prospect", company).id
+            elif vals.get("lifecycle_stage_id"):
+                self.browse()._lifecycle_check_move(Stage.browse(vals["lifecycle_stage_id"]))
+            else:
+                vals["lifecycle_stage_id"] = Stage._get_first_marketing_stage(company).id
+            vals["lifecycle_date"] = fields.Datetime.now()
+            prepared.append(vals)
+        return prepared
 
-    def _lifecycle_crm_targets(self, vals):
-        """What crm's write implies for the lifecycle, per lead: [(leads, stage for a company, reason)].
+    def _lifecycle_log_created(self):
+        staged = self.filtered("lifecycle_stage_id")
+        staged._lifecycle_log_moves({}, self.env["lead.lifecycle.stage"], self.env._("Created"))
 
-        Conversion -> prospect, won -> customer, out of a won stage -> prospect, lost -> the lost reason's
-        stage (default in Settings), restored -> back into the flow."""
+    def _lifecycle_plan(self, vals, reason, by_hand):
+        """[(leads, values to write, move)] for ``vals``: a group per target stage, ``move`` being
+        (previous {lead id: (stage, since)}, stage, reason) for the leads that change stage, else None.
+
+        A stage in ``vals`` is where every lead goes (checked when ``by_hand``). Otherwise crm's own change
+        decides per lead, and crm's moves are never refused: converted → prospect, won → customer, out of a
+        won stage → prospect, lost → the lost reason's stage (default in Settings), restored → back into
+        the flow."""
+        now = fields.Datetime.now()
+        if "lifecycle_stage_id" in vals:
+            stage = self.env["lead.lifecycle.stage"].browse(vals["lifecycle_stage_id"])
+            targets = [(self, lambda company: stage, reason or self.env._("Changed by %s", self.env.user.name))]
+            if by_hand:
+                self.filtered(lambda lead: lead.lifecycle_stage_id != stage)._lifecycle_check_move(stage)
+        else:
+            targets = [(leads, stage_for, reason or label) for leads, stage_for, label in self._lifecycle_crm_moves(vals)]
+        plan, rest = [], self
+        for leads, stage_for_company, label in targets:
+            rest -= leads
+            for company, company_leads in leads.grouped("company_id").items():
+                stage = stage_for_company(company or self.env.company)
+                if not stage:
+                    plan.append((company_leads, dict(vals), None))
+                    continue
+                moving = company_leads.filtered(lambda lead, stage=stage: lead.lifecycle_stage_id != stage)
+                if company_leads - moving:
+                    plan.append((company_leads - moving, dict(vals, lifecycle_stage_id=stage.id), None))
+                if moving:
+                    previous = {lead.id: (lead.lifecycle_stage_id, lead.lifecycle_date) for lead in moving}
+                    plan.append((moving, dict(vals, lifecycle_stage_id=stage.id, lifecycle_date=now),
+                                 (previous, stage, label)))
+        if rest:
+            plan.append((rest, dict(vals), None))
+        return plan
+
+    def _lifecycle_crm_moves(self, vals):
+        """[(leads, stage for a company, reason)]: what crm's write of ``vals`` implies for the lifecycle."""
         Stage = self.env["lead.lifecycle.stage"]
         _ = self.env._
 
@@ -131,10 +123,10 @@ class CrmLead(models.Model):
                 seen |= leads
 
         if "active" in vals and not vals["active"]:
-            reason = self.env["crm.lost.reason"].browse(
-                vals.get("lost_reason_id") or self.env.context.get("lead_management_lost_reason_id"))
-            add(self.filtered("active"), lambda company: self._lifecycle_lost_stage(reason, company),
-                _("Lost: %s", reason.name) if reason else _("Lost"))
+            reason = self.env["crm.lost.reason"].browse(vals.get("lost_reason_id"))
+            for lost_reason, leads in self.filtered("active").grouped(lambda lead: reason or lead.lost_reason_id).items():
+                add(leads, lambda company, lost_reason=lost_reason: self._lifecycle_lost_stage(lost_reason, company),
+                    _("Lost: %s", lost_reason.name) if lost_reason else _("Lost"))
         elif vals.get("lost_reason_id"):
             reason = self.env["crm.lost.reason"].browse(vals["lost_reason_id"])
             add(self.filtered(lambda lead: not lead.active),
@@ -153,22 +145,26 @@ class CrmLead(models.Model):
                     by_code("prospect"), _("Reopened"))
         return targets
 
+    @api.model
     def _lifecycle_lost_stage(self, lost_reason, company):
-        return lost_reason.lifecycle_stage_id or self.with_company(company)._lifecycle_default_lost_stage()
-
-    def _lifecycle_default_lost_stage(self):
-        stage_id = self.env["ir.config_parameter"].sudo().get_param("lead_management.lost_stage_id")
-        stage = self.env["lead.lifecycle.stage"].browse(int(stage_id or 0)).exists()
-        if stage.company_id and stage.company_id != self.env.company:
-            stage = stage.browse()
-        return stage or self.env["lead.lifecycle.stage"]._get_by_code("recycled", self.env.company)
+        """Where a lead of ``company`` lost for ``lost_reason`` goes: the reason's stage (that company's stage
+        of the same code), else the company's setting, else Recycled."""
+        Stage = self.env["lead.lifecycle.stage"]
+        stage = lost_reason.lifecycle_stage_id
+        if stage and stage.company_id and stage.company_id != company:
+            stage = Stage._get_by_code(stage.code, company)
+        if not stage:
+            stage = company.lead_lost_stage_id
+        return stage or Stage._get_by_code("recycled", company)
 
     def _lifecycle_check_move(self, stage):
-        """Sales stages follow sales' own steps; backward moves (other than into a side exit) are for
-        Lead Managers."""
+        """A person choosing a stage by hand: sales stages follow sales' own steps; backward moves (other
+        than into a side exit) are for Lead Managers. crm's own moves (won, lost, reopened…) are not checked."""
         if self.env.su:
             return
-        if stage.side == "sales" and not self.env.context.get("lead_management_crm_move"):
+        if not stage:
+            raise UserError(self.env._("Every lead stands in a lifecycle stage: choose one instead of clearing it."))
+        if stage.side == "sales":
             raise UserError(self.env._(
                 "A lead reaches “%s” through sales: the salesperson accepts it (or converts it to an opportunity), "
                 "and a won opportunity becomes a customer.", stage.name))
@@ -184,7 +180,7 @@ class CrmLead(models.Model):
                    "leads": ", ".join(backward[:5].mapped("display_name"))}))
 
     def _lifecycle_log_moves(self, previous, stage, reason):
-        """Append one history row per lead; ``previous`` maps lead id to (stage, date entered)."""
+        """Append one history row per lead; ``previous`` maps lead id to (stage, date entered). Returns self."""
         now = fields.Datetime.now()
         vals_list = []
         for lead in self:
@@ -192,25 +188,57 @@ class CrmLead(models.Model):
             vals_list.append({
                 "lead_id": lead.id,
                 "from_stage_id": from_stage.id,
-                "to_stage_id": (stage if len(stage) == 1 else lead.lifecycle_stage_id).id,
+                "to_stage_id": (stage or lead.lifecycle_stage_id).id,
                 "date": now,
                 "user_id": self.env.uid,
                 "reason": reason,
                 "hours_in_previous": since and (now - since).total_seconds() / 3600.0,
             })
-        return self.env["lead.lifecycle.history"].sudo().create(vals_list)
+        self.env["lead.lifecycle.history"].sudo().create(vals_list)
+        return self
 
-    def _lifecycle_after_move(self, stage):
-        """Hook for what follows a move (hand-off when a lead becomes sales-ready)."""
-        return True
+    def _lifecycle_move(self, stage, reason):
+        """Move these leads to ``stage`` as the system does (hand-off, promotion, rejection): not checked as a
+        person's choice, the pipeline runs for them."""
+        return self._write_pipeline({"lifecycle_stage_id": stage.id}, reason=reason, by_hand=False)
+
+    # ------------------------------------------------------------
+    # PIPELINE STEP 4: PROMOTION
+    # ------------------------------------------------------------
+
+    @api.model
+    @tools.ormcache()
+    def _promotion_stage_ids(self):
+        """Ids of the marketing stages with entry criteria, highest sequence first (cached: most writes
+        promote nobody and should not pay a query to learn it)."""
+        return tuple(self.env["lead.lifecycle.stage"].sudo().search(
+            [("entry_domain", "not in", [False, "", "[]"]), ("side", "=", "marketing"), ("is_side_exit", "=", False)],
+            order="sequence desc, id").ids)
+
+    @api.model
+    @tools.ormcache()
+    def _promotion_fields(self):
+        """Names of the lead fields some stage's entry criteria read: a write touching none of them promotes
+        nobody (a change of score or grade is handled by the scoring step's report, see _promotion_step)."""
+        names = {"lifecycle_stage_id", "active", "company_id", "type"}
+        for stage in self.env["lead.lifecycle.stage"].sudo().browse(self._promotion_stage_ids()):
+            try:
+                names.update(domain_field_names(stage._get_entry_domain()))
+            except UserError:
+                continue
+        return fields_read_by(self, names)
+
+    def _promotion_step(self, changes):
+        if not self._promotion_stage_ids():
+            return
+        if changes.created or changes.fields & self._promotion_fields():
+            self._lifecycle_promote()
+        elif changes.rescored:
+            changes.rescored._lifecycle_promote()
 
     def _lifecycle_promote(self):
         """Promote marketing-owned leads whose data now meet a later stage's entry criteria (forward only)."""
-        stages = self.env["lead.lifecycle.stage"].sudo().search(
-            [("entry_domain", "not in", [False, "", "[]"]), ("side", "=", "marketing"), ("is_side_exit", "=", False)],
-            order="sequence desc")
-        if not stages:
-            return self.browse()
+        stages = self.env["lead.lifecycle.stage"].sudo().browse(self._promotion_stage_ids()).exists()
         candidates = self.filtered(lambda lead: lead.active and lead.lifecycle_side == "marketing"
                                    and not lead.lifecycle_stage_id.is_side_exit)
         promoted = self.browse()
@@ -220,64 +248,63 @@ class CrmLead(models.Model):
             matching = candidates.filtered(
                 lambda lead, stage=stage: lead.lifecycle_stage_id.sequence < stage.sequence
                 and stage.company_id in (lead.company_id, self.env["res.company"])
-            ).filtered_domain(stage._get_entry_domain())
+            ).sudo().filtered_domain(stage._get_entry_domain()).with_env(self.env)
             if matching:
-                reason = self.env._("Entry criteria of “%s” met", stage.name)
-                matching.with_context(lead_management_move_reason=reason).write({"lifecycle_stage_id": stage.id})
+                matching._lifecycle_move(stage, self.env._("Entry criteria of “%s” met", stage.name))
                 candidates -= matching
                 promoted |= matching
         return promoted
 
-    @api.model
-    def _lifecycle_init_existing(self):
-        """Give every lead without lifecycle stage the stage its crm state implies."""
-        leads = self.search([("lifecycle_stage_id", "=", False)])
-        won = leads.filtered(lambda lead: lead.active and lead.stage_id.is_won)
-        lost = leads.filtered(lambda lead: not lead.active)
-        opportunities = leads.filtered(lambda lead: lead.type == "opportunity") - won - lost
-        others = leads - won - lost - opportunities
-        for group, code in ((won, "customer"), (opportunities, "prospect"), (others, "lead")):
-            for company, company_leads in group.grouped("company_id").items():
-                stage = self.env["lead.lifecycle.stage"]._get_by_code(code, company or self.env.company)
-                company_leads.with_context(lead_management_move_reason=self.env._("Lead Management installed"),
-                                           lead_management_no_promotion=True).write({"lifecycle_stage_id": stage.id})
-        for company, company_leads in lost.grouped("company_id").items():
-            stage = company_leads.with_company(company or self.env.company)._lifecycle_default_lost_stage()
-            company_leads.with_context(lead_management_move_reason=self.env._("Lead Management installed"),
-                                       lead_management_no_promotion=True).write({"lifecycle_stage_id": stage.id})
-
     # ------------------------------------------------------------
-    # BATCHES (shared by the scheduled actions)
+    # INSTALL
     # ------------------------------------------------------------
 
     @api.model
-    def _lead_management_process_batches(self, domain, process, batch_size=CRON_BATCH_SIZE):
-        """Run ``process`` on the leads matching ``domain`` in batches.
-
-        Each batch is locked (rows another process holds are skipped, never handled twice), re-checked
-        against the domain, processed, reported as cron progress and committed, so a crash loses at
-        most one batch and the next run resumes with what is left.
-        """
-        lead_ids = self.search(domain, order="id").ids
-        done = 0
-        for batch_ids in split_every(batch_size, lead_ids):
-            self.env.cr.execute(SQL(
-                "SELECT id FROM crm_lead WHERE id IN %s FOR UPDATE SKIP LOCKED", tuple(batch_ids)))
-            locked_ids = [row[0] for row in self.env.cr.fetchall()]
-            leads = self.browse(locked_ids).filtered_domain(domain)
-            if leads:
-                process(leads)
-            done += len(batch_ids)
-            self._lead_management_batch_done(done, len(lead_ids))
-        return done
-
-    @api.model
-    def _lead_management_batch_done(self, done, total):
-        """Report a cron batch as progress and commit it (one batch at a time, as crm's own lead
-        assignment commits), except in tests."""
-        self.env["ir.cron"]._notify_progress(done=done, remaining=total - done)
-        if not getattr(threading.current_thread(), "testing", False):
-            self.env.cr.commit()  # pylint: disable=invalid-commit
+    def _lifecycle_init_existing(self, batch_size=INIT_BATCH_SIZE):
+        """Place every lead without lifecycle stage where its crm state implies, in SQL and in ranges of ids:
+        an install on a CRM of 100,000 leads writes one history row per lead and no chatter message."""
+        self.env.flush_all()
+        self.env.cr.execute("SELECT MIN(id), MAX(id) FROM crm_lead WHERE lifecycle_stage_id IS NULL")
+        low, high = self.env.cr.fetchone()
+        if low is None:
+            return
+        Stage = self.env["lead.lifecycle.stage"]
+        self.env.cr.execute("SELECT DISTINCT company_id FROM crm_lead WHERE lifecycle_stage_id IS NULL")
+        companies = self.env["res.company"].browse(row[0] for row in self.env.cr.fetchall() if row[0])
+        default = self.env.company
+        # (company id or 0 for leads without company, code, stage id, side), as SQL VALUES
+        stage_map = []
+        for company in (companies | default):
+            keys = [company.id] + ([0] if company == default else [])
+            stages = {code: Stage._get_by_code(code, company) for code in ("customer", "prospect", "lead")}
+            stages["lost"] = self._lifecycle_lost_stage(self.env["crm.lost.reason"], company)
+            stage_map += [(key, code, stage.id, stage.side) for key in keys for code, stage in stages.items() if stage]
+        values = SQL(", ").join(SQL("(%s, %s, %s, %s)", *row) for row in stage_map)
+        reason = self.env._("Lead Management installed")
+        for start in range(low, high + 1, batch_size):
+            self.env.cr.execute(SQL("""
+                WITH placed AS (
+                    UPDATE crm_lead
+                       SET lifecycle_stage_id = stage_map.stage_id, lifecycle_side = stage_map.side,
+                           lifecycle_date = NOW() AT TIME ZONE 'UTC'
+                      FROM (VALUES %(values)s) AS stage_map(company_id, code, stage_id, side)
+                     WHERE crm_lead.lifecycle_stage_id IS NULL
+                       AND crm_lead.id >= %(low)s AND crm_lead.id < %(high)s
+                       AND stage_map.company_id = COALESCE(crm_lead.company_id, 0)
+                       AND stage_map.code = CASE
+                               WHEN NOT crm_lead.active THEN 'lost'
+                               WHEN (SELECT is_won FROM crm_stage WHERE crm_stage.id = crm_lead.stage_id) THEN 'customer'
+                               WHEN crm_lead.type = 'opportunity' THEN 'prospect'
+                               ELSE 'lead' END
+                 RETURNING crm_lead.id, crm_lead.lifecycle_stage_id, crm_lead.company_id
+                )
+                INSERT INTO lead_lifecycle_history (lead_id, company_id, to_stage_id, to_code, date, user_id, reason,
+                                                    create_uid, create_date, write_uid, write_date)
+                SELECT placed.id, placed.company_id, placed.lifecycle_stage_id, stage.code, NOW() AT TIME ZONE 'UTC',
+                       %(uid)s, %(reason)s, %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+                  FROM placed JOIN lead_lifecycle_stage stage ON stage.id = placed.lifecycle_stage_id
+            """, values=values, low=start, high=start + batch_size, uid=self.env.uid, reason=reason))
+        self.env.invalidate_all()
 
     # ------------------------------------------------------------
     # CRON
@@ -287,8 +314,7 @@ class CrmLead(models.Model):
     def _cron_promote_lifecycle(self):
         """Promote leads whose data meet a later stage's entry criteria, including changes made in SQL or
         by modules that bypass write()."""
-        stages = self.env["lead.lifecycle.stage"].search(
-            [("entry_domain", "not in", [False, "", "[]"]), ("side", "=", "marketing"), ("is_side_exit", "=", False)])
+        stages = self.env["lead.lifecycle.stage"].browse(self._promotion_stage_ids())
         if not stages:
             return
         domain = [("lifecycle_side", "=", "marketing"), ("lifecycle_stage_id.is_side_exit", "=", False),

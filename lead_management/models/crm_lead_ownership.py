@@ -5,7 +5,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.osv import expression
 
-DEFAULT_QUALIFIER_CAP = 50
+# A write touching one of these may leave a lead without owner.
+OWNERSHIP_FIELDS = frozenset({"user_id", "qualifier_id", "type", "active", "lifecycle_stage_id", "team_id"})
 
 
 class CrmLead(models.Model):
@@ -20,38 +21,24 @@ class CrmLead(models.Model):
              "sales rejects it.")
     is_unowned = fields.Boolean(
         "Without Owner", compute="_compute_is_unowned", search="_search_is_unowned",
-        help="Open lead with neither a qualifying rep nor a salesperson.")
+        help="Open lead with neither a qualifying rep nor a salesperson, in a team whose leads marketing "
+             "qualifies.")
 
-    @api.depends("qualifier_id", "user_id", "active", "probability", "type", "lifecycle_side")
+    @api.depends("qualifier_id", "user_id", "active", "probability", "type", "lifecycle_side",
+                 "team_id.use_qualification")
     def _compute_is_unowned(self):
         for lead in self:
             lead.is_unowned = (lead.active and lead.type == "lead" and lead.lifecycle_side == "marketing"
-                               and lead.probability < 100 and not lead.qualifier_id and not lead.user_id)
+                               and lead.probability < 100 and not lead.qualifier_id and not lead.user_id
+                               and (not lead.team_id or lead.team_id.use_qualification))
 
     def _search_is_unowned(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise NotImplementedError(self.env._("Search on 'Without Owner' supports = True and = False only."))
         unowned = [("qualifier_id", "=", False), ("user_id", "=", False), ("probability", "<", 100),
-                   ("type", "=", "lead"), ("lifecycle_side", "=", "marketing")]
+                   ("type", "=", "lead"), ("lifecycle_side", "=", "marketing"),
+                   "|", ("team_id", "=", False), ("team_id.use_qualification", "=", True)]
         return unowned if (operator == "=") == value else ["!", *expression.normalize_domain(unowned)]
-
-    @api.model
-    def default_get(self, fields_list):
-        defaults = super().default_get(fields_list)
-        # A lead a qualifying rep creates is theirs to qualify, not a salesperson's yet.
-        if (defaults.get("type", "lead") == "lead" and "user_id" in fields_list
-                and defaults.get("user_id") == self.env.uid and "default_user_id" not in self.env.context
-                and self.env.user.has_group("lead_management.group_lead_qualifier")):
-            defaults["user_id"] = False
-            defaults.setdefault("qualifier_id", self.env.uid)
-        return defaults
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        leads = super().create(vals_list)
-        if not self.env.context.get("lead_management_no_assignment"):
-            leads.filtered("is_unowned")._assign_qualifiers()
-        return leads
 
     # ------------------------------------------------------------
     # ACTIONS
@@ -68,7 +55,7 @@ class CrmLead(models.Model):
             "params": {
                 "type": "success" if assigned else "warning",
                 "message": self.env._("%(assigned)s of %(total)s leads were given to a qualifying rep.",
-                             assigned=len(assigned), total=len(self)) if assigned else self.env._(
+                                      assigned=len(assigned), total=len(self)) if assigned else self.env._(
                     "No qualifying rep could take these leads: add qualifying reps to the leads' sales teams or "
                     "raise the cap of open leads per rep in Settings."),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
@@ -76,20 +63,32 @@ class CrmLead(models.Model):
         }
 
     # ------------------------------------------------------------
-    # BUSINESS
+    # PIPELINE STEP 2: OWNERSHIP
     # ------------------------------------------------------------
 
     @api.model
-    def _qualifier_cap(self):
-        cap = self.env["ir.config_parameter"].sudo().get_param("lead_management.qualifier_cap")
-        return int(cap) if cap not in (None, False, "") else DEFAULT_QUALIFIER_CAP
+    def _ownership_defaults(self, defaults, fields_list):
+        """A lead a qualifying rep creates is theirs to qualify, not a salesperson's yet."""
+        if (defaults.get("type", "lead") == "lead" and "user_id" in fields_list
+                and defaults.get("user_id") == self.env.uid and "default_user_id" not in self.env.context
+                and self.env.user.has_group("lead_management.group_lead_qualifier")):
+            defaults["user_id"] = False
+            defaults.setdefault("qualifier_id", self.env.uid)
+        return defaults
+
+    def _ownership_step(self, changes):
+        if changes.created or changes.fields & OWNERSHIP_FIELDS:
+            self.filtered("is_unowned")._assign_qualifiers()
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
 
     def _qualifier_pools(self):
-        """Qualifying reps per team: the team's members in the Qualifying Rep group. Leads without a team
-        use every qualifying rep of their company. Lead managers supervise: they get no leads this way."""
-        managers = self.env.ref("lead_management.group_lead_manager").sudo().users
-        qualifiers = self.env.ref("lead_management.group_lead_qualifier").sudo().users.filtered(
-            lambda user: user.active and not user.share) - managers
+        """Qualifying reps per team: the team's members in the Qualifying Rep group who take assignments.
+        Leads without a team use every qualifying rep of their company. Lead managers supervise: they get
+        no leads this way."""
+        qualifiers = self.env["crm.team"]._lead_management_qualifiers()
         pools = {}
         for team in self.team_id:
             pools[team] = team.sudo().crm_team_member_ids.filtered(
@@ -98,13 +97,12 @@ class CrmLead(models.Model):
         return pools
 
     def _assign_qualifiers(self):
-        """Round-robin the leads among qualifying reps, each under the cap of open leads they own.
+        """Round-robin the leads among qualifying reps, each under their company's cap of open leads.
 
         Returns the leads that got a qualifying rep; the others stay without owner (the "Without owner"
         filter lists them, the scheduled assignment retries them)."""
         if not self:
             return self
-        cap = self._qualifier_cap()
         pools = self._qualifier_pools()
         reps = self.env["res.users"].union(*pools.values())
         load = defaultdict(int)
@@ -112,9 +110,9 @@ class CrmLead(models.Model):
             [("qualifier_id", "in", reps.ids), ("lifecycle_side", "=", "marketing")], ["qualifier_id"], ["__count"])))
         by_rep = defaultdict(lambda: self.browse())
         for lead in self.sorted(lambda lead: (-int(lead.priority or 0), lead.id)):
-            pool = pools.get(lead.team_id, pools[self.env["crm.team"]])
-            if lead.company_id:
-                pool = pool.filtered(lambda user, company=lead.company_id: company in user.company_ids)
+            company = lead.company_id or self.env.company
+            cap = company.sudo().lead_qualifier_cap
+            pool = pools[lead.team_id].filtered(lambda user, company=company: company in user.company_ids)
             open_reps = [rep for rep in pool if not cap or load[rep] < cap]
             if not open_reps:
                 continue
@@ -123,8 +121,7 @@ class CrmLead(models.Model):
             by_rep[rep] |= lead
         assigned = self.browse()
         for rep, leads in by_rep.items():
-            leads.sudo().with_context(lead_management_move_reason=self.env._("Assigned to a qualifying rep")).write(
-                {"qualifier_id": rep.id})
+            leads.sudo()._write_pipeline({"qualifier_id": rep.id}, by_hand=False)
             assigned |= leads
         return assigned
 
@@ -134,5 +131,5 @@ class CrmLead(models.Model):
 
     @api.model
     def _cron_assign_qualifiers(self):
-        """Give every open lead that slipped in without owner (import, SQL, full reps) a qualifying rep."""
+        """Give every open lead that slipped in without owner (SQL, full reps) a qualifying rep."""
         self._lead_management_process_batches([("is_unowned", "=", True)], lambda leads: leads._assign_qualifiers())

@@ -7,7 +7,11 @@ from markupsafe import Markup
 from psycopg2.errors import LockNotAvailable, SerializationFailure
 
 from odoo import api, fields, models, tools
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
+
+from ..tools import domain_field_names, fields_read_by
+from .crm_lead import LeadChanges
 
 _logger = logging.getLogger(__name__)
 
@@ -80,25 +84,6 @@ class CrmLead(models.Model):
             lead.score_explanation = lead.id and lead._score_explanation_html() or False
 
     # ------------------------------------------------------------
-    # CRUD
-    # ------------------------------------------------------------
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        leads = super().create(vals_list)
-        graded = leads._scoring_recompute() if leads else leads
-        # Leads that just got a grade were offered to sales by _scoring_grade_changed already.
-        if self.env["ir.config_parameter"].sudo().get_param("lead_management.auto_handoff"):
-            (leads - graded)._handoff_auto()
-        return leads
-
-    def write(self, vals):
-        result = super().write(vals)
-        if self and set(vals) & self._scoring_fields():
-            self._scoring_recompute(engagement=False)
-        return result
-
-    # ------------------------------------------------------------
     # ACTIONS
     # ------------------------------------------------------------
 
@@ -114,26 +99,76 @@ class CrmLead(models.Model):
         }
 
     def get_score_breakdown(self):
-        """Which rules and events gave how many points, summing exactly to ``lead_score`` (RPC-readable)."""
+        """Which rules and events gave how many points, summing exactly to ``lead_score`` (RPC-readable).
+
+        A read: it never rescores. When the stored score is older than its data (changed in SQL, a rule
+        saved a moment ago), a "not rescored yet" line says by how much until the rescore job runs. Rules
+        on fields the caller may not read are shown as one line without their names."""
         self.ensure_one()
         self.check_access("read")
         rules, engagement = self._scoring_contributions()
-        if abs(self.lead_score - sum(line["points"] for line in rules)
-               - sum(line["score"] for line in engagement)) > 0.5:
-            # Stored score older than its data (e.g. changed in SQL): bring it up to date first.
-            self._scoring_recompute()
-            rules, engagement = self._scoring_contributions()
         fit_total = sum(line["points"] for line in rules)
         engagement_total = sum(line["score"] for line in engagement)
+        gap = self.lead_score - (fit_total + engagement_total)
+        pending = round(gap) if abs(gap) > 0.5 else 0
         return {
             "fit": rules,
             "engagement": engagement,
             "fit_score": fit_total,
             "engagement_score": engagement_total,
-            "rounding": self.lead_score - (fit_total + engagement_total),
+            "pending": pending,
+            "rounding": gap - pending,
             "lead_score": self.lead_score,
             "grade": self.grade_id.name or False,
         }
+
+    # ------------------------------------------------------------
+    # PIPELINE STEP 3: SCORING
+    # ------------------------------------------------------------
+
+    def _scoring_step(self, changes):
+        """New leads are scored; a write rescores the fit of leads when a field some rule reads changed."""
+        if changes.created:
+            rescored, regraded = self._scoring_recompute()
+        elif changes.fields & self._scoring_fields():
+            rescored, regraded = self._scoring_recompute(engagement=False)
+        else:
+            return
+        changes.rescored |= rescored
+        changes.regraded |= regraded
+
+    @api.model
+    def _scoring_schedule_rescore(self):
+        """Configuration that scores read changed (a rule, a grade, an engagement type): every open lead is
+        rescored by the background job, never in the request that saved it, and the user is told so."""
+        self.env.registry.clear_cache()  # _scoring_fields follows the rules
+        cron = self.env.ref("lead_management.ir_cron_rescore", raise_if_not_found=False)
+        if not cron:
+            return True  # installing: the install scores every lead itself (post_init_hook)
+        cron.sudo()._trigger()
+        message = self.env._("Scores and grades are being recomputed in the background: leads show them within "
+                             "minutes (Settings > Technical > Scheduled Actions shows the progress).")
+        # Once per transaction: saving four grade thresholds is one rescore, one message.
+        if not self.env.cr.precommit.data.get("lead_management.rescore_notified"):
+            self.env.cr.precommit.data["lead_management.rescore_notified"] = True
+            self.env.user._bus_send("simple_notification", {"type": "info", "message": message})
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"type": "info", "message": message},
+        }
+
+    def _scoring_events_changed(self):
+        """Engagement events of these leads arrived, moved or went: rescore their engagement (a few leads, in
+        the request: the one entry point for events stays synchronous) and let the pipeline go on."""
+        if self:
+            self._scoring_rescored(*self._scoring_recompute(fit=False, engagement=True))
+
+    def _scoring_rescored(self, rescored, regraded):
+        """After a rescore made outside a lead's write (events, rule changes, the nightly job): the steps
+        after scoring run for the leads whose score or grade moved."""
+        if rescored:
+            rescored._run_pipeline(LeadChanges.of(rescored, rescored=rescored, regraded=regraded))
 
     # ------------------------------------------------------------
     # BUSINESS
@@ -143,25 +178,13 @@ class CrmLead(models.Model):
     @tools.ormcache()
     def _scoring_fields(self):
         """Names of the lead fields some fit rule reads: a write that touches none of them keeps the fit score."""
-        names = set()
+        names = {"company_id", "active"}
         for rule in self.env["lead.scoring.rule"].sudo().search([("is_valid", "=", True)]):
             try:
-                domain = literal_eval(rule.domain or "[]")
+                names.update(domain_field_names(literal_eval(rule.domain or "[]")))
             except (ValueError, SyntaxError):
                 continue
-            names.update(leaf[0].split(".")[0] for leaf in domain if isinstance(leaf, list | tuple) and len(leaf) == 3)
-        # A rule on a computed field (country_id follows partner_id) must also follow what it is computed from.
-        todo = list(names)
-        while todo:
-            field = self._fields.get(todo.pop())
-            if not field or not field.compute:
-                continue
-            for path in self.pool.field_depends.get(field, ()):
-                name = path.split(".")[0]
-                if name not in names and name in self._fields:
-                    names.add(name)
-                    todo.append(name)
-        return frozenset(names | {"company_id", "active"})
+        return fields_read_by(self, names)
 
     def _scoring_scope(self, id_range=None):
         """SQL condition on ``crm_lead``: these leads, or every open lead when called on an empty recordset
@@ -221,8 +244,9 @@ class CrmLead(models.Model):
 
     @api.model
     def _scoring_engagement_sql(self, scope, now, id_range=None):
-        """SELECT lead id, type id, raw points and decayed score per (lead, type, day), the daily cap applied.
-        ``id_range`` ([low, high) of lead ids) lets PostgreSQL read only those leads' events.
+        """SELECT lead id, type id, raw points and decayed score per (lead, type, day), the daily cap applied;
+        a day is a day in the time zone of the lead's company. ``id_range`` ([low, high) of lead ids) lets
+        PostgreSQL read only those leads' events.
 
         A closed lead (won or lost) is scored as it stood when it closed: its engagement stops decaying,
         so calibration compares what the score said with what happened, and nightly runs leave it alone."""
@@ -238,17 +262,59 @@ class CrmLead(models.Model):
               FROM lead_engagement_event e
               JOIN lead_engagement_type t ON t.id = e.type_id AND t.active
               JOIN crm_lead ON crm_lead.id = e.lead_id
+              JOIN (VALUES %(timezones)s) AS company_tz(company_id, tz)
+                ON company_tz.company_id = COALESCE(crm_lead.company_id, 0)
              WHERE %(scope)s AND e.date <= %(reference)s %(range)s
-          GROUP BY e.lead_id, e.type_id, t.points, t.half_life, t.daily_cap, date_trunc('day', e.date)
-        """, reference=reference, scope=scope,
+          GROUP BY e.lead_id, e.type_id, t.points, t.half_life, t.daily_cap,
+                   date_trunc('day', (e.date AT TIME ZONE 'UTC') AT TIME ZONE company_tz.tz)
+        """, reference=reference, scope=scope, timezones=self._scoring_company_timezones(),
             range=SQL("AND e.lead_id >= %s AND e.lead_id < %s", *id_range) if id_range else SQL())
+
+    @api.model
+    def _scoring_company_timezones(self):
+        """SQL VALUES (company id, time zone) of every company: a day of engagement (the daily cap) is a day
+        where the company works. Leads without company count in the current company's time zone."""
+        rows = []
+        for company in self.env["res.company"].sudo().search([]):
+            rows.append((company.id, company._lead_management_tz()))
+        rows.append((0, self.env.company.sudo()._lead_management_tz()))
+        return SQL(", ").join(SQL("(%s, %s)", company_id, tz) for company_id, tz in rows)
+
+    @api.model
+    def _scoring_grade_sql(self, grades, score, company):
+        """The one definition of "the grade of a score": an SQL expression giving the grade id for the score
+        ``score`` of a lead of company ``company`` (SQL, NULL for none), among ``grades`` (SQL rows id,
+        company_id, min_score).
+
+        A company uses its own grades when it has any, else the shared ones. Grades are ordered by minimum
+        score, whatever their names: a score gets the grade with the highest minimum it reaches; below every
+        minimum it gets the lowest grade."""
+        return SQL("""(
+            SELECT g.id FROM (%(grades)s) AS g(id, company_id, min_score)
+             WHERE g.company_id IS NOT DISTINCT FROM (
+                   CASE WHEN EXISTS (SELECT 1 FROM (%(grades)s) AS own(id, company_id, min_score)
+                                      WHERE own.company_id = %(company)s)
+                        THEN %(company)s END)
+          ORDER BY g.min_score <= %(score)s DESC,
+                   CASE WHEN g.min_score <= %(score)s THEN -g.min_score ELSE g.min_score END, g.id
+             LIMIT 1)""", grades=grades, score=score, company=company)
+
+    @api.model
+    def _scoring_grades_sql(self, thresholds=None):
+        """SQL rows (id, company_id, min_score) of the active grades, with ``thresholds`` ({grade id: min
+        score}) replacing their minimum scores (what-if)."""
+        grades = self.env["lead.grade"].sudo().search([])
+        if not grades:
+            return SQL("SELECT NULL::int, NULL::int, NULL::int WHERE FALSE")
+        return SQL("VALUES %s", SQL(", ").join(
+            SQL("(%s::int, %s::int, %s::int)", grade.id, grade.company_id.id or None,
+                (thresholds or {}).get(grade.id, grade.min_score))
+            for grade in grades))
 
     def _scoring_recompute(self, fit=True, engagement=True, id_range=None):
         """Recompute scores and grades of these leads (of every open lead on an empty recordset, or of those
         in ``id_range``) in one SQL statement, whatever the number of leads; only rows whose values change
-        are written. Returns the leads whose grade changed."""
-        if self.env.context.get("lead_management_scoring_off"):
-            return self.browse()
+        are written. Returns (leads whose score or grade changed, leads whose grade changed)."""
         self.env.flush_all()
         now = fields.Datetime.now()
         scope = self._scoring_scope(id_range)
@@ -272,8 +338,7 @@ class CrmLead(models.Model):
         settings = self.env.cr.fetchone()
         self.env.cr.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
         # One statement: compute, write the changed floats into lead_scoring_state, and rewrite a crm_lead
-        # row only when its rounded score or its grade changes. The lowest grade takes every score below
-        # its minimum.
+        # row only when its rounded score or its grade changes.
         self.env.cr.execute(SQL("""
             WITH computed AS MATERIALIZED (
                 SELECT parts.*, ROUND(parts.fit + parts.engagement)::int AS score FROM (
@@ -286,21 +351,9 @@ class CrmLead(models.Model):
                            %(fit_join)s %(engagement_join)s
                      WHERE %(scope)s
                 ) AS parts
-            ), grade AS MATERIALIZED (
-                -- Each grade's range: [min_score, next grade's min_score); the lowest is open below.
-                SELECT id, company_id,
-                       CASE WHEN min_score = MIN(min_score) OVER (PARTITION BY company_id) THEN NULL
-                            ELSE min_score END AS low,
-                       LEAD(min_score) OVER (PARTITION BY company_id ORDER BY min_score) AS high
-                  FROM lead_grade WHERE active
+            ), grade AS MATERIALIZED (%(grades)s
             ), graded AS MATERIALIZED (
-                SELECT computed.*, (
-                       SELECT grade.id FROM grade
-                        WHERE (grade.low IS NULL OR grade.low <= computed.score)
-                          AND (grade.high IS NULL OR computed.score < grade.high)
-                          AND (grade.company_id IS NULL OR grade.company_id = computed.company_id)
-                     ORDER BY grade.company_id NULLS LAST LIMIT 1) AS grade_id
-                  FROM computed
+                SELECT computed.*, %(grade_of)s AS grade_id FROM computed
             ), updated_states AS (
                 UPDATE lead_scoring_state SET fit_score = graded.fit, engagement_score = graded.engagement,
                        score_date = graded.score_date
@@ -320,39 +373,46 @@ class CrmLead(models.Model):
                         OR crm_lead.grade_id IS DISTINCT FROM graded.grade_id)
              RETURNING crm_lead.id, graded.old_grade, graded.grade_id
             )
-            SELECT id, old_grade FROM leads WHERE old_grade IS DISTINCT FROM grade_id
+            SELECT id, old_grade, old_grade IS DISTINCT FROM grade_id FROM leads
         """, score_date=score_date, fit=fit_value, engagement=engagement_value, fit_join=fit_join,
-            engagement_join=engagement_join, scope=scope))
-        changes = self.env.cr.fetchall()
+            engagement_join=engagement_join, scope=scope, grades=self._scoring_grades_sql(),
+            grade_of=self._scoring_grade_sql(SQL("SELECT * FROM grade"), SQL("computed.score"),
+                                             SQL("computed.company_id"))))
+        rows = self.env.cr.fetchall()
         self.env.cr.execute(SQL("SELECT set_config('jit', %s, true), set_config('work_mem', %s, true)", *settings))
-        # Written in SQL: forget every cached value that may depend on the scores (sales-readiness…).
-        self.invalidate_model()
+        rescored = self.browse([lead_id for lead_id, _old, _moved in rows])
+        regraded = self.browse([lead_id for lead_id, _old, moved in rows if moved])
+        # Written in SQL: forget the cached values and tell the ORM, so that what depends on the score or the
+        # grade (sales-readiness, stored computes of other modules) follows.
         self.env["lead.scoring.state"].invalidate_model()
-        changed = self.browse([lead_id for lead_id, old in changes])
-        if changed:
-            changed._scoring_grade_changed(dict(changes))
-        return changed
+        if rescored:
+            rescored.invalidate_recordset(["lead_score", "grade_id"])
+            rescored.modified(["lead_score", "grade_id"])
+        self.invalidate_model(["fit_score", "engagement_score", "score_date"])
+        if regraded:
+            regraded._scoring_log_grade_changes({lead_id: old for lead_id, old, moved in rows if moved})
+        return rescored, regraded
 
-    def _scoring_grade_changed(self, old_grades):
-        """Track the new grade in the chatter (as Odoo's field tracking would, in batch: the grade is written
-        in SQL), and hand off leads that became sales-ready if automatic hand-off is on."""
+    def _scoring_log_grade_changes(self, old_grades):
+        """Track the new grade in the chatter, as Odoo's field tracking would, in batch (the grade is written
+        in SQL). A first grade (a new lead) is not a change."""
         Grade = self.env["lead.grade"]
         regraded = self.filtered(lambda lead: old_grades.get(lead.id))
-        if regraded:
-            messages = regraded._message_log_batch(bodies={
-                lead.id: Markup(self.env._("Score: %(score)s")) % {"score": lead.lead_score} for lead in regraded})
-            column = self.fields_get(["grade_id"], ["type", "string"])["grade_id"]
-            Tracking = self.env["mail.tracking.value"].sudo()
-            Tracking.create([
-                dict(Tracking._create_tracking_values(Grade.browse(old_grades[lead.id]), lead.grade_id, "grade_id",
-                                                      column, lead), mail_message_id=message.id)
-                for message, lead in zip(messages, regraded, strict=True)
-            ])
-        if self.env["ir.config_parameter"].sudo().get_param("lead_management.auto_handoff"):
-            self._handoff_auto()
+        if not regraded:
+            return
+        messages = regraded._message_log_batch(bodies={
+            lead.id: Markup(self.env._("Score: %(score)s")) % {"score": lead.lead_score} for lead in regraded})
+        column = self.fields_get(["grade_id"], ["type", "string"])["grade_id"]
+        Tracking = self.env["mail.tracking.value"].sudo()
+        Tracking.create([
+            dict(Tracking._create_tracking_values(Grade.browse(old_grades[lead.id]), lead.grade_id, "grade_id",
+                                                  column, lead), mail_message_id=message.id)
+            for message, lead in zip(messages, regraded, strict=True)
+        ])
 
     def _scoring_contributions(self):
-        """(fit lines, engagement lines) of this lead, at the moment its engagement was last scored."""
+        """(fit lines, engagement lines) of this lead, at the moment its engagement was last scored. Rules on
+        fields the current user may not read are summed in one line without their names."""
         self.ensure_one()
         rules = self.env["lead.scoring.rule"]._get_valid_rules()
         scope = self._scoring_scope()
@@ -360,13 +420,19 @@ class CrmLead(models.Model):
         self.env.cr.execute(SQL("SELECT rule_id, points FROM (%s) AS matches ORDER BY rule_id",
                                 self._scoring_fit_sql(rules, scope)))
         by_rule = dict(self.env.cr.fetchall())
-        fit = [{"rule_id": rule.id, "rule": rule.name, "points": by_rule[rule.id]}
-               for rule in rules if rule.id in by_rule]
+        fit, hidden = [], 0
+        for rule in rules.filtered(lambda rule: rule.id in by_rule):
+            if rule._is_readable_by_user():
+                fit.append({"rule_id": rule.id, "rule": rule.name, "points": by_rule[rule.id]})
+            else:
+                hidden += by_rule[rule.id]
+        if hidden:
+            fit.append({"rule_id": False, "rule": self.env._("Rules on fields you cannot see"), "points": hidden})
         at = self.score_date or fields.Datetime.now()
         self.env.cr.execute(SQL("""
             SELECT type_id, SUM(events), SUM(raw), SUM(score) FROM (%s) AS days GROUP BY type_id ORDER BY type_id
         """, self._scoring_engagement_sql(scope, at)))
-        types = self.env["lead.engagement.type"]
+        types = self.env["lead.engagement.type"].sudo()
         engagement = [{"type_id": type_id, "type": types.browse(type_id).name, "events": count,
                        "points": raw, "decay": raw - score, "score": score}
                       for type_id, count, raw, score in self.env.cr.fetchall()]
@@ -381,6 +447,9 @@ class CrmLead(models.Model):
                                type=line["type"], events=line["events"], points=line["points"],
                                decay=line["decay"]), line["score"])
                  for line in breakdown["engagement"]]
+        if breakdown["pending"]:
+            rows.append(Markup("<tr class='text-warning'><td>%s</td><td class='text-end'>%+d</td></tr>") % (
+                self.env._("Not rescored yet: the rescore job brings the score up to date"), -breakdown["pending"]))
         if abs(breakdown["rounding"]) > 1e-9:
             rows.append(Markup("<tr><td>%s</td><td class='text-end'>%+.2f</td></tr>") % (
                 self.env._("Rounding"), breakdown["rounding"]))
@@ -392,12 +461,12 @@ class CrmLead(models.Model):
 
     @api.model
     def _scoring_preview_rule(self, old_rule, new_domain, new_points):
-        """{(from grade, to grade): count} over open leads if ``old_rule`` were replaced by a rule
-        (``new_domain``, ``new_points``); ``new_domain`` None: the rule removed or inactive."""
-        Lead = self.sudo()
+        """{(from grade, to grade): count} over the open leads the current user may read, if ``old_rule``
+        were replaced by a rule (``new_domain``, ``new_points``); ``new_domain`` None: the rule removed or
+        inactive. Domains are searched as the user: record rules and field groups apply."""
         zero = SQL("SELECT NULL::int AS lead_id WHERE FALSE")
-        old_sql = Lead._search(old_rule._get_domain()).subselect() if old_rule else zero
-        new_sql = Lead._search(new_domain).subselect() if new_domain is not None else zero
+        old_sql = self._search(old_rule._get_domain()).subselect() if old_rule else zero
+        new_sql = self._search(new_domain).subselect() if new_domain is not None else zero
         old_points = old_rule.points if old_rule else 0
         return self._scoring_preview(SQL(
             "COALESCE(scoring_state.fit_score, 0) - CASE WHEN crm_lead.id IN (%s) THEN %s ELSE 0 END"
@@ -406,37 +475,49 @@ class CrmLead(models.Model):
 
     @api.model
     def _scoring_preview(self, fit_expression=None, thresholds=None):
-        """Count the open leads of the current companies per (current grade, grade they would get), with
-        the fit score given as SQL (on ``crm_lead`` and its ``scoring_state``; by default the current fit
-        score) and the grades' minimum scores optionally replaced by ``thresholds`` ({grade id: min score})."""
+        """Count the open leads the current user may read (record rules applied: their companies, their
+        leads) per (current grade, grade they would get), with the fit score given as SQL (on ``crm_lead``
+        and its ``scoring_state``; by default the current fit score) and the grades' minimum scores
+        optionally replaced by ``thresholds`` ({grade id: min score}). For Lead Managers only."""
+        if not self.env.su and not self.env.user.has_group("lead_management.group_lead_manager"):
+            raise AccessError(self.env._("Only Lead Managers preview the impact of scoring changes."))
         fit_expression = fit_expression or SQL("COALESCE(scoring_state.fit_score, 0)")
-        grades = self.env["lead.grade"].sudo().search([])
-        mins = {grade.id: (thresholds or {}).get(grade.id, grade.min_score) for grade in grades}
-        values = SQL(", ").join(
-            SQL("(%s::int, %s::int, %s::int)", grade_id, min_score, grades.browse(grade_id).company_id.id or None)
-            for grade_id, min_score in mins.items()) if mins else None
-        if not values:
-            return {}
+        readable = self._search([("probability", "<", 100)])
         self.env.flush_all()
         self.env.cr.execute(SQL("""
-            WITH grade(id, min_score, company_id) AS (VALUES %(values)s),
+            WITH grade AS MATERIALIZED (%(grades)s),
             scored AS (
                 SELECT crm_lead.grade_id AS old_grade, crm_lead.company_id,
                        ROUND((%(fit)s) + COALESCE(scoring_state.engagement_score, 0)) AS score
                   FROM crm_lead
              LEFT JOIN lead_scoring_state AS scoring_state ON scoring_state.lead_id = crm_lead.id
-                 WHERE %(open)s AND (crm_lead.company_id IS NULL OR crm_lead.company_id IN %(companies)s)
+                 WHERE %(open)s AND crm_lead.id IN (%(readable)s)
             )
-            SELECT old_grade, COALESCE(
-                       (SELECT g.id FROM grade g WHERE (g.company_id IS NULL OR g.company_id = scored.company_id)
-                           AND g.min_score <= scored.score ORDER BY g.min_score DESC LIMIT 1),
-                       (SELECT g.id FROM grade g WHERE (g.company_id IS NULL OR g.company_id = scored.company_id)
-                        ORDER BY g.min_score ASC LIMIT 1)) AS new_grade, COUNT(*)
-              FROM scored GROUP BY 1, 2
-        """, values=values, fit=fit_expression, companies=tuple(self.env.companies.ids),
-            open=self.browse()._scoring_scope()))
-        names = {grade.id: grade.name for grade in grades}
-        return {(names.get(old), names.get(new)): count for old, new, count in self.env.cr.fetchall()}
+            SELECT old_grade, %(grade_of)s AS new_grade, COUNT(*) FROM scored GROUP BY 1, 2
+        """, grades=self._scoring_grades_sql(thresholds), fit=fit_expression, readable=readable.subselect(),
+            open=self.browse()._scoring_scope(),
+            grade_of=self._scoring_grade_sql(SQL("SELECT * FROM grade"), SQL("scored.score"),
+                                             SQL("scored.company_id"))))
+        rows = self.env.cr.fetchall()
+        names = {grade.id: grade.name for grade in self.env["lead.grade"].sudo().with_context(active_test=False).search([])}
+        return {(names.get(old), names.get(new)): count for old, new, count in rows}
+
+    # ------------------------------------------------------------
+    # INSTALL
+    # ------------------------------------------------------------
+
+    @api.model
+    def _scoring_init_existing(self, batch_size=RESCORE_BATCH_SIZE):
+        """Score every open lead once, when the addon is installed on an existing CRM: one statement per
+        range of ``batch_size`` leads (bounded memory), no chatter message (a first grade is not a change),
+        and none of the later steps (nothing is configured to promote or hand off yet)."""
+        self.env.flush_all()
+        self.env.cr.execute(SQL("SELECT MIN(id), MAX(id) FROM crm_lead WHERE %s", self.browse()._scoring_scope()))
+        low, high = self.env.cr.fetchone()
+        if low is None:
+            return
+        for start in range(low, high + 1, batch_size):
+            self._scoring_recompute(id_range=(start, start + batch_size))
 
     # ------------------------------------------------------------
     # CRON
@@ -444,7 +525,9 @@ class CrmLead(models.Model):
 
     @api.model
     def _cron_rescore(self, batch_size=RESCORE_BATCH_SIZE):
-        """Nightly (and "Recompute all scores"): apply engagement decay and re-grade every open lead.
+        """Nightly (and "Recompute all scores", and after a rule, grade or engagement type changed): apply
+        engagement decay and re-grade every open lead; then the steps after scoring run for the leads whose
+        score or grade moved (promotion, hand-off).
 
         One statement per range of ``batch_size`` open leads, by id: a range lets PostgreSQL read the
         events of those leads in one pass, where a list of ids per batch would rescan them for each one.
@@ -461,7 +544,8 @@ class CrmLead(models.Model):
             for attempt in (1, 2):
                 try:
                     with self.env.cr.savepoint():
-                        self._scoring_recompute(id_range=(batch[0], batch[-1] + 1))
+                        rescored, regraded = self._scoring_recompute(id_range=(batch[0], batch[-1] + 1))
+                        self._scoring_rescored(rescored, regraded)
                     break
                 except (SerializationFailure, LockNotAvailable) as error:
                     self.env.invalidate_all()

@@ -5,6 +5,7 @@ from odoo.exceptions import ValidationError
 
 class LeadEngagementEvent(models.Model):
     _name = "lead.engagement.event"
+    _inherit = ["lead.access.mixin"]
     _description = "Lead Engagement Event"
     _order = "date desc, id desc"
 
@@ -24,22 +25,20 @@ class LeadEngagementEvent(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         events = super().create(vals_list)
-        if events:
-            events.lead_id._scoring_recompute(fit=False, engagement=True)
+        events.lead_id._scoring_events_changed()
         return events
 
     def write(self, vals):
         leads = self.lead_id
         result = super().write(vals)
         if self and {"lead_id", "type_id", "date"} & set(vals):
-            (leads | self.lead_id)._scoring_recompute(fit=False, engagement=True)
+            (leads | self.lead_id)._scoring_events_changed()
         return result
 
     def unlink(self):
         leads = self.lead_id
         result = super().unlink()
-        if leads.exists():
-            leads.exists()._scoring_recompute(fit=False, engagement=True)
+        leads.exists()._scoring_events_changed()
         return result
 
     @api.model

@@ -37,13 +37,13 @@ class LeadEngagementType(models.Model):
 
     def write(self, vals):
         result = super().write(vals)
-        if {"points", "half_life", "daily_cap", "active"} & set(vals):
-            self.env["crm.lead"]._scoring_recompute(fit=False, engagement=True)
+        if {"points", "half_life", "daily_cap", "active", "company_id"} & set(vals):
+            self.env["crm.lead"]._scoring_schedule_rescore()
         return result
 
     def unlink(self):
         result = super().unlink()
-        self.env["crm.lead"]._scoring_recompute(fit=False, engagement=True)
+        self.env["crm.lead"]._scoring_schedule_rescore()
         return result
 
     @api.model

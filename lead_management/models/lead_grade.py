@@ -28,52 +28,71 @@ class LeadGrade(models.Model):
         for grade in self:
             grade.lead_count = counts.get(grade, 0)
 
-    @api.constrains("min_score", "active", "company_id", "name")
+    @api.constrains("min_score", "active", "company_id")
     def _check_ranges(self):
-        if self.env.context.get("lead_management_grades_checked"):
-            return
-        for company_id in {grade.company_id.id for grade in self}:
-            self._validate_ranges(self.search([("company_id", "=", company_id)]))
+        companies = {grade.company_id.id for grade in self}
+        self._validate_ranges(self.search([("company_id", "in", list(companies))]))
 
     @api.model
-    def _validate_ranges(self, grades, thresholds=None):
-        """Ranges must be ordered A > B > C > D, without overlap (two grades, one minimum).
-        ``thresholds``: proposed {grade: min_score} to validate before saving them."""
-        thresholds = thresholds or {grade: grade.min_score for grade in grades}
-        ordered = sorted(grades, key=lambda grade: grade.name)
-        for higher, lower in zip(ordered, ordered[1:], strict=False):
-            if thresholds[higher] == thresholds[lower]:
+    def _validate_ranges(self, grades, thresholds=None, companies=None):
+        """Grades are ordered by their minimum score, whatever their names: two active grades of one company
+        (or two shared grades) cannot start at the same score. ``thresholds`` ({grade: min score}) and
+        ``companies`` ({grade: company id}) give proposed values, validated before they are saved."""
+        thresholds, companies = thresholds or {}, companies or {}
+        seen = {}
+        for grade in grades.filtered("active"):
+            score = thresholds.get(grade, grade.min_score)
+            other = seen.setdefault((companies.get(grade, grade.company_id.id), score), grade)
+            if other != grade:
                 raise ValidationError(self.env._(
                     "Grades %(a)s and %(b)s overlap: both start at %(score)s. Give each grade its own minimum score.",
-                    a=higher.name, b=lower.name, score=thresholds[higher]))
-            if thresholds[higher] < thresholds[lower]:
-                raise ValidationError(self.env._(
-                    "Grade %(a)s starts at %(a_min)s, below grade %(b)s (%(b_min)s): grades must be ordered, "
-                    "%(a)s above %(b)s.", a=higher.name, a_min=thresholds[higher], b=lower.name,
-                    b_min=thresholds[lower]))
-
-    def write(self, vals):
-        if "min_score" in vals and not self.env.context.get("lead_management_grades_checked"):
-            # Refuse before writing: nothing half-written.
-            for company_id in {grade.company_id.id for grade in self}:
-                grades = self.search([("company_id", "=", company_id)])
-                self._validate_ranges(grades, {grade: vals["min_score"] if grade in self else grade.min_score
-                                               for grade in grades})
-        result = super().write(vals)
-        if {"min_score", "active", "company_id"} & set(vals):
-            self.env["crm.lead"]._scoring_recompute(fit=False, engagement=False)
-        return result
+                    a=other.name, b=grade.name, score=score))
 
     @api.model_create_multi
     def create(self, vals_list):
         grades = super().create(vals_list)
-        self.env["crm.lead"]._scoring_recompute(fit=False, engagement=False)
+        self.env["crm.lead"]._scoring_schedule_rescore()
         return grades
+
+    def write(self, vals):
+        if {"min_score", "active", "company_id"} & set(vals):
+            # Refused before anything is written.
+            companies = {grade.company_id.id for grade in self} | {vals.get("company_id", False) or False}
+            scope = self.search([("company_id", "in", list(companies))])
+            if vals.get("active") is False:
+                scope -= self
+            elif vals.get("active"):
+                scope |= self
+            self._validate_ranges(
+                scope, dict.fromkeys(self, vals["min_score"]) if "min_score" in vals else None,
+                dict.fromkeys(self, vals["company_id"] or False) if "company_id" in vals else None)
+        result = super().write(vals)
+        if {"min_score", "active", "company_id"} & set(vals):
+            self.env["crm.lead"]._scoring_schedule_rescore()
+        return result
 
     def unlink(self):
         result = super().unlink()
-        self.env["crm.lead"]._scoring_recompute(fit=False, engagement=False)
+        self.env["crm.lead"]._scoring_schedule_rescore()
         return result
+
+    @api.model
+    def _write_min_scores(self, thresholds):
+        """Set several minimum scores at once ({grade: min score}), validated as a whole first. Written one
+        grade at a time in an order where no two grades ever share a minimum (a free score breaks cycles such
+        as two grades swapping), so every intermediate state is valid too."""
+        for company, grades in self.browse([grade.id for grade in thresholds]).grouped("company_id").items():
+            scope = self.search([("company_id", "=", company.id)])
+            self._validate_ranges(scope, thresholds)
+            todo = {grade: thresholds[grade] for grade in grades if grade.min_score != thresholds[grade]}
+            while todo:
+                taken = {grade.min_score: grade for grade in scope if grade.active}
+                free = next((grade for grade, score in todo.items() if taken.get(score, grade) == grade), None)
+                if free:
+                    free.min_score = todo.pop(free)
+                else:
+                    grade = next(iter(todo))
+                    grade.min_score = max([*taken, *todo.values()]) + 1
 
     @api.model
     def _render_moves(self, moves):

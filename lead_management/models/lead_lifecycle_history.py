@@ -4,6 +4,7 @@ from odoo import fields, models
 
 class LeadLifecycleHistory(models.Model):
     _name = "lead.lifecycle.history"
+    _inherit = ["lead.access.mixin"]
     _description = "Lead Lifecycle Move"
     _order = "date desc, id desc"
     _rec_name = "to_stage_id"

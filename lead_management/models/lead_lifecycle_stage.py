@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 
 from ..tools import parse_lead_domain
@@ -87,12 +87,45 @@ class LeadLifecycleStage(models.Model):
                 "Build them with the domain editor, e.g. [(\"email_from\", \"!=\", False)].",
                 stage=self.name, error=error)) from error
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        stages = super().create(vals_list)
+        self.env.registry.clear_cache()  # stage lookups and promotion criteria are cached
+        return stages
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"code", "company_id", "active", "sequence", "side", "is_side_exit", "entry_domain"} & set(vals):
+            self.env.registry.clear_cache()
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env.registry.clear_cache()
+        return result
+
     @api.model
     def _get_by_code(self, code, company=None):
         """The active stage with this code, the company's own before a shared one."""
         company = company or self.env.company
-        return self.search([("code", "=", code), ("company_id", "in", [company.id, False])],
-                           order="company_id, sequence", limit=1)
+        return self.browse(self._get_id_by_code(code, company.id))
+
+    @api.model
+    @tools.ormcache("code", "company_id")
+    def _get_id_by_code(self, code, company_id):
+        return self.sudo().search([("code", "=", code), ("company_id", "in", [company_id, False])],
+                                  order="company_id, sequence", limit=1).id
+
+    @api.model
+    def _get_first_marketing_stage(self, company):
+        """Where a new lead starts: the first marketing stage of the main flow (entry criteria then promote it)."""
+        return self.browse(self._get_first_marketing_stage_id(company.id))
+
+    @api.model
+    @tools.ormcache("company_id")
+    def _get_first_marketing_stage_id(self, company_id):
+        return self.sudo().search([("side", "=", "marketing"), ("is_side_exit", "=", False),
+                                   ("company_id", "in", [company_id, False])], limit=1).id
 
     def action_open_leads(self):
         self.ensure_one()

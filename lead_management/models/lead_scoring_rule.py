@@ -2,10 +2,10 @@
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.osv import expression
 
-from ..tools import parse_lead_domain
+from ..tools import domain_field_names, parse_lead_domain
 
 
 class LeadScoringRule(models.Model):
@@ -28,12 +28,15 @@ class LeadScoringRule(models.Model):
     invalid_reason = fields.Char(readonly=True)
     # What-if
     preview_impact = fields.Boolean(
-        store=False,
+        store=False, groups="lead_management.group_lead_manager",
         help="Show how many open leads would change grade with this rule as edited, before saving it.")
-    preview_html = fields.Html("Impact", compute="_compute_preview_html", sanitize=False)
+    preview_html = fields.Html("Impact", compute="_compute_preview_html", sanitize=False,
+                               groups="lead_management.group_lead_manager")
 
     @api.depends("preview_impact", "domain", "points", "active", "company_id")
     def _compute_preview_html(self):
+        # A computed field runs for anyone who can open the form: the preview counts only what the user
+        # may read, and only Lead Managers get it (field groups, and _scoring_preview checks again).
         for rule in self:
             rule.preview_html = rule.preview_impact and rule._preview_html() or False
 
@@ -98,15 +101,14 @@ class LeadScoringRule(models.Model):
         return domain
 
     def _scoring_changed(self):
-        self.env.registry.clear_cache()
-        self.env["crm.lead"]._scoring_recompute(fit=True, engagement=False)
+        self.env["crm.lead"]._scoring_schedule_rescore()
 
     @api.model
     def _get_valid_rules(self):
         """Active rules that still work; a rule that broke (e.g. a field removed by an uninstall) is flagged,
         skipped and reported to the lead managers instead of blocking leads."""
         rules = self.sudo().search([("is_valid", "=", True)])
-        broken = self.sudo().browse()
+        broken = rules.browse()
         for rule in rules:
             try:
                 rule._get_domain()
@@ -126,8 +128,19 @@ class LeadScoringRule(models.Model):
                 rule.activity_schedule("mail.mail_activity_data_todo", user_id=manager.id,
                                        summary=self.env._("Fix the scoring rule “%s”", rule.name))
 
+    def _is_readable_by_user(self):
+        """Whether the current user may read every field this rule's domain reads (explanations name only
+        such rules)."""
+        self.ensure_one()
+        try:
+            names = domain_field_names(self._get_domain())
+            self.env["crm.lead"].check_field_access_rights("read", list(names))
+        except (AccessError, ValidationError):
+            return False
+        return True
+
     def _preview_html(self):
-        """Grade moves among open leads if the rule were saved as edited."""
+        """Grade moves among the open leads the user may read if the rule were saved as edited."""
         self.ensure_one()
         original = self._origin
         try:

@@ -9,6 +9,7 @@ class LeadScoringCalibrationReport(models.Model):
     """Closed leads with their grade and score band, won or lost: is the scoring model predictive?"""
 
     _name = "lead.scoring.calibration.report"
+    _inherit = ["lead.access.mixin"]
     _description = "Lead Scoring Calibration"
     _auto = False
     _order = "score_band desc"

@@ -12,6 +12,8 @@ class LeadManagementCommon(TransactionCase):
       user_lead_manager                 Lead Manager
       user_salesman, user_salesman_2    salespeople, team members with a capacity
       user_sales_manager                sales manager, leader of the team
+    Outside the team: user_portal (a portal partner), user_intake (Lead Intake API user), user_public
+    (the website's public user).
     """
 
     @classmethod
@@ -42,6 +44,10 @@ class LeadManagementCommon(TransactionCase):
             cls.env, login="lm_sales_manager", name="Simone Sales Manager",
             groups="sales_team.group_sale_manager,crm.group_use_lead",
         )
+        cls.user_portal = mail_new_test_user(cls.env, login="lm_portal", name="Paula Portal", groups="base.group_portal")
+        cls.user_intake = mail_new_test_user(
+            cls.env, login="lm_intake", name="Ivan Intake", groups="lead_management.group_lead_intake")
+        cls.user_public = cls.env.ref("base.public_user")
         cls.team = cls.env["crm.team"].create({
             "name": "Inbound",
             "use_leads": True,
@@ -85,6 +91,16 @@ class LeadManagementCommon(TransactionCase):
             "email_from": f"contact{index}@example.com",
             **values,
         } for index in range(count)])
+
+    @classmethod
+    def _rescore(cls):
+        """What the background rescore job does after a rule, grade or engagement type changed."""
+        cls.env["crm.lead"]._cron_rescore()
+
+    @classmethod
+    def _set_company(cls, company=None, **values):
+        """Lead Management settings of a company (the main one by default): lead_auto_handoff, …"""
+        (company or cls.company).write(values)
 
     def _stage(self, code):
         return self.stages[code]

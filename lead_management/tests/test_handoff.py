@@ -18,6 +18,7 @@ class TestHandoff(LeadManagementCommon):
         # Leads one can reach are a good fit: grade A, the grade sales takes.
         cls.env["lead.scoring.rule"].create({
             "name": "Reachable", "domain": "[('email_from', '!=', False)]", "points": 80})
+        cls._rescore()
 
     def _handoff_activity(self, lead):
         return lead.activity_ids.filtered(
@@ -91,14 +92,14 @@ class TestHandoff(LeadManagementCommon):
             self.lead.with_user(self.user_salesman).action_handoff_to_sales()
 
     def test_automatic_handoff_when_sales_ready(self):
-        self.env["ir.config_parameter"].set_param("lead_management.auto_handoff", "True")
+        self._set_company(lead_auto_handoff=True)
         leads = self._create_leads(5)
-        leads.with_user(self.user_qualifier_2).sudo().write({"lifecycle_stage_id": self._stage("qualified").id})
+        leads.sudo().write({"lifecycle_stage_id": self._stage("qualified").id})
         self.assertEqual(len(leads.filtered("user_id")), 4)
         stay = leads.filtered(lambda lead: not lead.user_id)
         self.assertIn("Not handed off automatically", stay.message_ids[0].body)
         # Off: qualifying does not hand off.
-        self.env["ir.config_parameter"].set_param("lead_management.auto_handoff", "")
+        self._set_company(lead_auto_handoff=False)
         other = self._create_leads(1)
         other.lifecycle_stage_id = self._stage("qualified")
         self.assertFalse(other.user_id)

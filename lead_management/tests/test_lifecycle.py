@@ -85,7 +85,7 @@ class TestLifecycleMoves(LeadManagementCommon):
         with freeze_time("2026-01-05 09:00:00"):
             lead = self._create_leads(1)
         with freeze_time("2026-01-06 21:00:00"):
-            lead.with_context(lead_management_move_reason="Called back").lifecycle_stage_id = self._stage("lead")
+            lead._lifecycle_move(self._stage("lead"), "Called back")
         move = lead.lifecycle_history_ids.filtered(lambda row: row.from_stage_id)
         self.assertEqual(move.from_stage_id, self._stage("target"))
         self.assertEqual(move.to_stage_id, self._stage("lead"))

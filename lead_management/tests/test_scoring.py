@@ -50,7 +50,9 @@ class TestFitScore(ScoringCommon):
         self.env["lead.scoring.rule"].create(
             {"name": "Belgium", "domain": "[('country_id.code', '=', 'BE')]", "points": 40})
         lead = self._create_leads(1)
-        with patch.object(ScoringLead, "_scoring_recompute", autospec=True) as recompute:
+        nothing = self.env["crm.lead"]
+        with patch.object(ScoringLead, "_scoring_recompute", autospec=True,
+                          return_value=(nothing, nothing)) as recompute:
             lead.description = "Met at the fair"
             recompute.assert_not_called()
             lead.country_id = self.belgium
@@ -68,15 +70,24 @@ class TestFitScore(ScoringCommon):
 
     def test_rule_changes_rescore(self):
         lead = self._create_leads(1, country_id=self.belgium.id)
+        cron = self.env.ref("lead_management.ir_cron_rescore")
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
         rule = self.env["lead.scoring.rule"].create(
             {"name": "Belgium", "domain": "[('country_id.code', '=', 'BE')]", "points": 40})
+        # Saving a rule rescores nobody in the request: it schedules the rescore job.
+        self.assertEqual(lead.fit_score, 0)
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]) - triggers)
+        self._rescore()
         self.assertEqual(lead.fit_score, 40)
         rule.points = 75
+        self._rescore()
         self.assertEqual(lead.grade_id, self.grades["A"])
         rule.active = False
+        self._rescore()
         self.assertEqual(lead.fit_score, 0)
         rule.active = True
         rule.unlink()
+        self._rescore()
         self.assertEqual(lead.fit_score, 0)
 
     def test_per_company_rules(self):
@@ -89,7 +100,8 @@ class TestFitScore(ScoringCommon):
         self.assertEqual(lead_1.fit_score, 0)
         self.assertEqual(lead_2.fit_score, 50)
         # Previews count the leads of the companies the user works in, not the others'.
-        Lead = self.env["crm.lead"]
+        self.user_lead_manager.company_ids |= company_2
+        Lead = self.env["crm.lead"].with_user(self.user_lead_manager)
         for companies in (self.env.company, self.env.company + company_2):
             with self.subTest(companies=companies.mapped("name")):
                 counts = Lead.with_context(allowed_company_ids=companies.ids)._scoring_preview()
@@ -125,6 +137,7 @@ class TestFitScore(ScoringCommon):
         # Fixed: valid again and counted.
         broken.domain = "[('email_from', '!=', False)]"
         self.assertTrue(broken.is_valid)
+        self._rescore()
         self.assertEqual(lead.fit_score, 40)
 
     def test_create_1000_leads_query_count(self):
@@ -139,7 +152,8 @@ class TestFitScore(ScoringCommon):
 
         self.env.flush_all()
         before = self.cr.sql_log_count
-        self.env["crm.lead"].with_context(lead_management_scoring_off=True).create(vals_list("unscored"))
+        with patch.object(ScoringLead, "_scoring_step", autospec=True):
+            self.env["crm.lead"].create(vals_list("unscored"))
         self.env.flush_all()
         unscored = self.cr.sql_log_count - before
         # Measured ~2,070: crm's own creation (about 2 queries a lead); scoring adds a fixed handful.
@@ -290,19 +304,43 @@ class TestGrades(ScoringCommon):
         with self.assertRaisesRegex(ValidationError, "Grades A and B overlap"):
             self.grades["B"].write({"min_score": 70})
         self.assertEqual(self.grades["B"].min_score, 40, "refused before anything was written")
-        with self.assertRaisesRegex(ValidationError, "Grade B starts at 40, below grade C \\(90\\)"):
-            self.grades["C"].write({"min_score": 90})
         self.grades["A"].min_score = 60
         self.assertEqual(self.grades["A"].min_score, 60)
 
+    def test_grades_are_ordered_by_minimum_score_not_by_name(self):
+        """A company may call its grades Hot, Warm and Cold: what orders them is their minimum score, and the
+        rescore and the preview agree on it (one definition of the grade of a score)."""
+        names = {"A": "Hot", "B": "Warm", "C": "Lukewarm", "D": "Cold"}
+        for letter, name in names.items():
+            self.grades[letter].name = name
+        self.env["lead.scoring.rule"].create(
+            {"name": "Belgium", "domain": "[('country_id.code', '=', 'BE')]", "points": 45})
+        self._rescore()
+        lead = self._create_leads(1, country_id=self.belgium.id)
+        self.assertEqual(lead.grade_id.name, "Warm")
+        # Warm now starts above Hot: Warm is the top grade, and a 45-point lead falls to Lukewarm (15).
+        Lead = self.env["crm.lead"]
+        open_leads = Lead.search([("probability", "<", 100)])
+        before = {lead: lead.grade_id.name for lead in open_leads}
+        preview = Lead._scoring_preview(thresholds={self.grades["B"].id: 80})
+        self.grades["B"].min_score = 80
+        self._rescore()
+        self.assertEqual(lead.grade_id.name, "Lukewarm")
+        actual = {}
+        for other in open_leads:
+            actual[before[other], other.grade_id.name] = actual.get((before[other], other.grade_id.name), 0) + 1
+        self.assertEqual(actual, preview)
+        self.assertIn(("Warm", "Lukewarm"), preview)
+
     def test_grade_change_logged_and_hands_off(self):
-        self.env["ir.config_parameter"].set_param("lead_management.auto_handoff", "True")
+        self._set_company(lead_auto_handoff=True)
         lead = self._create_leads(1, lifecycle_stage_id=self._stage("qualified").id)
         self.assertEqual(lead.grade_id, self.grades["D"])
         self.assertFalse(lead.user_id, "qualified but grade D: stays with marketing")
         lead.country_id = self.belgium
         self.env["lead.scoring.rule"].create(
             {"name": "Belgium", "domain": "[('country_id.code', '=', 'BE')]", "points": 90})
+        self._rescore()
         self.assertEqual(lead.grade_id, self.grades["A"])
         self.assertIn(lead.user_id, self.user_salesman + self.user_salesman_2)
         [tracking] = lead.message_ids.tracking_value_ids.filtered(lambda value: value.field_id.name == "grade_id")
@@ -349,6 +387,7 @@ class TestGrades(ScoringCommon):
             moving = sum(count for (old, new), count in expected.items() if old != new)
             self.assertGreaterEqual(moving, 4)
             self.assertIn(f"{moving} open lead(s) would change grade", form.preview_html)
+        self._rescore()
         actual = {}
         for lead in open_leads:
             key = (before[lead], lead.grade_id.name)
@@ -359,6 +398,7 @@ class TestGrades(ScoringCommon):
     def test_threshold_preview_matches_saved_result(self):
         self.env["lead.scoring.rule"].create(
             {"name": "Belgium", "domain": "[('country_id.code', '=', 'BE')]", "points": 45})
+        self._rescore()
         leads = self._create_leads(3, country_id=self.belgium.id)
         open_b = self.env["crm.lead"].search_count([("grade_id", "=", self.grades["B"].id)])
         wizard = Form(self.env["lead.grade.preview"])
@@ -368,6 +408,8 @@ class TestGrades(ScoringCommon):
         self.assertIn(f"<td>B</td><td>→</td><td>A</td><td class='text-end'>{open_b}</td>", wizard.preview_html)
         self.assertEqual(leads.grade_id, self.grades["B"], "nothing saved by the preview")
         wizard.save().action_apply()
+        self.assertEqual(leads.grade_id, self.grades["B"], "applied by the rescore job, not in the request")
+        self._rescore()
         self.assertEqual(leads.grade_id, self.grades["A"])
         self.assertEqual(self.grades["A"].min_score, 45)
         # Lowering A and B together: valid as a set, though A alone would overlap B for a moment.
@@ -378,6 +420,9 @@ class TestGrades(ScoringCommon):
             line.min_score = 20
         wizard.save().action_apply()
         self.assertEqual((self.grades["A"].min_score, self.grades["B"].min_score), (35, 20))
+        # Swapping two minimums (a cycle) goes through a free score, never through an overlap.
+        self.env["lead.grade"]._write_min_scores({self.grades["C"]: 20, self.grades["B"]: 15})
+        self.assertEqual((self.grades["B"].min_score, self.grades["C"].min_score), (15, 20))
 
     def test_recompute_all_runs_in_the_background(self):
         cron = self.env.ref("lead_management.ir_cron_rescore")

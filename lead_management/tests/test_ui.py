@@ -34,4 +34,6 @@ class TestUi(HttpCase, LeadManagementCommon):
         self.start_tour("/odoo", "lead_management_scoring_rule_tour", login="lm_manager")
         rule = self.env["lead.scoring.rule"].search([("name", "=", "Every lead counts")])
         self.assertEqual(rule.points, 80)
+        self.assertEqual(set(leads.grade_id.mapped("name")), {"D"}, "rescored in the background, not on save")
+        self._rescore()
         self.assertEqual(set(leads.grade_id.mapped("name")), {"A"})

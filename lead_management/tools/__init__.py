@@ -1,1 +1,1 @@
-from .domain import parse_lead_domain
+from .domain import domain_field_names, fields_read_by, parse_lead_domain

@@ -26,14 +26,7 @@ class LeadGradePreview(models.TransientModel):
 
     def action_apply(self):
         self.ensure_one()
-        Grade = self.env["lead.grade"]
-        for _company, lines in self.line_ids.grouped(lambda line: line.grade_id.company_id).items():
-            Grade._validate_ranges(lines.grade_id, {line.grade_id: line.min_score for line in lines})
-        # Validated as a whole: written one by one without the per-grade check of intermediate states.
-        for line in self.line_ids.filtered(lambda line: line.grade_id.min_score != line.min_score):
-            line.grade_id.with_context(lead_management_scoring_off=True, lead_management_grades_checked=True).write(
-                {"min_score": line.min_score})
-        self.env["crm.lead"]._scoring_recompute(fit=False, engagement=False)
+        self.env["lead.grade"]._write_min_scores({line.grade_id: line.min_score for line in self.line_ids})
         return {"type": "ir.actions.act_window_close"}
 
 

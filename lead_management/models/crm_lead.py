@@ -1,0 +1,110 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The one ``create`` and the one ``write`` of crm.lead: where the life of a lead is told.
+
+Every lead that is created or written, whatever the way it arrives (form, import, e-mail alias,
+website, events, RPC, the intake API, crm's own actions), goes through these steps, in this order:
+
+1. lifecycle   the stage: chosen by hand (checked), or implied by what crm did (converted, won, lost,
+               restored); each move written to the history            crm_lead_lifecycle.py
+2. ownership   a qualifying rep for every lead marketing owns without one      crm_lead_ownership.py
+3. scoring     fit + engagement score and grade, when what they read changed  crm_lead_scoring.py
+4. promotion   a later stage whose entry criteria the lead now meets (score-based ones included)
+                                                                               crm_lead_lifecycle.py
+5. hand-off    pending hand-offs settled by the move; sales-ready leads to sales when automatic
+                                                                               crm_lead_handoff.py
+
+Each step is a private ``_<step>_step(changes)`` method in its own file. ``changes`` says what the
+pass did so far (fields written, leads moved, leads regraded); a step that moves leads runs a nested
+pass for them through ``_write_pipeline``. Internal switches are arguments of these private methods,
+never context keys: a client can send any context over RPC.
+"""
+from dataclasses import dataclass
+
+from odoo import api, models
+from odoo.exceptions import AccessError
+
+# Written by the pipeline only: refused in create/write (and dropped from defaults) for anyone but the
+# superuser, so that no client can forge a grade, a hand-off answer or a lifecycle date over RPC.
+SYSTEM_FIELDS = frozenset({
+    "lifecycle_date", "lifecycle_history_ids",
+    "lead_score", "grade_id",
+    "handoff_date", "handoff_state", "handoff_answer_date", "handoff_user_id",
+    "rejection_reason_id", "rejection_note", "recycle_count",
+})
+
+
+@dataclass
+class LeadChanges:
+    """What one pass of the pipeline did, for the steps after it to act on."""
+
+    fields: frozenset = frozenset()  # fields written; every field for new leads
+    created: bool = False
+    moved: object = None  # crm.lead: leads whose lifecycle stage changed
+    rescored: object = None  # crm.lead: leads whose score or grade changed
+    regraded: object = None  # crm.lead: leads whose grade changed
+
+    @classmethod
+    def of(cls, leads, **values):
+        for name in ("moved", "rescored", "regraded"):
+            values.setdefault(name, leads.browse())
+        return cls(**values)
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    @api.model
+    def default_get(self, fields_list):
+        defaults = super().default_get(fields_list)
+        if not self.env.su:
+            for fname in SYSTEM_FIELDS.intersection(defaults):
+                del defaults[fname]
+        return self._ownership_defaults(defaults, fields_list)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_system_fields(vals_list)
+        vals_list = self._lifecycle_prepare_create(vals_list)  # 1. lifecycle: the first stage
+        leads = super().create(vals_list)
+        leads._lifecycle_log_created()  # 1. ... and its history row
+        leads._run_pipeline(LeadChanges.of(leads, fields=frozenset(self._fields), created=True))
+        return leads
+
+    def write(self, vals):
+        self._check_system_fields([vals])
+        return self._write_pipeline(vals)
+
+    def _write_pipeline(self, vals, reason=None, by_hand=True):
+        """Write ``vals`` and run the steps. ``reason`` goes to the lifecycle history of the moves this
+        write makes; ``by_hand``: a stage in ``vals`` is a person's choice, checked (internal moves pass
+        False)."""
+        if not self:
+            return super().write(vals)
+        result = True
+        moved = self.browse()
+        # 1. lifecycle: one write per target stage, each group with its own copy (crm's write edits vals)
+        for leads, lead_vals, move in self._lifecycle_plan(vals, reason, by_hand):
+            result = super(CrmLead, leads).write(lead_vals)
+            if move:
+                moved |= leads._lifecycle_log_moves(*move)
+        self._run_pipeline(LeadChanges.of(self, fields=frozenset(vals), moved=moved))
+        return result
+
+    def _run_pipeline(self, changes):
+        """Steps 2 to 5, in the order of the module docstring."""
+        self._ownership_step(changes)
+        self._scoring_step(changes)
+        self._promotion_step(changes)
+        self._handoff_step(changes)
+
+    @api.model
+    def _check_system_fields(self, vals_list):
+        if self.env.su:
+            return
+        forbidden = SYSTEM_FIELDS.intersection(fname for vals in vals_list for fname in vals)
+        if forbidden:
+            names = ", ".join(sorted(self._fields[fname].string for fname in forbidden))
+            raise AccessError(self.env._(
+                "%(fields)s cannot be written directly: Lead Management sets them itself. Use the lead's "
+                "buttons instead (Hand Off to Sales, Accept, Reject) and let scoring grade the lead.",
+                fields=names))
