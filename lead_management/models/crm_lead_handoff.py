@@ -275,9 +275,9 @@ class CrmLead(models.Model):
     def _handoff_auto(self):
         """Hand off the sales-ready leads of companies that do it automatically; those sales has no room for
         stay and say why on their chatter."""
-        ready = self.filtered(lambda lead: lead.is_sales_ready and lead.lifecycle_side == "marketing"
-                              and (lead.company_id or self.env.company).sudo().lead_auto_handoff
-                              and (lead.email_from or lead.phone or lead.mobile or lead.partner_id))
+        ready = self.filtered(lambda lead: (lead.company_id or self.env.company).sudo().lead_auto_handoff)
+        ready = ready.filtered(lambda lead: lead.is_sales_ready and lead.lifecycle_side == "marketing"
+                               and (lead.email_from or lead.phone or lead.mobile or lead.partner_id))
         if not ready:
             return self.browse()
         handed, refused, _chosen = ready.sudo()._handoff_to_sales()

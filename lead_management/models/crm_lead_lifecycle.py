@@ -185,10 +185,14 @@ class CrmLead(models.Model):
         vals_list = []
         for lead in self:
             from_stage, since = previous.get(lead.id, (self.env["lead.lifecycle.stage"], False))
+            to_stage = stage or lead.lifecycle_stage_id
             vals_list.append({
                 "lead_id": lead.id,
+                "company_id": lead.company_id.id,
                 "from_stage_id": from_stage.id,
-                "to_stage_id": (stage or lead.lifecycle_stage_id).id,
+                "from_code": from_stage.code,
+                "to_stage_id": to_stage.id,
+                "to_code": to_stage.code,
                 "date": now,
                 "user_id": self.env.uid,
                 "reason": reason,

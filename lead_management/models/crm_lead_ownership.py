@@ -77,7 +77,11 @@ class CrmLead(models.Model):
         return defaults
 
     def _ownership_step(self, changes):
-        if changes.created or changes.fields & OWNERSHIP_FIELDS:
+        if changes.created:
+            # Part of the creation: not tracked as a change (the lead is logged as created), the reps follow
+            # their new leads without an e-mail per lead, as crm's own assignment does.
+            self.filtered("is_unowned")._assign_qualifiers(track=False)
+        elif changes.fields & OWNERSHIP_FIELDS:
             self.filtered("is_unowned")._assign_qualifiers()
 
     # ------------------------------------------------------------
@@ -96,8 +100,9 @@ class CrmLead(models.Model):
         pools[self.env["crm.team"]] = qualifiers
         return pools
 
-    def _assign_qualifiers(self):
+    def _assign_qualifiers(self, track=True):
         """Round-robin the leads among qualifying reps, each under their company's cap of open leads.
+        ``track``: log the assignment in the chatter (False for leads being created).
 
         Returns the leads that got a qualifying rep; the others stay without owner (the "Without owner"
         filter lists them, the scheduled assignment retries them)."""
@@ -121,7 +126,12 @@ class CrmLead(models.Model):
             by_rep[rep] |= lead
         assigned = self.browse()
         for rep, leads in by_rep.items():
-            leads.sudo()._write_pipeline({"qualifier_id": rep.id}, by_hand=False)
+            if track:
+                leads.sudo()._write_pipeline({"qualifier_id": rep.id}, by_hand=False)
+            else:
+                leads.sudo().with_context(tracking_disable=True)._write_pipeline({"qualifier_id": rep.id},
+                                                                                by_hand=False)
+                leads.sudo().message_subscribe(partner_ids=rep.partner_id.ids)
             assigned |= leads
         return assigned
 

@@ -332,11 +332,14 @@ class CrmLead(models.Model):
         else:
             engagement_join, engagement_value = SQL(""), SQL("COALESCE(scoring_state.engagement_score, 0)")
             score_date = SQL("scoring_state.score_date")
-        # PostgreSQL's JIT compiles this statement's many expressions for longer than it runs them, and the
-        # per-day engagement aggregate of 100,000 leads spills to disk under the default work_mem (4 MB).
-        self.env.cr.execute("SELECT current_setting('jit'), current_setting('work_mem')")
-        settings = self.env.cr.fetchone()
-        self.env.cr.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
+        # For every open lead (a range of them): PostgreSQL's JIT compiles this statement's many expressions for
+        # longer than it runs them, and the per-day engagement aggregate of 100,000 leads spills to disk under
+        # the default work_mem (4 MB). A few leads need neither.
+        many = not self.ids
+        if many:
+            self.env.cr.execute("SELECT current_setting('jit'), current_setting('work_mem')")
+            settings = self.env.cr.fetchone()
+            self.env.cr.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
         # One statement: compute, write the changed floats into lead_scoring_state, and rewrite a crm_lead
         # row only when its rounded score or its grade changes.
         self.env.cr.execute(SQL("""
@@ -379,7 +382,9 @@ class CrmLead(models.Model):
             grade_of=self._scoring_grade_sql(SQL("SELECT * FROM grade"), SQL("computed.score"),
                                              SQL("computed.company_id"))))
         rows = self.env.cr.fetchall()
-        self.env.cr.execute(SQL("SELECT set_config('jit', %s, true), set_config('work_mem', %s, true)", *settings))
+        if many:
+            self.env.cr.execute(SQL("SELECT set_config('jit', %s, true), set_config('work_mem', %s, true)",
+                                    *settings))
         rescored = self.browse([lead_id for lead_id, _old, _moved in rows])
         regraded = self.browse([lead_id for lead_id, _old, moved in rows if moved])
         # Written in SQL: forget the cached values and tell the ORM, so that what depends on the score or the
@@ -422,7 +427,7 @@ class CrmLead(models.Model):
         by_rule = dict(self.env.cr.fetchall())
         fit, hidden = [], 0
         for rule in rules.filtered(lambda rule: rule.id in by_rule):
-            if rule._is_readable_by_user():
+            if rule.with_env(self.env)._is_readable_by_user():
                 fit.append({"rule_id": rule.id, "rule": rule.name, "points": by_rule[rule.id]})
             else:
                 hidden += by_rule[rule.id]
@@ -449,7 +454,7 @@ class CrmLead(models.Model):
                  for line in breakdown["engagement"]]
         if breakdown["pending"]:
             rows.append(Markup("<tr class='text-warning'><td>%s</td><td class='text-end'>%+d</td></tr>") % (
-                self.env._("Not rescored yet: the rescore job brings the score up to date"), -breakdown["pending"]))
+                self.env._("Not rescored yet: the rescore job brings the score up to date"), breakdown["pending"]))
         if abs(breakdown["rounding"]) > 1e-9:
             rows.append(Markup("<tr><td>%s</td><td class='text-end'>%+.2f</td></tr>") % (
                 self.env._("Rounding"), breakdown["rounding"]))

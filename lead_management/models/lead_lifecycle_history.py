@@ -10,7 +10,8 @@ class LeadLifecycleHistory(models.Model):
     _rec_name = "to_stage_id"
 
     lead_id = fields.Many2one("crm.lead", required=True, index=True, ondelete="cascade", readonly=True)
-    company_id = fields.Many2one(related="lead_id.company_id", store=True, index=True)
+    # Copied at creation (no recompute per move): the lead's company, the stages' codes.
+    company_id = fields.Many2one("res.company", readonly=True, index=True)
     # Stages in use cannot be deleted (see lead.lifecycle.stage): cascade only matters at uninstall.
     from_stage_id = fields.Many2one("lead.lifecycle.stage", "From", readonly=True, index=True, ondelete="cascade")
     to_stage_id = fields.Many2one("lead.lifecycle.stage", "To", required=True, readonly=True, index=True,
@@ -21,5 +22,5 @@ class LeadLifecycleHistory(models.Model):
     hours_in_previous = fields.Float(
         "Hours in Previous Stage", readonly=True, aggregator="avg",
         help="Time the lead spent in the stage it left, in hours.")
-    from_code = fields.Char(related="from_stage_id.code", store=True, string="From Code")
-    to_code = fields.Char(related="to_stage_id.code", store=True, string="To Code")
+    from_code = fields.Char("From Code", readonly=True)
+    to_code = fields.Char("To Code", readonly=True)

@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, ValidationError
 from odoo.osv import expression
 
@@ -107,7 +107,7 @@ class LeadScoringRule(models.Model):
     def _get_valid_rules(self):
         """Active rules that still work; a rule that broke (e.g. a field removed by an uninstall) is flagged,
         skipped and reported to the lead managers instead of blocking leads."""
-        rules = self.sudo().search([("is_valid", "=", True)])
+        rules = self.sudo().browse(self._get_valid_rule_ids())
         broken = rules.browse()
         for rule in rules:
             try:
@@ -118,6 +118,12 @@ class LeadScoringRule(models.Model):
         if broken:
             broken._notify_invalid()
         return rules - broken
+
+    @api.model
+    @tools.ormcache()
+    def _get_valid_rule_ids(self):
+        # Cached: every new lead is scored, most companies change their rules rarely (a change clears it).
+        return tuple(self.sudo().search([("is_valid", "=", True)]).ids)
 
     def _notify_invalid(self):
         managers = self.env.ref("lead_management.group_lead_manager").users.filtered(lambda user: not user.share)

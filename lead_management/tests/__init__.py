@@ -5,3 +5,5 @@ from . import test_handoff
 from . import test_scoring
 from . import test_access
 from . import test_ui
+from . import test_pipeline
+from . import test_security
