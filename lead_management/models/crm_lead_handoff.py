@@ -220,6 +220,12 @@ class CrmLead(models.Model):
         """Sales rejects: the lead goes back to its qualifying rep as recycled, salesperson cleared."""
         if not reason:
             raise UserError(self.env._("Say why sales rejects the lead: choose a rejection reason."))
+        other_company = self.filtered(lambda lead: reason.company_id and lead.company_id != reason.company_id)
+        if other_company:
+            raise UserError(self.env._(
+                "The rejection reason “%(reason)s” belongs to %(company)s, not to the company of %(leads)s: choose "
+                "a reason of the lead's company.", reason=reason.name, company=reason.company_id.name,
+                leads=", ".join(other_company[:5].mapped("display_name"))))
         self._handoff_check_answer()
         self.check_access("write")
         self = self.sudo()

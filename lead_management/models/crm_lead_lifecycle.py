@@ -151,7 +151,7 @@ class CrmLead(models.Model):
         of the same code), else the company's setting, else Recycled."""
         Stage = self.env["lead.lifecycle.stage"]
         stage = lost_reason.lifecycle_stage_id
-        if stage and stage.company_id and stage.company_id != company:
+        if stage:
             stage = Stage._get_by_code(stage.code, company)
         if not stage:
             stage = company.lead_lost_stage_id

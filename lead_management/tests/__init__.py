@@ -7,3 +7,4 @@ from . import test_access
 from . import test_ui
 from . import test_pipeline
 from . import test_security
+from . import test_multi_company

@@ -17,3 +17,47 @@ class TestInstall(LeadManagementCommon):
         self.assertIn(menu.id, visible)
         visible = self.env["ir.ui.menu"].with_user(self.user_salesman)._visible_menu_ids()
         self.assertNotIn(menu.id, visible)
+
+
+class TestInstallOnLiveCrm(LeadManagementCommon):
+    """What the install does to the leads a CRM already has: placed in the lifecycle and scored in SQL, by
+    ranges of ids, without a chatter message per lead."""
+
+    def test_crm_leads_option_is_on(self):
+        self.assertIn(self.env.ref("crm.group_use_lead"), self.env.ref("base.group_user").implied_ids)
+        plain = self.env["res.users"].create({"name": "Plain User", "login": "lm_plain"})
+        self.assertTrue(plain.has_group("crm.group_use_lead"))
+        # A lead created by a user who never set a type is a lead, and starts on marketing's side.
+        lead = self.env["crm.lead"].with_user(self.user_salesman).create({"name": "Typed by nobody"})
+        self.assertEqual(lead.type, "lead")
+        self.assertEqual(lead.lifecycle_side, "marketing")
+        self.assertTrue(self.team.use_leads)
+
+    def test_existing_leads_placed_and_scored_without_chatter(self):
+        won_stage = self.env["crm.stage"].search([("is_won", "=", True)], limit=1)
+        leads = self._create_leads(5)
+        leads[1].convert_opportunity(leads[1].partner_id)
+        leads[2].write({"stage_id": won_stage.id})
+        leads[3].action_set_lost()
+        self.env.flush_all()
+        # As before the install: no stage, no history, no score.
+        self.env.cr.execute("DELETE FROM lead_lifecycle_history WHERE lead_id IN %s", (tuple(leads.ids),))
+        self.env.cr.execute("DELETE FROM lead_scoring_state WHERE lead_id IN %s", (tuple(leads.ids),))
+        self.env.cr.execute("""UPDATE crm_lead SET lifecycle_stage_id = NULL, lifecycle_side = NULL, lead_score = NULL,
+                                      grade_id = NULL WHERE id IN %s""", (tuple(leads.ids),))
+        self.env.invalidate_all()
+        messages = self.env["mail.message"].search_count([("model", "=", "crm.lead"), ("res_id", "in", leads.ids)])
+        Lead = self.env["crm.lead"]
+        Lead._lifecycle_init_existing(batch_size=2)
+        Lead._scoring_init_existing(batch_size=2)
+        self.assertEqual([lead.lifecycle_stage_id.code for lead in leads],
+                         ["lead", "prospect", "customer", "recycled", "lead"])
+        self.assertEqual(leads.mapped("lifecycle_side"), ["marketing", "sales", "sales", "marketing", "marketing"])
+        history = self.env["lead.lifecycle.history"].search([("lead_id", "in", leads.ids)])
+        self.assertEqual(len(history), 5)
+        self.assertEqual(set(history.mapped("reason")), {"Lead Management installed"})
+        self.assertEqual(history.mapped("to_code"), [row.to_stage_id.code for row in history])
+        open_leads = leads.filtered(lambda lead: lead.active and lead.probability < 100)
+        self.assertEqual(open_leads.grade_id.name, "D")
+        self.assertEqual(self.env["mail.message"].search_count(
+            [("model", "=", "crm.lead"), ("res_id", "in", leads.ids)]), messages, "no chatter message per lead")
