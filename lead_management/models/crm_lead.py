@@ -38,6 +38,7 @@ class LeadChanges:
     """What one pass of the pipeline did, for the steps after it to act on."""
 
     fields: frozenset = frozenset()  # fields written; every field for new leads
+    values: dict = None  # the values written (None for new leads)
     created: bool = False
     moved: object = None  # crm.lead: leads whose lifecycle stage changed
     rescored: object = None  # crm.lead: leads whose score or grade changed
@@ -87,7 +88,7 @@ class CrmLead(models.Model):
             result = super(CrmLead, leads).write(lead_vals)
             if move:
                 moved |= leads._lifecycle_log_moves(*move)
-        self._run_pipeline(LeadChanges.of(self, fields=frozenset(vals), moved=moved))
+        self._run_pipeline(LeadChanges.of(self, fields=frozenset(vals), values=vals, moved=moved))
         return result
 
     def _run_pipeline(self, changes):

@@ -224,13 +224,13 @@ class CrmLead(models.Model):
     def _promotion_fields(self):
         """Names of the lead fields some stage's entry criteria read: a write touching none of them promotes
         nobody (a change of score or grade is handled by the scoring step's report, see _promotion_step)."""
-        names = {"lifecycle_stage_id", "active", "company_id", "type"}
+        names = set()
         for stage in self.env["lead.lifecycle.stage"].sudo().browse(self._promotion_stage_ids()):
             try:
                 names.update(domain_field_names(stage._get_entry_domain()))
             except UserError:
                 continue
-        return fields_read_by(self, names)
+        return fields_read_by(self, names) | {"lifecycle_stage_id", "active", "company_id", "type"}
 
     def _promotion_step(self, changes):
         if not self._promotion_stage_ids():

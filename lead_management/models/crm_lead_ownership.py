@@ -28,9 +28,11 @@ class CrmLead(models.Model):
                  "team_id.use_qualification")
     def _compute_is_unowned(self):
         for lead in self:
-            lead.is_unowned = (lead.active and lead.type == "lead" and lead.lifecycle_side == "marketing"
-                               and lead.probability < 100 and not lead.qualifier_id and not lead.user_id
-                               and (not lead.team_id or lead.team_id.use_qualification))
+            # Stored values first: probability may be a pending recompute (crm's PLS), read it last.
+            lead.is_unowned = (not lead.qualifier_id and not lead.user_id and lead.active and lead.type == "lead"
+                               and lead.lifecycle_side == "marketing"
+                               and (not lead.team_id or lead.team_id.use_qualification)
+                               and lead.probability < 100)
 
     def _search_is_unowned(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
@@ -81,8 +83,15 @@ class CrmLead(models.Model):
             # Part of the creation: not tracked as a change (the lead is logged as created), the reps follow
             # their new leads without an e-mail per lead, as crm's own assignment does.
             self.filtered("is_unowned")._assign_qualifiers(track=False)
-        elif changes.fields & OWNERSHIP_FIELDS:
+        elif changes.fields & OWNERSHIP_FIELDS and not self._ownership_kept(changes.values):
             self.filtered("is_unowned")._assign_qualifiers()
+
+    @api.model
+    def _ownership_kept(self, vals):
+        """Whether ``vals`` leave every lead with an owner or out of marketing's hands (a salesperson or a
+        qualifying rep set, converted, archived): most writes of crm, which then need no check per lead."""
+        return bool(vals.get("user_id") or vals.get("qualifier_id") or vals.get("type") == "opportunity"
+                    or vals.get("active") is False)
 
     # ------------------------------------------------------------
     # BUSINESS

@@ -178,13 +178,14 @@ class CrmLead(models.Model):
     @tools.ormcache()
     def _scoring_fields(self):
         """Names of the lead fields some fit rule reads: a write that touches none of them keeps the fit score."""
-        names = {"company_id", "active"}
-        for rule in self.env["lead.scoring.rule"].sudo().search([("is_valid", "=", True)]):
+        names = set()
+        for rule in self.env["lead.scoring.rule"].sudo().browse(self.env["lead.scoring.rule"]._get_valid_rule_ids()):
             try:
                 names.update(domain_field_names(literal_eval(rule.domain or "[]")))
             except (ValueError, SyntaxError):
                 continue
-        return fields_read_by(self, names)
+        # Closing or reopening a lead, or moving it to another company (whose rules apply), also rescores it.
+        return fields_read_by(self, names) | {"company_id", "active"}
 
     def _scoring_scope(self, id_range=None):
         """SQL condition on ``crm_lead``: these leads, or every open lead when called on an empty recordset
@@ -374,9 +375,9 @@ class CrmLead(models.Model):
                  WHERE crm_lead.id = graded.id
                    AND (crm_lead.lead_score IS DISTINCT FROM graded.score
                         OR crm_lead.grade_id IS DISTINCT FROM graded.grade_id)
-             RETURNING crm_lead.id, graded.old_grade, graded.grade_id
+             RETURNING crm_lead.id, graded.old_grade, graded.grade_id, graded.score
             )
-            SELECT id, old_grade, old_grade IS DISTINCT FROM grade_id FROM leads
+            SELECT id, old_grade, grade_id, score FROM leads
         """, score_date=score_date, fit=fit_value, engagement=engagement_value, fit_join=fit_join,
             engagement_join=engagement_join, scope=scope, grades=self._scoring_grades_sql(),
             grade_of=self._scoring_grade_sql(SQL("SELECT * FROM grade"), SQL("computed.score"),
@@ -385,17 +386,18 @@ class CrmLead(models.Model):
         if many:
             self.env.cr.execute(SQL("SELECT set_config('jit', %s, true), set_config('work_mem', %s, true)",
                                     *settings))
-        rescored = self.browse([lead_id for lead_id, _old, _moved in rows])
-        regraded = self.browse([lead_id for lead_id, _old, moved in rows if moved])
-        # Written in SQL: forget the cached values and tell the ORM, so that what depends on the score or the
-        # grade (sales-readiness, stored computes of other modules) follows.
+        rescored = self.browse([row[0] for row in rows])
+        regraded = self.browse([lead_id for lead_id, old, new, _score in rows if old != new])
+        # Written in SQL: put the new values in the cache and tell the ORM, so that what depends on the score
+        # or the grade (sales-readiness, stored computes of other modules) follows, and nothing is re-read.
         self.env["lead.scoring.state"].invalidate_model()
-        if rescored:
-            rescored.invalidate_recordset(["lead_score", "grade_id"])
-            rescored.modified(["lead_score", "grade_id"])
         self.invalidate_model(["fit_score", "engagement_score", "score_date"])
+        if rescored:
+            self.env.cache.update(rescored, self._fields["lead_score"], [score for *_ids, score in rows])
+            self.env.cache.update(rescored, self._fields["grade_id"], [grade_id for _id, _old, grade_id, _s in rows])
+            rescored.modified(["lead_score", "grade_id"])
         if regraded:
-            regraded._scoring_log_grade_changes({lead_id: old for lead_id, old, moved in rows if moved})
+            regraded._scoring_log_grade_changes({lead_id: old for lead_id, old, new, _score in rows if old != new})
         return rescored, regraded
 
     def _scoring_log_grade_changes(self, old_grades):
