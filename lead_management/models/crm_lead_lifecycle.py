@@ -39,6 +39,12 @@ class CrmLead(models.Model):
             self.write(dict(additional_values))
         return super().action_set_lost()
 
+    def _merge_dependences(self, opportunities):
+        # The merged leads' moves are part of the story of the lead that stays.
+        result = super()._merge_dependences(opportunities)
+        opportunities.sudo().lifecycle_history_ids.write({"lead_id": self.id})
+        return result
+
     # ------------------------------------------------------------
     # PIPELINE STEP 1: LIFECYCLE
     # ------------------------------------------------------------

@@ -170,6 +170,12 @@ class CrmLead(models.Model):
         if rescored:
             rescored._run_pipeline(LeadChanges.of(rescored, rescored=rescored, regraded=regraded))
 
+    def _merge_dependences(self, opportunities):
+        # Engagement is the person's, whichever lead recorded it: the lead that stays keeps every event.
+        result = super()._merge_dependences(opportunities)
+        opportunities.sudo().engagement_event_ids.write({"lead_id": self.id})
+        return result
+
     # ------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------

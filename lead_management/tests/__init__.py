@@ -8,3 +8,4 @@ from . import test_ui
 from . import test_pipeline
 from . import test_security
 from . import test_multi_company
+from . import test_crm_flows
