@@ -180,6 +180,20 @@ cmd_update() {
     odoo -d "$LM_DB" -u lead_management --stop-after-init "$@"
 }
 
+# Install MODULES on a fresh database DB with Odoo's runner and run the tests selected by TAGS; fail on
+# any failure or error, and when no test ran.
+odoo_suite() {
+    local db=$1 modules=$2 tags=$3 label=$4 port=$5
+    local log=$STATE/test-$db.log
+    if db_exists "$db"; then dropdb "$db"; fi
+    say "$label: installing $modules on '$db' and running $tags"
+    odoo -d "$db" -i "$modules" --test-enable --test-tags "$tags" --stop-after-init --log-level=test \
+        --http-port="$port" >"$log" 2>&1 || true
+    grep -E " (FAIL|ERROR): |[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests" "$log" >&2 || true
+    if grep -qE " (ERROR|CRITICAL) " "$log"; then die "$label failed: see $log"; fi
+    grep -qE " 0 failed, 0 error\(s\) of [1-9][0-9]* tests" "$log" || die "$label ran no test or did not finish: see $log"
+}
+
 cmd_test() {
     setup
     local log=$STATE/test-install.log
@@ -198,6 +212,13 @@ cmd_test() {
     say "running the whole suite with pytest-odoo"
     cd "$ROOT"
     "$PYTHON" -m pytest --odoo-database="$LM_TEST_DB" --odoo-config="$STATE/odoo.conf" --odoo-http "$@"
+    [ $# -eq 0 ] || return 0
+    # 3. Odoo's own crm suite with the addon installed: installing it must break nothing crm users do.
+    odoo_suite "${LM_TEST_DB}_crm" "crm,lead_management" "/crm" "crm's own suite with lead_management" \
+        "$((LM_HTTP_PORT + 101))"
+    # 4. Leads arriving from website forms, events, lead mining and enrichment, with those modules installed.
+    odoo_suite "${LM_TEST_DB}_full" "test_lead_management_full" "/test_lead_management_full" \
+        "lead_management beside crm's companion modules" "$((LM_HTTP_PORT + 102))"
 }
 
 cmd_lint() {
@@ -205,9 +226,9 @@ cmd_lint() {
     setup_python
     cd "$ROOT"
     say "ruff"
-    "$PYTHON" -m ruff check lead_management tests conftest.py
+    "$PYTHON" -m ruff check lead_management test_lead_management_full tests bench conftest.py
     say "pylint-odoo"
-    "$PYTHON" -m pylint --rcfile=.pylintrc lead_management
+    "$PYTHON" -m pylint --rcfile=.pylintrc lead_management test_lead_management_full
 }
 
 case "${1:-}" in

@@ -91,7 +91,8 @@ class CrmLead(models.Model):
             if by_hand:
                 self.filtered(lambda lead: lead.lifecycle_stage_id != stage)._lifecycle_check_move(stage)
         else:
-            targets = [(leads, stage_for, reason or label) for leads, stage_for, label in self._lifecycle_crm_moves(vals)]
+            targets = [(leads, stage_for, reason or label)
+                       for leads, stage_for, label in self._lifecycle_crm_moves(vals)]
         plan, rest = [], self
         for leads, stage_for_company, label in targets:
             rest -= leads
@@ -130,7 +131,8 @@ class CrmLead(models.Model):
 
         if "active" in vals and not vals["active"]:
             reason = self.env["crm.lost.reason"].browse(vals.get("lost_reason_id"))
-            for lost_reason, leads in self.filtered("active").grouped(lambda lead: reason or lead.lost_reason_id).items():
+            by_reason = self.filtered("active").grouped(lambda lead: reason or lead.lost_reason_id)
+            for lost_reason, leads in by_reason.items():
                 add(leads, lambda company, lost_reason=lost_reason: self._lifecycle_lost_stage(lost_reason, company),
                     _("Lost: %s", lost_reason.name) if lost_reason else _("Lost"))
         elif vals.get("lost_reason_id"):
@@ -303,7 +305,8 @@ class CrmLead(models.Model):
                        AND stage_map.company_id = COALESCE(crm_lead.company_id, 0)
                        AND stage_map.code = CASE
                                WHEN NOT crm_lead.active THEN 'lost'
-                               WHEN (SELECT is_won FROM crm_stage WHERE crm_stage.id = crm_lead.stage_id) THEN 'customer'
+                               WHEN (SELECT is_won FROM crm_stage WHERE crm_stage.id = crm_lead.stage_id)
+                                   THEN 'customer'
                                WHEN crm_lead.type = 'opportunity' THEN 'prospect'
                                ELSE 'lead' END
                  RETURNING crm_lead.id, crm_lead.lifecycle_stage_id, crm_lead.company_id

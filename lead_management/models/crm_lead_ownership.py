@@ -70,12 +70,14 @@ class CrmLead(models.Model):
 
     @api.model
     def _ownership_defaults(self, defaults, fields_list):
-        """A lead a qualifying rep creates is theirs to qualify, not a salesperson's yet."""
+        """A lead a qualifying rep creates is theirs to qualify, not a salesperson's yet; one a lead manager
+        creates (or imports) goes round-robin to the team's reps."""
         if (defaults.get("type", "lead") == "lead" and "user_id" in fields_list
                 and defaults.get("user_id") == self.env.uid and "default_user_id" not in self.env.context
                 and self.env.user.has_group("lead_management.group_lead_qualifier")):
             defaults["user_id"] = False
-            defaults.setdefault("qualifier_id", self.env.uid)
+            if not self.env.user.has_group("lead_management.group_lead_manager"):
+                defaults.setdefault("qualifier_id", self.env.uid)
         return defaults
 
     def _ownership_step(self, changes):

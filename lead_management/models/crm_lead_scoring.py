@@ -512,7 +512,8 @@ class CrmLead(models.Model):
             grade_of=self._scoring_grade_sql(SQL("SELECT * FROM grade"), SQL("scored.score"),
                                              SQL("scored.company_id"))))
         rows = self.env.cr.fetchall()
-        names = {grade.id: grade.name for grade in self.env["lead.grade"].sudo().with_context(active_test=False).search([])}
+        grades = self.env["lead.grade"].sudo().with_context(active_test=False).search([])
+        names = {grade.id: grade.name for grade in grades}
         return {(names.get(old), names.get(new)): count for old, new, count in rows}
 
     # ------------------------------------------------------------

@@ -22,5 +22,5 @@ class LeadLifecycleHistory(models.Model):
     hours_in_previous = fields.Float(
         "Hours in Previous Stage", readonly=True, aggregator="avg",
         help="Time the lead spent in the stage it left, in hours.")
-    from_code = fields.Char("From Code", readonly=True)
-    to_code = fields.Char("To Code", readonly=True)
+    from_code = fields.Char(readonly=True)
+    to_code = fields.Char(readonly=True)

@@ -44,7 +44,8 @@ class LeadManagementCommon(TransactionCase):
             cls.env, login="lm_sales_manager", name="Simone Sales Manager",
             groups="sales_team.group_sale_manager,crm.group_use_lead",
         )
-        cls.user_portal = mail_new_test_user(cls.env, login="lm_portal", name="Paula Portal", groups="base.group_portal")
+        cls.user_portal = mail_new_test_user(
+            cls.env, login="lm_portal", name="Paula Portal", groups="base.group_portal")
         cls.user_intake = mail_new_test_user(
             cls.env, login="lm_intake", name="Ivan Intake", groups="lead_management.group_lead_intake")
         cls.user_public = cls.env.ref("base.public_user")

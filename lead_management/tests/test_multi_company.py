@@ -88,7 +88,8 @@ class TestMultiCompany(LeadManagementCommon):
         disqualified_2 = self.env["lead.lifecycle.stage"].create({
             "name": "Disqualified (Co 2)", "code": "disqualified", "sequence": 80, "is_side_exit": True,
             "company_id": self.company_2.id})
-        spam = self.env["crm.lost.reason"].create({"name": "Spam", "lifecycle_stage_id": self._stage("disqualified").id})
+        spam = self.env["crm.lost.reason"].create(
+            {"name": "Spam", "lifecycle_stage_id": self._stage("disqualified").id})
         lead_1, lead_2 = self._create_leads(1), self._create_lead_2()
         lead_1.action_set_lost(lost_reason_id=spam.id)
         lead_2.action_set_lost(lost_reason_id=spam.id)

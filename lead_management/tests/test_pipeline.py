@@ -97,7 +97,7 @@ class TestRulesHoldOverRpc(LeadManagementCommon):
 
     def _call(self, user, model, method, *args, context=None, **kwargs):
         check_method_name(method)
-        records = self.env[model].with_user(user).with_context(context or {})
+        records = self.env[model].with_user(user).with_context(**(context or {}))
         return call_kw(records, method, list(args), kwargs)
 
     def test_former_context_keys_change_nothing(self):
@@ -137,7 +137,8 @@ class TestRulesHoldOverRpc(LeadManagementCommon):
         handed = self._create_leads(1, qualifier_id=self.user_qualifier.id)
         handed.with_user(self.user_qualifier).action_handoff_to_sales()
         values = {
-            "handoff_state": "accepted", "handoff_date": "2020-01-01 00:00:00", "handoff_user_id": self.user_qualifier.id,
+            "handoff_state": "accepted", "handoff_date": "2020-01-01 00:00:00",
+            "handoff_user_id": self.user_qualifier.id,
             "handoff_answer_date": "2020-01-01 00:00:00", "grade_id": self.env.ref("lead_management.lead_grade_a").id,
             "lead_score": 99, "lifecycle_date": "2020-01-01 00:00:00", "recycle_count": 7,
             "rejection_reason_id": self.env.ref("lead_management.rejection_reason_not_ready").id,

@@ -102,7 +102,8 @@ class TestMatrix(SecurityCommon):
 
     def test_public_methods(self):
         """Buttons reachable over RPC, per role, on a lead the role may read."""
-        lead = self._create_leads(1, qualifier_id=self.user_qualifier.id, lifecycle_stage_id=self._stage("qualified").id)
+        lead = self._create_leads(1, qualifier_id=self.user_qualifier.id,
+                                  lifecycle_stage_id=self._stage("qualified").id)
         for role in ("salesman", "sales_manager", "portal", "public", "intake"):
             with self.subTest(role=role, method="action_handoff_to_sales"), self.assertRaises(AccessError):
                 self._call(role, "crm.lead", "action_handoff_to_sales", [lead.id])
@@ -217,7 +218,8 @@ class TestNoOracle(SecurityCommon):
     def test_stage_guard_as_each_role(self):
         """Moving by hand into a sales stage is refused to every role; back to an earlier stage, to all but
         Lead Managers."""
-        lead = self._create_leads(1, qualifier_id=self.user_qualifier.id, lifecycle_stage_id=self._stage("qualified").id)
+        lead = self._create_leads(1, qualifier_id=self.user_qualifier.id,
+                                  lifecycle_stage_id=self._stage("qualified").id)
         for role in ("qualifier", "lead_manager"):
             with self.subTest(role=role), self.assertRaisesRegex(UserError, "through sales"):
                 self._call(role, "crm.lead", "write", [lead.id], {"lifecycle_stage_id": self._stage("customer").id})
