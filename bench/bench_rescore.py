@@ -94,7 +94,7 @@ def build(env, leads, events):
           FROM generate_series(1, %(events)s) AS i
     """, {"first": first, "span": last - first + 1, "types": types, "ntypes": len(types), "events": events,
           "company": env.company.id})
-    Rule = env["lead.scoring.rule"].with_context(lead_management_scoring_off=True)
+    Rule = env["lead.scoring.rule"]
     domains = [
         [("country_id", "=", countries[index % len(countries)])] for index in range(6)
     ] + [
@@ -152,7 +152,7 @@ def main():
         # The data is committed, as leads in production were written by earlier transactions
         # (PostgreSQL re-checks foreign keys of rows updated in the transaction that inserted them).
         cr.execute("DELETE FROM crm_lead WHERE name LIKE 'Bench lead %%'")
-        env["lead.scoring.rule"].with_context(lead_management_scoring_off=True).search(
+        env["lead.scoring.rule"].search(
             [("name", "like", "Bench rule %")]).unlink()
         env["crm.tag"].search([("name", "like", "Bench tag %")]).unlink()
         start = time.perf_counter()

@@ -206,7 +206,10 @@ class CrmLead(models.Model):
                 "reason": reason,
                 "hours_in_previous": since and (now - since).total_seconds() / 3600.0,
             })
-        self.env["lead.lifecycle.history"].sudo().create(vals_list)
+        self.env["lead.lifecycle.history"]._log(vals_list)
+        # Read again once the rows are written (the read flushes them); dropping the cached value must not
+        # flush them now, which invalidate_recordset would do.
+        self.env.cache.invalidate([(self._fields["lifecycle_history_ids"], self.ids)])
         return self
 
     def _lifecycle_move(self, stage, reason):

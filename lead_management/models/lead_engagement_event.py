@@ -10,7 +10,8 @@ class LeadEngagementEvent(models.Model):
     _order = "date desc, id desc"
 
     lead_id = fields.Many2one("crm.lead", required=True, index=True, ondelete="cascade")
-    company_id = fields.Many2one(related="lead_id.company_id", store=True, index=True)
+    # The lead's company, copied when the event is recorded or moves (no recompute per lead change).
+    company_id = fields.Many2one("res.company", readonly=True, index=True)
     type_id = fields.Many2one("lead.engagement.type", required=True, index=True, ondelete="cascade")
     date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
     external_id = fields.Char("External ID", index="btree_not_null", copy=False,
@@ -24,12 +25,17 @@ class LeadEngagementEvent(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        leads = self.env["crm.lead"].browse(vals["lead_id"] for vals in vals_list if vals.get("lead_id")).sudo()
+        companies = {lead.id: lead.company_id.id for lead in leads}
+        vals_list = [dict(vals, company_id=companies.get(vals.get("lead_id"))) for vals in vals_list]
         events = super().create(vals_list)
         events.lead_id._scoring_events_changed()
         return events
 
     def write(self, vals):
         leads = self.lead_id
+        if vals.get("lead_id"):
+            vals = dict(vals, company_id=self.env["crm.lead"].sudo().browse(vals["lead_id"]).company_id.id)
         result = super().write(vals)
         if self and {"lead_id", "type_id", "date"} & set(vals):
             (leads | self.lead_id)._scoring_events_changed()

@@ -1,5 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
+
+PENDING = "lead.lifecycle.history.pending"
 
 
 class LeadLifecycleHistory(models.Model):
@@ -24,3 +26,34 @@ class LeadLifecycleHistory(models.Model):
         help="Time the lead spent in the stage it left, in hours.")
     from_code = fields.Char(readonly=True)
     to_code = fields.Char(readonly=True)
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _log(self, vals_list):
+        """Record lifecycle moves (values as for create).
+
+        crm moves leads one at a time in its loops (rule-based assignment, mass conversion): one INSERT per
+        move would add a query to each. Rows are kept for the transaction and written together, as mail
+        tracking does, before anything reads the history (the ORM flushes this model before a query on
+        it), at a savepoint and at commit; a rollback drops them with the moves they record."""
+        data = self.env.cr.precommit.data
+        if PENDING not in data:
+            self.env.cr.precommit.add(self.sudo()._insert_pending)
+        # A new list each time: tests restore the precommit data of the transaction after each test.
+        data[PENDING] = [*data.get(PENDING, ()), *vals_list]
+
+    def _insert_pending(self):
+        pending = self.env.cr.precommit.data.pop(PENDING, None)
+        if not pending:
+            return self.browse()
+        # A lead deleted since its move took its history with it (ondelete cascade): so do its pending rows.
+        existing = set(self.env["crm.lead"].sudo().with_context(active_test=False).browse(
+            {vals["lead_id"] for vals in pending}).exists().ids)
+        return self.sudo().create([vals for vals in pending if vals["lead_id"] in existing])
+
+    def _flush(self, fnames=None):
+        self._insert_pending()
+        return super()._flush(fnames)

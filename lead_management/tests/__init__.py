@@ -10,3 +10,4 @@ from . import test_security
 from . import test_multi_company
 from . import test_crm_flows
 from . import test_entry_points
+from . import test_performance
