@@ -188,8 +188,8 @@ def main():
                 for with_addon, db in databases.items()}
     print(f"\n{args.leads} leads, medians of {args.rounds} rounds     crm only            with lead_management"
           "      ratio (queries)")
-    labels = {"create": "create (one call)", "write": "write a common field", "write_scored": "write a field a rule reads",
-              "assign": "crm's assignment"}
+    labels = {"create": "create (one call)", "write": "write a common field",
+              "write_scored": "write a field a rule reads", "assign": "crm's assignment"}
     for name, label in labels.items():
         (q0, t0), (q1, t1) = measures[False][name], measures[True][name]
         print(f"{label:<28} {q0:7.0f} q {t0:7.2f} s     {q1:7.0f} q {t1:7.2f} s     {q1 / q0:6.2f}"
