@@ -24,6 +24,7 @@
         "views/lead_lifecycle_stage_views.xml",
         "views/lead_rejection_reason_views.xml",
         "views/crm_lost_reason_views.xml",
+        "views/crm_team_views.xml",
         "views/lead_grade_views.xml",
         "views/lead_scoring_rule_views.xml",
         "views/lead_engagement_type_views.xml",
