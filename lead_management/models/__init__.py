@@ -8,6 +8,7 @@ from . import lead_scoring_rule
 from . import lead_scoring_state
 from . import lead_engagement_type
 from . import lead_engagement_event
+from . import lead_sla_policy
 from . import crm_lost_reason
 from . import crm_team
 from . import crm_lead
@@ -16,4 +17,5 @@ from . import crm_lead_lifecycle
 from . import crm_lead_ownership
 from . import crm_lead_scoring
 from . import crm_lead_handoff
+from . import crm_lead_sla
 from . import res_config_settings

@@ -29,6 +29,7 @@ MATRIX = {
     "crm.lead.reject": {**dict.fromkeys(SALES, "rwc"), "lead_manager": "rwc"},
     "lead.grade.preview": {"lead_manager": "rwc"},
     "lead.grade.preview.line": {"lead_manager": "rwcu"},
+    "lead.sla.policy": {**dict.fromkeys(SALES, "r"), "lead_manager": "rwcu"},
 }
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 
