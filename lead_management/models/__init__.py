@@ -9,6 +9,12 @@ from . import lead_scoring_state
 from . import lead_engagement_type
 from . import lead_engagement_event
 from . import lead_sla_policy
+from . import lead_sla_clock
+from . import mail_activity
+from . import lead_nurture_track
+from . import lead_nurture_step
+from . import lead_nurture_enrolment
+from . import lead_nurture_trace
 from . import crm_lost_reason
 from . import crm_team
 from . import crm_lead
@@ -18,4 +24,5 @@ from . import crm_lead_ownership
 from . import crm_lead_scoring
 from . import crm_lead_handoff
 from . import crm_lead_sla
+from . import crm_lead_nurture
 from . import res_config_settings

@@ -12,6 +12,10 @@ website, events, RPC, the intake API, crm's own actions), goes through these ste
                                                                                crm_lead_lifecycle.py
 5. hand-off    pending hand-offs settled by the move; sales-ready leads to sales when automatic
                                                                                crm_lead_handoff.py
+6. SLA         the speed-to-lead or hand-off clock started, restarted for a new owner, paused, resumed
+               or stopped; a first touch or sales' answer ends it              crm_lead_sla.py
+7. nurture     leads that left nurture's conditions leave their track (its steps cancelled); leads
+               of a nurtured grade with a track are enrolled on it             crm_lead_nurture.py
 
 Each step is a private ``_<step>_step(changes)`` method in its own file. ``changes`` says what the
 pass did so far (fields written, leads moved, leads regraded); a step that moves leads runs a nested
@@ -30,6 +34,9 @@ SYSTEM_FIELDS = frozenset({
     "lead_score", "grade_id",
     "handoff_date", "handoff_state", "handoff_answer_date", "handoff_user_id",
     "rejection_reason_id", "rejection_note", "recycle_count",
+    "sla_clock_id", "sla_policy_id", "sla_clock", "sla_owner_id", "sla_start", "sla_deadline", "sla_warning_date",
+    "sla_state", "sla_met_date", "sla_response_hours", "sla_response_calendar_hours", "sla_paused_since",
+    "sla_clock_ids", "nurture_enrolment_id", "nurture_enrolment_ids",
 })
 
 
@@ -98,6 +105,8 @@ class CrmLead(models.Model):
         self._scoring_step(changes)
         self._promotion_step(changes)
         self._handoff_step(changes)
+        self._sla_step(changes)
+        self._nurture_step(changes)
 
     @api.model
     def _check_system_fields(self, vals_list):

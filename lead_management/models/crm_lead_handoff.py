@@ -143,11 +143,12 @@ class CrmLead(models.Model):
                 "Only the salesperson who received a lead (or a sales manager) answers for it: %s.",
                 ", ".join(others[:5].mapped("display_name"))))
 
-    def _handoff_pick_salespeople(self, force_quota=False):
+    def _handoff_pick_salespeople(self, force_quota=False, exclude=None):
         """Choose a salesperson per lead the way crm's assignment does: members of the lead's team who do
         not skip assignment, whose assignment domain matches, round-robin within their remaining quota
-        (crm.team.member capacity, which counts crm's assignments and hand-offs alike). Qualifying reps
-        are not salespeople here.
+        (crm.team.member capacity, which counts crm's assignments and hand-offs alike, minus the older
+        hand-offs still waiting for their answer). Qualifying reps are not salespeople here; ``exclude``:
+        salespeople not to choose (the one an SLA escalation takes the leads from).
 
         Returns ({lead: team member}, {lead: why it could not be handed off})."""
         qualifiers = self.env.ref("lead_management.group_lead_qualifier").sudo().users
@@ -159,10 +160,12 @@ class CrmLead(models.Model):
                 continue
             members = team.sudo().crm_team_member_ids.filtered(
                 lambda member: not member.assignment_optout and member.user_id.active
-                and member.user_id not in qualifiers)
+                and member.user_id not in qualifiers and member.user_id not in (exclude or ()))
             # lead_day_count is not stored and depends on no lead field: recount what was just assigned.
             members.invalidate_recordset(["lead_day_count"])
-            quota = {member: member._get_assignment_quota(force_quota=force_quota) for member in members}
+            waiting = members._lead_management_waiting_handoffs()
+            quota = {member: member._get_assignment_quota(force_quota=force_quota) - waiting.get(member, 0)
+                     for member in members}
             queue = sorted(members, key=lambda member: (-quota[member], member.id))
             # crm combines the team's assignment domain with each member's.
             team_domain = literal_eval(team.assignment_domain or "[]")
@@ -179,13 +182,13 @@ class CrmLead(models.Model):
                 queue.append(member)
         return chosen, refused
 
-    def _handoff_to_sales(self, force_quota=False):
+    def _handoff_to_sales(self, force_quota=False, exclude=None):
         """Assign, date, notify. Returns (handed off leads, {lead: reason} of those that stay, {lead: member})."""
         self.check_access("write")
         # The qualifying rep may lose sight of a lead once a salesperson holds it: what follows the
         # access check runs as superuser, still in the rep's name.
         self = self.sudo()
-        chosen, refused = self._handoff_pick_salespeople(force_quota=force_quota)
+        chosen, refused = self._handoff_pick_salespeople(force_quota=force_quota, exclude=exclude)
         now = fields.Datetime.now()
         by_user = defaultdict(lambda: self.browse())
         for lead, member in chosen.items():

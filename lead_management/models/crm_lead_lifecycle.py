@@ -279,6 +279,7 @@ class CrmLead(models.Model):
         """Place every lead without lifecycle stage where its crm state implies, in SQL and in ranges of ids:
         an install on a CRM of 100,000 leads writes one history row per lead and no chatter message."""
         self.env.flush_all()
+        self.env["lead.lifecycle.history"].flush_model()
         self.env.cr.execute("SELECT MIN(id), MAX(id) FROM crm_lead WHERE lifecycle_stage_id IS NULL")
         low, high = self.env.cr.fetchone()
         if low is None:

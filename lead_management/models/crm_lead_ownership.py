@@ -111,9 +111,10 @@ class CrmLead(models.Model):
         pools[self.env["crm.team"]] = qualifiers
         return pools
 
-    def _assign_qualifiers(self, track=True):
+    def _assign_qualifiers(self, track=True, exclude=None):
         """Round-robin the leads among qualifying reps, each under their company's cap of open leads.
-        ``track``: log the assignment in the chatter (False for leads being created).
+        ``track``: log the assignment in the chatter (False for leads being created); ``exclude``: reps
+        not to choose (the one an SLA escalation takes the leads from).
 
         Returns the leads that got a qualifying rep; the others stay without owner (the "Without owner"
         filter lists them, the scheduled assignment retries them)."""
@@ -129,6 +130,8 @@ class CrmLead(models.Model):
             company = lead.company_id or self.env.company
             cap = company.sudo().lead_qualifier_cap
             pool = pools[lead.team_id].filtered(lambda user, company=company: company in user.company_ids)
+            if exclude:
+                pool -= exclude
             open_reps = [rep for rep in pool if not cap or load[rep] < cap]
             if not open_reps:
                 continue

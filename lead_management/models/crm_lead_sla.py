@@ -1,5 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+import threading
+from collections import defaultdict
+
+import pytz
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.tools import SQL
 
 SLA_STATES = [
     ("none", "No SLA"),
@@ -8,14 +15,17 @@ SLA_STATES = [
     ("breached", "Breached"),
     ("met", "Met"),
 ]
+RUNNING = ("on_track", "at_risk", "breached")
+SLA_BATCH_SIZE = 500
 
 
 class CrmLead(models.Model):
     _inherit = "crm.lead"
 
-    # SLA: one clock at a time. Speed-to-lead: the qualifying rep's first touch on a new or recycled
-    # lead; hand-off: the salesperson's answer to a lead handed off to them. Written by the SLA step and
-    # the SLA job only.
+    # SLA: one clock at a time. Speed to lead: the qualifying rep's first touch on a new or recycled lead;
+    # hand-off: the salesperson's answer to a lead handed off to them. Written by the SLA step and the SLA
+    # job only (lead.sla.clock keeps every run).
+    sla_clock_id = fields.Many2one("lead.sla.clock", "Current SLA Clock", readonly=True, copy=False)
     sla_policy_id = fields.Many2one("lead.sla.policy", "SLA Policy", readonly=True, copy=False,
                                     index="btree_not_null")
     sla_clock = fields.Selection([("speed", "Speed to Lead"), ("handoff", "Hand-off Answer")], "SLA Clock",
@@ -30,9 +40,266 @@ class CrmLead(models.Model):
     sla_response_hours = fields.Float("Response (Working Hours)", readonly=True, copy=False, aggregator="avg")
     sla_response_calendar_hours = fields.Float("Response (Hours)", readonly=True, copy=False, aggregator="avg")
     sla_paused_since = fields.Datetime("SLA Paused Since", readonly=True, copy=False)
-    sla_consumed_hours = fields.Float("SLA Working Hours Consumed", readonly=True, copy=False,
-                                      help="Working hours the clock had run before it was paused.")
-    sla_escalation = fields.Integer("SLA Escalation Rung", readonly=True, copy=False,
-                                    help="1: owner warned; 2: breach escalated to the team leader; 3: reassigned.")
-    sla_next_check = fields.Datetime(readonly=True, copy=False, index="btree_not_null",
-                                     help="Next moment the SLA job must look at this lead.")
+    sla_time_left = fields.Char("Time Left", compute="_compute_sla_time_left",
+                                help="Time left before the SLA deadline, or how long it is overdue.")
+    sla_clock_ids = fields.One2many("lead.sla.clock", "lead_id", "SLA Clocks", readonly=True)
+
+    @api.depends("sla_state", "sla_deadline", "sla_paused_since")
+    def _compute_sla_time_left(self):
+        now = fields.Datetime.now()
+        for lead in self:
+            if lead.sla_state not in RUNNING or not lead.sla_deadline:
+                lead.sla_time_left = lead.sla_paused_since and self.env._("Paused") or False
+                continue
+            delta = lead.sla_deadline - now
+            hours = abs(delta.total_seconds()) / 3600
+            text = (self.env._("%(h)dh%(m)02d", h=int(hours), m=int(hours * 60) % 60) if hours < 48
+                    else self.env._("%s days", int(hours // 24)))
+            lead.sla_time_left = text if delta.total_seconds() >= 0 else self.env._("%s overdue", text)
+
+    # ------------------------------------------------------------
+    # PIPELINE STEP 6: SLA
+    # ------------------------------------------------------------
+
+    def _sla_step(self, changes):
+        """Start, restart, pause, resume or stop the clocks these changes call for."""
+        if not self.env["lead.sla.policy"]._get_policy_ids():
+            return
+        vals = changes.values or {}
+        if changes.created:
+            self._sla_start("speed")
+            return
+        if vals.get("handoff_state") in ("accepted", "rejected"):
+            self.filtered(lambda lead: lead.sla_clock == "handoff" and lead.sla_state in RUNNING)._sla_met(
+                self.env.user, self.env._("Answered by sales"))
+        if vals.get("handoff_state") == "pending":
+            self._sla_start("handoff")
+            return
+        if vals.get("active") is False:
+            self.filtered(lambda lead: lead.sla_state in RUNNING)._sla_stop(self.env._("Lost"))
+            return
+        recycled = changes.moved.filtered(lambda lead: lead.lifecycle_code == "recycled")
+        recycled._sla_start("speed")
+        (changes.moved - recycled)._sla_follow_stage()
+        if "qualifier_id" in vals:
+            self.filtered(lambda lead: lead.sla_clock == "speed" and lead.sla_state in RUNNING
+                          and lead.sla_owner_id != lead.qualifier_id)._sla_start("speed")
+        if "user_id" in vals:
+            self.filtered(lambda lead: lead.sla_clock == "handoff" and lead.sla_state in RUNNING
+                          and lead.sla_owner_id != lead.user_id)._sla_start("handoff")
+
+    def _message_post_after_hook(self, message, msg_vals):
+        # An e-mail sent or a note logged from the chatter by the SLA owner is a first touch; a message from
+        # the customer (an incoming e-mail), another user's or an automatic one is not.
+        result = super()._message_post_after_hook(message, msg_vals)
+        if (message.message_type == "comment" and not self.env.su and not self.env.user._is_public()
+                and message.author_id == self.env.user.partner_id):
+            self._sla_touch(self.env.user)
+        return result
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+
+    def _sla_owner(self, clock):
+        self.ensure_one()
+        return self.qualifier_id if clock == "speed" else self.user_id
+
+    def _sla_start(self, clock):
+        """(Re)start the ``clock`` of these leads for their current owner; the running clock, if any, ends."""
+        if not self:
+            return
+        self = self.sudo()
+        now = fields.Datetime.now()
+        Policy = self.env["lead.sla.policy"]
+        self.filtered(lambda lead: lead.sla_state in RUNNING or lead.sla_paused_since)._sla_stop(
+            self.env._("Restarted"), keep=True)
+        groups = defaultdict(lambda: self.browse())
+        for lead in self:
+            owner = lead._sla_owner(clock)
+            policy = Policy._sla_find(lead, clock) if owner and lead.active else Policy
+            groups[policy, owner] |= lead
+        Clock = self.env["lead.sla.clock"]
+        for (policy, owner), leads in groups.items():
+            if not policy:
+                leads._write_pipeline({"sla_state": "none", "sla_clock_id": False, "sla_policy_id": False,
+                                       "sla_clock": False, "sla_owner_id": False, "sla_deadline": False,
+                                       "sla_warning_date": False, "sla_paused_since": False}, by_hand=False)
+                continue
+            plan = policy._sla_plan(owner, leads[:1], now)
+            clocks = Clock.create([{
+                "lead_id": lead.id, "company_id": lead.company_id.id, "policy_id": policy.id, "clock": clock,
+                "owner_id": owner.id, "start": now, "resumed": now, **plan,
+            } for lead in leads])
+            for lead, record in zip(leads, clocks, strict=True):
+                lead._write_pipeline({
+                    "sla_clock_id": record.id, "sla_policy_id": policy.id, "sla_clock": clock,
+                    "sla_owner_id": owner.id, "sla_start": now, "sla_deadline": plan["deadline"],
+                    "sla_warning_date": plan["warning_date"], "sla_state": "on_track", "sla_met_date": False,
+                    "sla_response_hours": 0.0, "sla_response_calendar_hours": 0.0, "sla_paused_since": False,
+                }, by_hand=False)
+            if plan["next_check"]:
+                self.env.ref("lead_management.ir_cron_sla").sudo()._trigger(at=plan["next_check"])
+
+    def _sla_stop(self, reason, keep=False):
+        """End the running clocks without a first touch: the lead left the covered stages, was lost, or
+        (``keep``) a new clock replaces it."""
+        clocks = self.sudo().sla_clock_id.filtered(lambda clock: clock.state in RUNNING)
+        clocks.write({"state": "stopped", "next_check": False, "end_reason": reason})
+        if not keep:
+            self.sudo()._write_pipeline({"sla_state": "none", "sla_paused_since": False}, by_hand=False)
+
+    def _sla_met(self, user, reason):
+        """The owner touched the lead (or sales answered the hand-off): the clock ends met, or breached when
+        the deadline has passed; the response time is kept in working and in calendar hours."""
+        now = fields.Datetime.now()
+        for lead in self.sudo().filtered(lambda lead: lead.sla_state in RUNNING):
+            clock = lead.sla_clock_id
+            working = clock.consumed_hours + (
+                0.0 if clock.paused_since else clock.policy_id._sla_working_hours(clock.owner_id, clock.resumed, now))
+            state = "breached" if clock.deadline and now > clock.deadline and not clock.paused_since else "met"
+            values = {"state": state, "met_date": now, "met_by_id": user.id, "next_check": False,
+                      "response_hours": working, "response_calendar_hours": (now - clock.start).total_seconds() / 3600,
+                      "end_reason": reason}
+            clock.write(values)
+            lead._write_pipeline({"sla_state": state, "sla_met_date": now, "sla_response_hours": working,
+                                  "sla_response_calendar_hours": values["response_calendar_hours"],
+                                  "sla_paused_since": False}, by_hand=False)
+
+    def _sla_touch(self, user):
+        """Something ``user`` did on these leads (an activity done, an e-mail or a note from the chatter):
+        a first touch for the clocks waiting for them; anybody else's action changes nothing."""
+        self.filtered(lambda lead: lead.sla_state in RUNNING and lead.sla_owner_id == user)._sla_met(
+            user, self.env._("First touch"))
+
+    def _sla_follow_stage(self):
+        """Leads moved to another stage: a pausing stage pauses the clock (the working time used is kept), a
+        covered stage resumes it (the rest planned from now), any other stage stops it."""
+        now = fields.Datetime.now()
+        for lead in self.sudo().filtered(lambda lead: lead.sla_clock_id.state in RUNNING):
+            clock, policy = lead.sla_clock_id, lead.sla_clock_id.policy_id
+            stage = lead.lifecycle_stage_id
+            if stage in policy.pause_stage_ids:
+                if not clock.paused_since:
+                    used = clock.consumed_hours + policy._sla_working_hours(clock.owner_id, clock.resumed, now)
+                    clock.write({"paused_since": now, "consumed_hours": used, "next_check": False})
+                    lead._write_pipeline({"sla_paused_since": now}, by_hand=False)
+            elif policy._covers_stage(stage):
+                if clock.paused_since:
+                    plan = policy._sla_plan(clock.owner_id, lead, now, consumed=clock.consumed_hours,
+                                            escalation=clock.escalation)
+                    clock.write({"paused_since": False, "resumed": now, **plan})
+                    lead._write_pipeline({"sla_paused_since": False, "sla_deadline": plan["deadline"],
+                                          "sla_warning_date": plan["warning_date"]}, by_hand=False)
+                    if plan["next_check"]:
+                        self.env.ref("lead_management.ir_cron_sla").sudo()._trigger(at=plan["next_check"])
+            else:
+                lead._sla_stop(self.env._("Left the stages of its SLA"))
+
+    # ------------------------------------------------------------
+    # ESCALATION
+    # ------------------------------------------------------------
+
+    def _sla_escalate(self, clock, now):
+        """Climb the ladder of ``clock`` (a due clock of this lead) as far as ``now`` calls for: each rung
+        once, each in the chatter."""
+        self.ensure_one()
+        policy, owner = clock.policy_id, clock.owner_id
+        _ = self.env._
+        if clock.escalation < 1 and clock.warning_date and now >= clock.warning_date and clock.state == "on_track":
+            values = {"state": "at_risk", "escalation": 1}
+            body = _("SLA at risk: %(owner)s has until %(deadline)s for a first touch.", owner=owner.name,
+                     deadline=self._sla_format(clock.deadline))
+            if policy.warn_owner:
+                self.activity_schedule("mail.mail_activity_data_todo", user_id=owner.id,
+                                       date_deadline=fields.Date.context_today(self, clock.deadline),
+                                       summary=_("SLA at risk: contact this lead"))
+            away = clock.deadline_nominal and clock.deadline and clock.deadline > clock.deadline_nominal
+            if away:
+                body += " " + _("%s is away when the deadline falls: escalated at once.", owner.name)
+                values["escalation"] = 2
+                self._sla_tell_leader(clock, _("%s is away when the SLA deadline falls", owner.name))
+            self._message_log(body=Markup("<p>%s</p>") % body)
+            clock.write(values)
+            self._write_pipeline({"sla_state": "at_risk"}, by_hand=False)
+        if clock.escalation < 2 and clock.deadline and now >= clock.deadline:
+            self._message_log(body=Markup("<p>%s</p>") % _(
+                "SLA breached: no first touch by %(owner)s before %(deadline)s.", owner=owner.name,
+                deadline=self._sla_format(clock.deadline)))
+            self._sla_tell_leader(clock, _("SLA breached: no first touch by %s", owner.name))
+            clock.write({"state": "breached", "escalation": 2})
+            self._write_pipeline({"sla_state": "breached"}, by_hand=False)
+        if clock.state == "breached" and clock.escalation < 3 and clock.reassign_date and now >= clock.reassign_date:
+            clock.write({"escalation": 3})
+            self._sla_reassign(clock)
+        clock.write({"next_check": clock._next_check()})
+
+    def _sla_tell_leader(self, clock, summary):
+        leader = self.team_id.user_id
+        if clock.policy_id.escalate_to_leader and leader and leader.active:
+            self.activity_schedule("mail.mail_activity_data_todo", user_id=leader.id, summary=summary,
+                                   note=self.env._("%(owner)s owns this lead. Follow it up, or give it to someone "
+                                                   "with time.", owner=clock.owner_id.name))
+
+    def _sla_reassign(self, clock):
+        """The last rung: the lead goes to the next qualifying rep (speed to lead) or salesperson (hand-off)
+        with room, by the capacity rules of ownership and hand-off; the clock restarts for them."""
+        _ = self.env._
+        old = clock.owner_id
+        if clock.clock == "speed":
+            new = self._assign_qualifiers(exclude=old)
+            who = new.qualifier_id
+        else:
+            handed, _refused, _chosen = self._handoff_to_sales(exclude=old)
+            who = handed.user_id
+        if who:
+            self._message_log(body=Markup("<p>%s</p>") % _(
+                "SLA: reassigned from %(old)s to %(new)s, no first touch after the deadline.", old=old.name,
+                new=who.name))
+        else:
+            self._message_log(body=Markup("<p>%s</p>") % _(
+                "SLA: nobody with room to take this lead over from %s.", old.name))
+
+    def _sla_format(self, value):
+        tz = pytz.timezone(self.env.user.tz or "UTC")
+        return pytz.utc.localize(value).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+    # ------------------------------------------------------------
+    # CRON
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_sla(self, batch_size=SLA_BATCH_SIZE):
+        """Escalate the clocks that are due: selected by their indexed next check, a batch at a time, each
+        clock locked (SKIP LOCKED: two Odoo processes never act on one clock), checked again once locked,
+        escalated, reported as progress and committed. A crash loses at most the batch being done, which
+        the next run does again. The job is then woken at the next due moment."""
+        Clock = self.env["lead.sla.clock"].sudo()
+        now = fields.Datetime.now()
+        self.env.cr.execute(SQL("""SELECT COUNT(*) FROM lead_sla_clock
+                                   WHERE state IN %s AND paused_since IS NULL AND next_check <= %s""", RUNNING, now))
+        total, done = self.env.cr.fetchone()[0], 0
+        while True:
+            self.env.cr.execute(SQL("""
+                SELECT id FROM lead_sla_clock
+                 WHERE state IN %(running)s AND paused_since IS NULL AND next_check <= %(now)s
+              ORDER BY next_check, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED
+            """, running=RUNNING, now=now, limit=batch_size))
+            clocks = Clock.browse(row[0] for row in self.env.cr.fetchall())
+            if not clocks:
+                break
+            for clock in clocks.filtered(lambda c: c.state in RUNNING and not c.paused_since and c.next_check
+                                         and c.next_check <= now and c.lead_id.sla_clock_id == c):
+                clock.lead_id.sudo()._sla_escalate(clock, now)
+            # Clocks whose lead moved on (another clock runs now) are no longer due.
+            clocks.filtered(lambda c: c.lead_id.sla_clock_id != c and c.state in RUNNING).write(
+                {"state": "stopped", "next_check": False, "end_reason": self.env._("Replaced")})
+            done += len(clocks)
+            self._lead_management_batch_done(done, max(total, done))
+            if getattr(threading.current_thread(), "testing", False) and len(clocks) < batch_size:
+                break
+        self.env.cr.execute(SQL("SELECT MIN(next_check) FROM lead_sla_clock WHERE state IN %s AND next_check > %s",
+                                RUNNING, now))
+        upcoming = self.env.cr.fetchone()[0]
+        if upcoming:
+            self.env.ref("lead_management.ir_cron_sla").sudo()._trigger(at=upcoming)

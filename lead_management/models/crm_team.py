@@ -1,10 +1,16 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
+
 from odoo import api, fields, models
 
 
 class CrmTeam(models.Model):
     _inherit = "crm.team"
 
+    resource_calendar_id = fields.Many2one(
+        "resource.calendar", "Working Hours", check_company=True,
+        help="The team's working hours for SLA clocks of members who have no working schedule of their own "
+             "(empty: the company's).")
     use_qualification = fields.Boolean(
         "Qualified by Marketing", compute="_compute_use_qualification", store=True,
         help="Some members are qualifying reps: the team's new leads go to them first, and its salespeople get "
@@ -35,3 +41,17 @@ class CrmTeam(models.Model):
         if qualified:
             result.update(self.env["crm.lead"]._handoff_assign_team_leads(qualified, force_quota=force_quota))
         return result
+
+
+class CrmTeamMember(models.Model):
+    _inherit = "crm.team.member"
+
+    def _lead_management_waiting_handoffs(self):
+        """{member: hand-offs to them still waiting for an answer, older than the 24 hours crm's quota already
+        counts}: a salesperson who has not answered yesterday's leads has less room today."""
+        since = fields.Datetime.now() - timedelta(hours=24)
+        counts = dict(((user, team), count) for user, team, count in self.env["crm.lead"].sudo()._read_group(
+            [("handoff_state", "=", "pending"), ("user_id", "in", self.user_id.ids),
+             ("team_id", "in", self.crm_team_id.ids), ("handoff_date", "<", since)],
+            ["user_id", "team_id"], ["__count"]))
+        return {member: counts.get((member.user_id, member.crm_team_id), 0) for member in self}

@@ -9,6 +9,7 @@ class LeadGrade(models.Model):
     _name = "lead.grade"
     _description = "Lead Grade"
     _order = "min_score desc, id"
+    _check_company_auto = True
 
     name = fields.Char(required=True, help="A, B, C, D…")
     min_score = fields.Integer("Minimum Score", required=True,
@@ -18,6 +19,9 @@ class LeadGrade(models.Model):
         [("handoff", "Hand off to sales"), ("nurture", "Nurture"), ("none", "Nothing")],
         required=True, default="nurture",
         help="What a lead of this grade is for: sales-ready leads go to sales, the others stay with marketing.")
+    nurture_track_id = fields.Many2one(
+        "lead.nurture.track", "Nurture Track", check_company=True,
+        help="Leads that get this grade (when its disposition is Nurture) are enrolled on this track.")
     color = fields.Integer()
     active = fields.Boolean(default=True)
     company_id = fields.Many2one("res.company", index=True)
@@ -27,6 +31,13 @@ class LeadGrade(models.Model):
         counts = dict(self.env["crm.lead"]._read_group([("grade_id", "in", self.ids)], ["grade_id"], ["__count"]))
         for grade in self:
             grade.lead_count = counts.get(grade, 0)
+
+    @api.constrains("nurture_track_id")
+    def _check_nurture_track(self):
+        for grade in self.filtered(lambda grade: grade.nurture_track_id and not grade.nurture_track_id.active):
+            raise ValidationError(self.env._(
+                "Grade %(grade)s cannot enrol leads on the archived track “%(track)s”: choose an active track.",
+                grade=grade.name, track=grade.nurture_track_id.name))
 
     @api.constrains("min_score", "active", "company_id")
     def _check_ranges(self):

@@ -39,7 +39,7 @@ class TestInstallOnLiveCrm(LeadManagementCommon):
         leads[1].convert_opportunity(leads[1].partner_id)
         leads[2].write({"stage_id": won_stage.id})
         leads[3].action_set_lost()
-        self.env.flush_all()
+        self.env.cr.flush()  # with the history rows, written at flush
         # As before the install: no stage, no history, no score.
         self.env.cr.execute("DELETE FROM lead_lifecycle_history WHERE lead_id IN %s", (tuple(leads.ids),))
         self.env.cr.execute("DELETE FROM lead_scoring_state WHERE lead_id IN %s", (tuple(leads.ids),))

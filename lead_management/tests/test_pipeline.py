@@ -39,7 +39,8 @@ class TestOnePipeline(LeadManagementCommon):
                 self.assertEqual(owners, ["odoo.addons.lead_management.models.crm_lead"])
         pipeline = inspect.getsource(type(self.env["crm.lead"])._run_pipeline)
         steps = re.findall(r"self\._(\w+)_step\(changes\)", pipeline)
-        self.assertEqual(steps, ["ownership", "scoring", "promotion", "handoff"], "the order is written once")
+        self.assertEqual(steps, ["ownership", "scoring", "promotion", "handoff", "sla", "nurture"],
+                         "the order is written once")
 
     def test_no_context_switch_is_read(self):
         """No code of the addon reads a context key of its own: switches are method arguments."""
@@ -136,16 +137,16 @@ class TestRulesHoldOverRpc(LeadManagementCommon):
     def test_system_fields_are_refused(self):
         handed = self._create_leads(1, qualifier_id=self.user_qualifier.id)
         handed.with_user(self.user_qualifier).action_handoff_to_sales()
-        values = {
-            "handoff_state": "accepted", "handoff_date": "2020-01-01 00:00:00",
-            "handoff_user_id": self.user_qualifier.id,
-            "handoff_answer_date": "2020-01-01 00:00:00", "grade_id": self.env.ref("lead_management.lead_grade_a").id,
-            "lead_score": 99, "lifecycle_date": "2020-01-01 00:00:00", "recycle_count": 7,
-            "rejection_reason_id": self.env.ref("lead_management.rejection_reason_not_ready").id,
-            "rejection_note": "forged",
-            "lifecycle_history_ids": [(0, 0, {"to_stage_id": self._stage("customer").id, "reason": "forged"})],
-        }
-        self.assertEqual(set(values), SYSTEM_FIELDS)
+        # A forged value for every system field, of the field's type.
+        forged = {"selection": lambda field: field.get_values(self.env)[-1], "many2one": lambda field: 1,
+                  "one2many": lambda field: [(0, 0, {})], "datetime": lambda field: "2020-01-01 00:00:00",
+                  "integer": lambda field: 7, "float": lambda field: 99.0, "char": lambda field: "forged",
+                  "text": lambda field: "forged"}
+        Lead = self.env["crm.lead"]
+        values = {fname: forged[Lead._fields[fname].type](Lead._fields[fname]) for fname in SYSTEM_FIELDS}
+        values["lifecycle_history_ids"] = [(0, 0, {"to_stage_id": self._stage("customer").id, "reason": "forged"})]
+        self.assertLessEqual({"handoff_state", "grade_id", "lead_score", "lifecycle_date", "sla_state",
+                              "lifecycle_history_ids"}, set(values))
         handed.invalidate_recordset()
         before = handed.read(list(values))[0]
         for user in (self.user_qualifier, self.user_lead_manager, handed.user_id):

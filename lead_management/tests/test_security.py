@@ -30,6 +30,11 @@ MATRIX = {
     "lead.grade.preview": {"lead_manager": "rwc"},
     "lead.grade.preview.line": {"lead_manager": "rwcu"},
     "lead.sla.policy": {**dict.fromkeys(SALES, "r"), "lead_manager": "rwcu"},
+    "lead.sla.clock": {**dict.fromkeys(SALES, "r"), "lead_manager": "r"},
+    "lead.nurture.track": {**dict.fromkeys(SALES, "r"), "lead_manager": "rwcu"},
+    "lead.nurture.step": {**dict.fromkeys(SALES, "r"), "lead_manager": "rwcu"},
+    "lead.nurture.enrolment": {**dict.fromkeys(SALES, "r"), "lead_manager": "r"},
+    "lead.nurture.trace": {**dict.fromkeys(SALES, "r"), "lead_manager": "r"},
 }
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 

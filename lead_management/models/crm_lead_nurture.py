@@ -1,0 +1,151 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import threading
+from collections import defaultdict
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+NURTURE_BATCH_SIZE = 500
+# A write touching one of these may enrol a lead or end its enrolment.
+NURTURE_FIELDS = frozenset({"active", "handoff_state", "type", "lifecycle_stage_id", "email_from", "partner_id"})
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    # Nurture
+    nurture_enrolment_id = fields.Many2one("lead.nurture.enrolment", "Nurture Enrolment", readonly=True, copy=False,
+                                           index="btree_not_null", help="The track the lead follows now, if any.")
+    nurture_track_id = fields.Many2one(related="nurture_enrolment_id.track_id", string="Nurture Track")
+    nurture_next_date = fields.Datetime(related="nurture_enrolment_id.next_date", string="Next Nurture Step On")
+    nurture_next_step_id = fields.Many2one(related="nurture_enrolment_id.next_step_id", string="Next Nurture Step")
+    nurture_enrolment_ids = fields.One2many("lead.nurture.enrolment", "lead_id", "Nurture History", readonly=True)
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_nurture_stop(self):
+        """Take the leads off their track by hand."""
+        self.check_access("write")
+        self.filtered("nurture_enrolment_id")._nurture_exit("manual")
+        return True
+
+    # ------------------------------------------------------------
+    # PIPELINE STEP 7: NURTURE
+    # ------------------------------------------------------------
+
+    def _nurture_step(self, changes):
+        """Leads leave their track when they become sales-ready, are handed off, opt out, are lost or leave
+        marketing's hands (their scheduled steps cancelled at once); leads of a grade whose disposition is
+        Nurture and that has a track are enrolled on it."""
+        if not self.env["lead.nurture.track"]._get_track_ids():
+            return
+        if changes.created or changes.fields & NURTURE_FIELDS:
+            leads = self
+        else:
+            leads = changes.regraded | changes.moved
+        if not leads:
+            return
+        leads = leads.sudo()
+        exits = defaultdict(lambda: self.browse().sudo())
+        for lead in leads.filtered("nurture_enrolment_id"):
+            reason = lead._nurture_exit_reason()
+            if reason:
+                exits[reason] |= lead
+        for reason, group in exits.items():
+            group._nurture_exit(reason)
+        leads.filtered(lambda lead: not lead.nurture_enrolment_id and lead._nurture_track())._nurture_enrol()
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+
+    def _nurture_track(self):
+        """The track this lead should follow now (empty when none)."""
+        self.ensure_one()
+        grade = self.grade_id
+        if (not self.active or self.type != "lead" or self.lifecycle_side != "marketing"
+                or self.lifecycle_code == "disqualified" or self.handoff_state == "pending" or self.is_blacklisted
+                or grade.disposition != "nurture" or not grade.nurture_track_id.active):
+            return self.env["lead.nurture.track"]
+        return grade.nurture_track_id
+
+    def _nurture_exit_reason(self):
+        """Why this enrolled lead leaves its track now, or False."""
+        self.ensure_one()
+        if not self.active:
+            return "lost"
+        if self.handoff_state == "pending":
+            return "handed_off"
+        if self.is_blacklisted:
+            return "opted_out"
+        if self.grade_id.disposition == "handoff":
+            return "sales_ready"
+        if self._nurture_track() != self.nurture_enrolment_id.track_id:
+            return "left"
+        return False
+
+    def _nurture_enrol(self):
+        """Enrol these leads on their grade's track and schedule its first step."""
+        now = fields.Datetime.now()
+        Enrolment = self.env["lead.nurture.enrolment"].sudo()
+        for track, leads in self.grouped(lambda lead: lead._nurture_track()).items():
+            first = track.step_ids[:1]
+            enrolments = Enrolment.create([{"lead_id": lead.id, "company_id": lead.company_id.id,
+                                            "track_id": track.id, "date_start": now} for lead in leads])
+            for lead, enrolment in zip(leads, enrolments, strict=True):
+                lead._write_pipeline({"nurture_enrolment_id": enrolment.id}, by_hand=False)
+            enrolments._nurture_schedule(first, now)
+            leads._message_log_batch(bodies=dict.fromkeys(leads.ids, Markup("<p>%s</p>") % self.env._(
+                "Enrolled on the nurture track “%s”.", track.name)))
+
+    def _nurture_exit(self, reason):
+        """End the active enrolment of these leads for ``reason``; their scheduled steps are cancelled."""
+        enrolments = self.sudo().nurture_enrolment_id
+        enrolments.trace_ids.filtered(lambda trace: trace.state == "scheduled").write({"state": "cancelled"})
+        enrolments.write({"state": "done" if reason == "finished" else "exited", "exit_reason": reason,
+                          "date_end": fields.Datetime.now()})
+        self.sudo()._write_pipeline({"nurture_enrolment_id": False}, by_hand=False)
+
+    # ------------------------------------------------------------
+    # CRON
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_nurture(self, batch_size=NURTURE_BATCH_SIZE):
+        """Run the nurture steps that are due: selected by their indexed scheduled date, a batch at a time,
+        each row locked (SKIP LOCKED: two Odoo processes never run one step twice), checked again once
+        locked, run, reported as progress and committed. A crash loses at most the batch being run, whose
+        steps are still scheduled for the next run (e-mails are queued in the same transaction: nothing is
+        sent twice). The job is then woken at the next due moment."""
+        Trace = self.env["lead.nurture.trace"].sudo()
+        now = fields.Datetime.now()
+        self.env.cr.execute(SQL("SELECT COUNT(*) FROM lead_nurture_trace WHERE state = 'scheduled' "
+                                "AND scheduled_date <= %s", now))
+        total, done = self.env.cr.fetchone()[0], 0
+        while True:
+            self.env.cr.execute(SQL("""
+                SELECT id FROM lead_nurture_trace
+                 WHERE state = 'scheduled' AND scheduled_date <= %(now)s
+              ORDER BY scheduled_date, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED
+            """, now=now, limit=batch_size))
+            traces = Trace.browse(row[0] for row in self.env.cr.fetchall())
+            if not traces:
+                break
+            traces.invalidate_recordset()
+            due = traces.filtered(lambda trace: trace.state == "scheduled" and trace.enrolment_id.state == "active")
+            (traces - due).filtered(lambda trace: trace.state == "scheduled").write({"state": "cancelled"})
+            due._nurture_run(now)
+            done += len(traces)
+            self._lead_management_batch_done(done, max(total, done))
+            if getattr(threading.current_thread(), "testing", False) and len(traces) < batch_size:
+                break
+        self.env.cr.execute("SELECT MIN(scheduled_date) FROM lead_nurture_trace WHERE state = 'scheduled'")
+        upcoming = self.env.cr.fetchone()[0]
+        if upcoming:
+            self.env.ref("lead_management.ir_cron_nurture").sudo()._trigger(at=max(upcoming, now + timedelta(
+                minutes=1)))

@@ -1,0 +1,74 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class LeadNurtureStep(models.Model):
+    _name = "lead.nurture.step"
+    _description = "Lead Nurture Step"
+    _order = "track_id, sequence, id"
+
+    track_id = fields.Many2one("lead.nurture.track", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="track_id.company_id")
+    sequence = fields.Integer(default=10)
+    name = fields.Char(required=True, translate=True)
+    # When
+    delay = fields.Float(default=1.0, help="How long after the enrolment or the previous step.")
+    delay_unit = fields.Selection([("days", "Days"), ("hours", "Working Hours")], required=True, default="days")
+    delay_from = fields.Selection([("enrolment", "Enrolment"), ("previous", "Previous Step")], required=True,
+                                  default="previous")
+    # What
+    action = fields.Selection([
+        ("email", "Send an E-mail"),
+        ("activity", "Schedule an Activity"),
+        ("rescore", "Rescore the Lead"),
+        ("stage", "Move the Lifecycle Stage"),
+    ], required=True, default="email")
+    mail_template_id = fields.Many2one("mail.template", "E-mail Template", domain="[('model', '=', 'crm.lead')]")
+    activity_type_id = fields.Many2one("mail.activity.type", "Activity Type")
+    activity_summary = fields.Char("Activity Summary", translate=True)
+    stage_id = fields.Many2one("lead.lifecycle.stage", "Move to Stage", domain="[('side', '=', 'marketing')]")
+    # Figures
+    scheduled_count = fields.Integer("Waiting", compute="_compute_counts",
+                                     help="Leads whose next step this is.")
+    done_count = fields.Integer("Done", compute="_compute_counts")
+
+    def _compute_counts(self):
+        Trace = self.env["lead.nurture.trace"]
+        groups = Trace._read_group([("step_id", "in", self.ids), ("state", "in", ("scheduled", "done"))],
+                                   ["step_id", "state"], ["__count"])
+        counts = {(step, state): count for step, state, count in groups}
+        for step in self:
+            step.scheduled_count = counts.get((step, "scheduled"), 0)
+            step.done_count = counts.get((step, "done"), 0)
+
+    @api.constrains("action", "mail_template_id", "activity_type_id", "stage_id", "delay")
+    def _check_action(self):
+        for step in self:
+            if step.delay < 0:
+                raise ValidationError(self.env._("Step “%s” cannot wait a negative time: use 0 for at once.", step.name))
+            if step.action == "email" and not step.mail_template_id:
+                raise ValidationError(self.env._("Step “%s” sends an e-mail: choose its template.", step.name))
+            if step.action == "email" and step.mail_template_id.model != "crm.lead":
+                raise ValidationError(self.env._(
+                    "The template “%(template)s” of step “%(step)s” is for %(model)s, not for leads: choose a template "
+                    "of the Lead/Opportunity model.", template=step.mail_template_id.name, step=step.name,
+                    model=step.mail_template_id.model))
+            if step.action == "activity" and not step.activity_type_id:
+                raise ValidationError(self.env._("Step “%s” schedules an activity: choose its type.", step.name))
+            if step.action == "stage" and not step.stage_id:
+                raise ValidationError(self.env._("Step “%s” moves the lifecycle stage: choose the stage.", step.name))
+
+    def _nurture_due(self, after, lead):
+        """When this step runs for ``lead`` if its delay counts from ``after``: days are calendar days;
+        working hours are the lead owner's (their schedule, else the company's)."""
+        self.ensure_one()
+        if self.delay_unit == "days" or not self.delay:
+            return after + timedelta(days=self.delay)
+        owner = lead.qualifier_id or lead.user_id
+        company = lead.company_id or self.env.company
+        resource = owner.sudo().resource_ids[:1]
+        calendar = resource.calendar_id or company.resource_calendar_id
+        return calendar.plan_hours(self.delay, after, compute_leaves=True, resource=resource or None) or after

@@ -1,0 +1,97 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from markupsafe import Markup
+
+from odoo import fields, models
+
+
+class LeadNurtureTrace(models.Model):
+    """One step of a track for one lead: scheduled at a date, then done, skipped, failed or cancelled (as
+    Odoo's marketing automation traces). The nurture job selects due rows by the indexed scheduled date."""
+
+    _name = "lead.nurture.trace"
+    _inherit = ["lead.access.mixin"]
+    _description = "Lead Nurture Step Trace"
+    _order = "scheduled_date, id"
+    _rec_name = "step_id"
+
+    enrolment_id = fields.Many2one("lead.nurture.enrolment", required=True, ondelete="cascade", index=True,
+                                   readonly=True)
+    lead_id = fields.Many2one("crm.lead", required=True, index=True, ondelete="cascade", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True, index=True)
+    step_id = fields.Many2one("lead.nurture.step", required=True, readonly=True, ondelete="cascade")
+    scheduled_date = fields.Datetime(required=True, readonly=True)
+    state = fields.Selection([
+        ("scheduled", "Scheduled"), ("done", "Done"), ("skipped", "Skipped"), ("failed", "Failed"),
+        ("cancelled", "Cancelled"),
+    ], required=True, default="scheduled", readonly=True)
+    date_done = fields.Datetime("Done On", readonly=True)
+    note = fields.Char(readonly=True, help="What happened, or why the step was skipped or failed.")
+
+    def init(self):
+        # The job's only way in: due scheduled rows, by date.
+        self.env.cr.execute("""
+            CREATE INDEX IF NOT EXISTS lead_nurture_trace_due
+                ON lead_nurture_trace (scheduled_date) WHERE state = 'scheduled'
+        """)
+
+    def _nurture_run(self, now):
+        """Run these due steps (of active enrolments): e-mail, activity, rescore or stage move, step by
+        step in batch; then schedule each enrolment's next step or finish it. A step that cannot be done for
+        a lead is marked skipped or failed with the reason, and the batch goes on."""
+        _ = self.env._
+        for step, traces in self.grouped("step_id").items():
+            leads = traces.lead_id
+            handler = getattr(traces, f"_nurture_run_{step.action}")
+            try:
+                with self.env.cr.savepoint():
+                    handler(step, leads)
+            except Exception as error:  # noqa: BLE001 - a broken template must not stop the other steps
+                traces.write({"state": "failed", "date_done": now, "note": str(error)[:250]})
+            traces.filtered(lambda trace: trace.state == "scheduled").write({"state": "done", "date_done": now})
+            logged = traces.filtered(lambda trace: trace.state in ("done", "skipped", "failed"))
+            logged.lead_id._message_log_batch(bodies={
+                trace.lead_id.id: Markup("<p>%s</p>") % _(
+                    "Nurture “%(track)s”, step “%(step)s”: %(state)s%(note)s.", track=trace.step_id.track_id.name,
+                    step=trace.step_id.name, state=dict(self._fields["state"].selection)[trace.state],
+                    note=f" ({trace.note})" if trace.note else "")
+                for trace in logged})
+        # Next steps, or the end of the track.
+        for enrolment in self.enrolment_id.filtered(lambda enrolment: enrolment.state == "active"):
+            if enrolment.trace_ids.filtered(lambda trace: trace.state == "scheduled"):
+                continue
+            steps = enrolment.track_id.step_ids
+            last = enrolment.trace_ids.sorted(lambda trace: (trace.step_id.sequence, trace.step_id.id))[-1:].step_id
+            following = steps.filtered(lambda step, last=last: (step.sequence, step.id) > (last.sequence, last.id))[:1]
+            if following:
+                enrolment._nurture_schedule(following, now)
+            elif enrolment.lead_id.nurture_enrolment_id == enrolment:
+                enrolment.lead_id._nurture_exit("finished")
+
+    def _nurture_run_email(self, step, leads):
+        """Send the step's template to the leads that can receive it: the e-mail blacklist is the lead's
+        opt-out (they leave the track), a lead without a valid address fails this step."""
+        by_lead = {trace.lead_id: trace for trace in self}
+        opted_out = leads.filtered("is_blacklisted")
+        for lead in opted_out:
+            by_lead[lead].write({"state": "skipped", "note": self.env._("opted out: the address is blacklisted")})
+        no_address = (leads - opted_out).filtered(lambda lead: not lead.email_normalized)
+        for lead in no_address:
+            by_lead[lead].write({"state": "failed", "note": self.env._("no valid e-mail address")})
+        receivers = leads - opted_out - no_address
+        if receivers:
+            step.mail_template_id.send_mail_batch(receivers.ids)
+        if opted_out:
+            opted_out._nurture_exit("opted_out")
+
+    def _nurture_run_activity(self, step, leads):
+        for lead in leads:
+            owner = lead.qualifier_id or lead.user_id
+            lead.activity_schedule(activity_type_id=step.activity_type_id.id,
+                                   summary=step.activity_summary or step.name,
+                                   user_id=owner.id or self.env.uid)
+
+    def _nurture_run_rescore(self, step, leads):
+        leads._scoring_rescored(*leads._scoring_recompute())
+
+    def _nurture_run_stage(self, step, leads):
+        leads._lifecycle_move(step.stage_id, self.env._("Nurture step “%s”", step.name))
