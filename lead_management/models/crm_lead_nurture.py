@@ -68,7 +68,8 @@ class CrmLead(models.Model):
         """The track this lead should follow now (empty when none)."""
         self.ensure_one()
         grade = self.grade_id
-        if (not self.active or self.type != "lead" or self.lifecycle_side != "marketing"
+        # Marketing nurtures the leads it holds (a qualifying rep owns them), not those of crm-style teams.
+        if (not self.qualifier_id or not self.active or self.type != "lead" or self.lifecycle_side != "marketing"
                 or self.lifecycle_code == "disqualified" or self.handoff_state == "pending" or self.is_blacklisted
                 or grade.disposition != "nurture" or not grade.nurture_track_id.active):
             return self.env["lead.nurture.track"]
@@ -128,6 +129,7 @@ class CrmLead(models.Model):
                                 "AND scheduled_date <= %s", now))
         total, done = self.env.cr.fetchone()[0], 0
         while True:
+            self.env.flush_all()
             self.env.cr.execute(SQL("""
                 SELECT id FROM lead_nurture_trace
                  WHERE state = 'scheduled' AND scheduled_date <= %(now)s

@@ -15,8 +15,8 @@ class CrmLead(models.Model):
     # Ownership
     qualifier_id = fields.Many2one(
         "res.users", "Qualifying Rep", index=True, tracking=True, copy=False,
-        domain=lambda self: [("groups_id", "in", self.env.ref("lead_management.group_lead_qualifier").id),
-                             ("share", "=", False)],
+        domain=lambda self: [("groups_id", "in", self.env["ir.model.data"]._xmlid_to_res_id(
+                                 "lead_management.group_lead_qualifier")), ("share", "=", False)],
         help="Marketing's qualifying rep who owns the lead until sales accepts it, and gets it back when "
              "sales rejects it.")
     is_unowned = fields.Boolean(

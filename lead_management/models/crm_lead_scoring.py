@@ -129,7 +129,8 @@ class CrmLead(models.Model):
     def _scoring_step(self, changes):
         """New leads are scored; a write rescores the fit of leads when a field some rule reads changed."""
         if changes.created:
-            rescored, regraded = self._scoring_recompute()
+            # A new lead has no engagement event yet (they need the lead): its fit is all there is to score.
+            rescored, regraded = self._scoring_recompute(engagement=False)
         elif changes.fields & self._scoring_fields():
             rescored, regraded = self._scoring_recompute(engagement=False)
         else:
@@ -269,23 +270,17 @@ class CrmLead(models.Model):
               FROM lead_engagement_event e
               JOIN lead_engagement_type t ON t.id = e.type_id AND t.active
               JOIN crm_lead ON crm_lead.id = e.lead_id
-              JOIN (VALUES %(timezones)s) AS company_tz(company_id, tz)
-                ON company_tz.company_id = COALESCE(crm_lead.company_id, 0)
+              -- The company's time zone (its working hours', else its address's, else UTC); a lead without
+              -- company counts in the current company's.
+              JOIN res_company company ON company.id = COALESCE(crm_lead.company_id, %(company)s)
+         LEFT JOIN resource_calendar calendar ON calendar.id = company.resource_calendar_id
+         LEFT JOIN res_partner company_partner ON company_partner.id = company.partner_id
              WHERE %(scope)s AND e.date <= %(reference)s %(range)s
           GROUP BY e.lead_id, e.type_id, t.points, t.half_life, t.daily_cap,
-                   date_trunc('day', (e.date AT TIME ZONE 'UTC') AT TIME ZONE company_tz.tz)
-        """, reference=reference, scope=scope, timezones=self._scoring_company_timezones(),
+                   date_trunc('day', (e.date AT TIME ZONE 'UTC') AT TIME ZONE
+                                     COALESCE(NULLIF(calendar.tz, ''), NULLIF(company_partner.tz, ''), 'UTC'))
+        """, reference=reference, scope=scope, company=self.env.company.id,
             range=SQL("AND e.lead_id >= %s AND e.lead_id < %s", *id_range) if id_range else SQL())
-
-    @api.model
-    def _scoring_company_timezones(self):
-        """SQL VALUES (company id, time zone) of every company: a day of engagement (the daily cap) is a day
-        where the company works. Leads without company count in the current company's time zone."""
-        rows = []
-        for company in self.env["res.company"].sudo().search([]):
-            rows.append((company.id, company._lead_management_tz()))
-        rows.append((0, self.env.company.sudo()._lead_management_tz()))
-        return SQL(", ").join(SQL("(%s, %s)", company_id, tz) for company_id, tz in rows)
 
     @api.model
     def _scoring_grade_sql(self, grades, score, company):
@@ -310,12 +305,15 @@ class CrmLead(models.Model):
     def _scoring_grades_sql(self, thresholds=None):
         """SQL rows (id, company_id, min_score) of the active grades, with ``thresholds`` ({grade id: min
         score}) replacing their minimum scores (what-if)."""
+        if not thresholds:
+            self.env["lead.grade"].flush_model(["min_score", "company_id", "active"])
+            return SQL("SELECT id, company_id, min_score FROM lead_grade WHERE active")
         grades = self.env["lead.grade"].sudo().search([])
         if not grades:
             return SQL("SELECT NULL::int, NULL::int, NULL::int WHERE FALSE")
         return SQL("VALUES %s", SQL(", ").join(
             SQL("(%s::int, %s::int, %s::int)", grade.id, grade.company_id.id or None,
-                (thresholds or {}).get(grade.id, grade.min_score))
+                thresholds.get(grade.id, grade.min_score))
             for grade in grades))
 
     def _scoring_recompute(self, fit=True, engagement=True, id_range=None):
@@ -338,7 +336,7 @@ class CrmLead(models.Model):
             score_date = SQL("%s::timestamp", now)
         else:
             engagement_join, engagement_value = SQL(""), SQL("COALESCE(scoring_state.engagement_score, 0)")
-            score_date = SQL("scoring_state.score_date")
+            score_date = SQL("COALESCE(scoring_state.score_date, %s::timestamp)", now)
         # For every open lead (a range of them): PostgreSQL's JIT compiles this statement's many expressions for
         # longer than it runs them, and the per-day engagement aggregate of 100,000 leads spills to disk under
         # the default work_mem (4 MB). A few leads need neither.
@@ -430,9 +428,11 @@ class CrmLead(models.Model):
         rules = self.env["lead.scoring.rule"]._get_valid_rules()
         scope = self._scoring_scope()
         self.env.flush_all()
-        self.env.cr.execute(SQL("SELECT rule_id, points FROM (%s) AS matches ORDER BY rule_id",
-                                self._scoring_fit_sql(rules, scope)))
-        by_rule = dict(self.env.cr.fetchall())
+        by_rule = {}
+        if rules:
+            self.env.cr.execute(SQL("SELECT rule_id, points FROM (%s) AS matches ORDER BY rule_id",
+                                    self._scoring_fit_sql(rules, scope)))
+            by_rule = dict(self.env.cr.fetchall())
         fit, hidden = [], 0
         for rule in rules.filtered(lambda rule: rule.id in by_rule):
             if rule.with_env(self.env)._is_readable_by_user():

@@ -48,8 +48,11 @@ class CrmLead(models.Model):
     def _compute_sla_time_left(self):
         now = fields.Datetime.now()
         for lead in self:
+            if lead.sla_paused_since and lead.sla_state in RUNNING:
+                lead.sla_time_left = self.env._("Paused")
+                continue
             if lead.sla_state not in RUNNING or not lead.sla_deadline:
-                lead.sla_time_left = lead.sla_paused_since and self.env._("Paused") or False
+                lead.sla_time_left = False
                 continue
             delta = lead.sla_deadline - now
             hours = abs(delta.total_seconds()) / 3600
@@ -69,14 +72,17 @@ class CrmLead(models.Model):
         if changes.created:
             self._sla_start("speed")
             return
+        running = self.filtered(lambda lead: lead.sla_state in RUNNING)
         if vals.get("handoff_state") in ("accepted", "rejected"):
-            self.filtered(lambda lead: lead.sla_clock == "handoff" and lead.sla_state in RUNNING)._sla_met(
+            running.filtered(lambda lead: lead.sla_clock == "handoff")._sla_met(
                 self.env.user, self.env._("Answered by sales"))
         if vals.get("handoff_state") == "pending":
+            # Handing a lead off is its qualifying rep's doing: a touch, then the salesperson's clock.
+            running.filtered(lambda lead: lead.sla_clock == "speed")._sla_touch(self.env.user)
             self._sla_start("handoff")
             return
         if vals.get("active") is False:
-            self.filtered(lambda lead: lead.sla_state in RUNNING)._sla_stop(self.env._("Lost"))
+            running._sla_stop(self.env._("Lost"))
             return
         recycled = changes.moved.filtered(lambda lead: lead.lifecycle_code == "recycled")
         recycled._sla_start("speed")
@@ -112,40 +118,46 @@ class CrmLead(models.Model):
         self = self.sudo()
         now = fields.Datetime.now()
         Policy = self.env["lead.sla.policy"]
-        self.filtered(lambda lead: lead.sla_state in RUNNING or lead.sla_paused_since)._sla_stop(
-            self.env._("Restarted"), keep=True)
+        self.filtered(lambda lead: lead.sla_state in RUNNING)._sla_stop(self.env._("Restarted"), keep=True)
         groups = defaultdict(lambda: self.browse())
         for lead in self:
+            # Only leads someone owns for this clock: a qualifying rep (marketing holds the lead) or the
+            # salesperson it was handed to.
             owner = lead._sla_owner(clock)
             policy = Policy._sla_find(lead, clock) if owner and lead.active else Policy
             groups[policy, owner] |= lead
         Clock = self.env["lead.sla.clock"]
         for (policy, owner), leads in groups.items():
             if not policy:
-                leads._write_pipeline({"sla_state": "none", "sla_clock_id": False, "sla_policy_id": False,
-                                       "sla_clock": False, "sla_owner_id": False, "sla_deadline": False,
-                                       "sla_warning_date": False, "sla_paused_since": False}, by_hand=False)
+                cleared = leads.filtered("sla_state")
+                if cleared:
+                    cleared._write_pipeline({"sla_state": "none", "sla_clock_id": False, "sla_paused_since": False},
+                                            by_hand=False)
                 continue
             plan = policy._sla_plan(owner, leads[:1], now)
             clocks = Clock.create([{
                 "lead_id": lead.id, "company_id": lead.company_id.id, "policy_id": policy.id, "clock": clock,
                 "owner_id": owner.id, "start": now, "resumed": now, **plan,
             } for lead in leads])
+            leads._write_pipeline({
+                "sla_policy_id": policy.id, "sla_clock": clock, "sla_owner_id": owner.id, "sla_start": now,
+                "sla_deadline": plan["deadline"], "sla_warning_date": plan["warning_date"], "sla_state": "on_track",
+                "sla_met_date": False, "sla_response_hours": 0.0, "sla_response_calendar_hours": 0.0,
+                "sla_paused_since": False,
+            }, by_hand=False)
             for lead, record in zip(leads, clocks, strict=True):
-                lead._write_pipeline({
-                    "sla_clock_id": record.id, "sla_policy_id": policy.id, "sla_clock": clock,
-                    "sla_owner_id": owner.id, "sla_start": now, "sla_deadline": plan["deadline"],
-                    "sla_warning_date": plan["warning_date"], "sla_state": "on_track", "sla_met_date": False,
-                    "sla_response_hours": 0.0, "sla_response_calendar_hours": 0.0, "sla_paused_since": False,
-                }, by_hand=False)
+                lead._write_pipeline({"sla_clock_id": record.id}, by_hand=False)
             if plan["next_check"]:
                 self.env.ref("lead_management.ir_cron_sla").sudo()._trigger(at=plan["next_check"])
 
     def _sla_stop(self, reason, keep=False):
         """End the running clocks without a first touch: the lead left the covered stages, was lost, or
-        (``keep``) a new clock replaces it."""
-        clocks = self.sudo().sla_clock_id.filtered(lambda clock: clock.state in RUNNING)
-        clocks.write({"state": "stopped", "next_check": False, "end_reason": reason})
+        (``keep``) a new clock replaces it. A breached clock keeps its outcome."""
+        clocks = self.sudo().sla_clock_id.filtered(lambda clock: not clock.closed)
+        clocks.filtered(lambda clock: clock.state == "breached").write(
+            {"closed": True, "next_check": False, "end_reason": reason})
+        clocks.filtered(lambda clock: clock.state != "breached").write(
+            {"state": "stopped", "closed": True, "next_check": False, "end_reason": reason})
         if not keep:
             self.sudo()._write_pipeline({"sla_state": "none", "sla_paused_since": False}, by_hand=False)
 
@@ -155,20 +167,19 @@ class CrmLead(models.Model):
         now = fields.Datetime.now()
         for lead in self.sudo().filtered(lambda lead: lead.sla_state in RUNNING):
             clock = lead.sla_clock_id
-            working = clock.consumed_hours + (
-                0.0 if clock.paused_since else clock.policy_id._sla_working_hours(clock.owner_id, clock.resumed, now))
+            working = clock.consumed_hours + (0.0 if clock.paused_since else clock.policy_id._sla_working_hours(
+                clock.owner_id, clock.resumed, now, lead))
             state = "breached" if clock.deadline and now > clock.deadline and not clock.paused_since else "met"
-            values = {"state": state, "met_date": now, "met_by_id": user.id, "next_check": False,
-                      "response_hours": working, "response_calendar_hours": (now - clock.start).total_seconds() / 3600,
-                      "end_reason": reason}
-            clock.write(values)
+            calendar_hours = (now - clock.start).total_seconds() / 3600
+            clock.write({"state": state, "closed": True, "met_date": now, "met_by_id": user.id, "next_check": False,
+                         "response_hours": working, "response_calendar_hours": calendar_hours, "end_reason": reason})
             lead._write_pipeline({"sla_state": state, "sla_met_date": now, "sla_response_hours": working,
-                                  "sla_response_calendar_hours": values["response_calendar_hours"],
-                                  "sla_paused_since": False}, by_hand=False)
+                                  "sla_response_calendar_hours": calendar_hours, "sla_paused_since": False},
+                                 by_hand=False)
 
     def _sla_touch(self, user):
-        """Something ``user`` did on these leads (an activity done, an e-mail or a note from the chatter):
-        a first touch for the clocks waiting for them; anybody else's action changes nothing."""
+        """Something ``user`` did on these leads (an activity done, an e-mail or a note from the chatter,
+        handing it off): a first touch for the clocks waiting for them; anybody else's action changes nothing."""
         self.filtered(lambda lead: lead.sla_state in RUNNING and lead.sla_owner_id == user)._sla_met(
             user, self.env._("First touch"))
 
@@ -176,12 +187,12 @@ class CrmLead(models.Model):
         """Leads moved to another stage: a pausing stage pauses the clock (the working time used is kept), a
         covered stage resumes it (the rest planned from now), any other stage stops it."""
         now = fields.Datetime.now()
-        for lead in self.sudo().filtered(lambda lead: lead.sla_clock_id.state in RUNNING):
+        for lead in self.sudo().filtered(lambda lead: lead.sla_state in RUNNING):
             clock, policy = lead.sla_clock_id, lead.sla_clock_id.policy_id
             stage = lead.lifecycle_stage_id
             if stage in policy.pause_stage_ids:
                 if not clock.paused_since:
-                    used = clock.consumed_hours + policy._sla_working_hours(clock.owner_id, clock.resumed, now)
+                    used = clock.consumed_hours + policy._sla_working_hours(clock.owner_id, clock.resumed, now, lead)
                     clock.write({"paused_since": now, "consumed_hours": used, "next_check": False})
                     lead._write_pipeline({"sla_paused_since": now}, by_hand=False)
             elif policy._covers_stage(stage):
@@ -200,46 +211,60 @@ class CrmLead(models.Model):
     # ESCALATION
     # ------------------------------------------------------------
 
-    def _sla_escalate(self, clock, now):
-        """Climb the ladder of ``clock`` (a due clock of this lead) as far as ``now`` calls for: each rung
-        once, each in the chatter."""
-        self.ensure_one()
-        policy, owner = clock.policy_id, clock.owner_id
+    @api.model
+    def _sla_escalate(self, clocks, now):
+        """Climb the ladder of these due clocks as far as ``now`` calls for, in batch: each rung once per
+        clock, each in the chatter. 1: at the warning, the owner gets an activity (an owner away when the
+        deadline falls is escalated at once); 2: at the deadline, a message and an activity for the team
+        leader; 3: after the reassignment delay, the lead goes to the next owner with room."""
         _ = self.env._
-        if clock.escalation < 1 and clock.warning_date and now >= clock.warning_date and clock.state == "on_track":
-            values = {"state": "at_risk", "escalation": 1}
-            body = _("SLA at risk: %(owner)s has until %(deadline)s for a first touch.", owner=owner.name,
-                     deadline=self._sla_format(clock.deadline))
-            if policy.warn_owner:
-                self.activity_schedule("mail.mail_activity_data_todo", user_id=owner.id,
-                                       date_deadline=fields.Date.context_today(self, clock.deadline),
-                                       summary=_("SLA at risk: contact this lead"))
-            away = clock.deadline_nominal and clock.deadline and clock.deadline > clock.deadline_nominal
-            if away:
-                body += " " + _("%s is away when the deadline falls: escalated at once.", owner.name)
-                values["escalation"] = 2
-                self._sla_tell_leader(clock, _("%s is away when the SLA deadline falls", owner.name))
-            self._message_log(body=Markup("<p>%s</p>") % body)
-            clock.write(values)
-            self._write_pipeline({"sla_state": "at_risk"}, by_hand=False)
-        if clock.escalation < 2 and clock.deadline and now >= clock.deadline:
-            self._message_log(body=Markup("<p>%s</p>") % _(
-                "SLA breached: no first touch by %(owner)s before %(deadline)s.", owner=owner.name,
-                deadline=self._sla_format(clock.deadline)))
-            self._sla_tell_leader(clock, _("SLA breached: no first touch by %s", owner.name))
-            clock.write({"state": "breached", "escalation": 2})
-            self._write_pipeline({"sla_state": "breached"}, by_hand=False)
-        if clock.state == "breached" and clock.escalation < 3 and clock.reassign_date and now >= clock.reassign_date:
+        quick = {"mail_activity_quick_update": True}  # one activity per lead, without an e-mail each
+        warned = clocks.filtered(lambda c: c.escalation < 1 and c.warning_date and now >= c.warning_date)
+        if warned:
+            for clock in warned.filtered(lambda c: c.policy_id.warn_owner):
+                clock.lead_id.with_context(**quick).activity_schedule(
+                    "mail.mail_activity_data_todo", user_id=clock.owner_id.id,
+                    date_deadline=fields.Date.context_today(clock, clock.deadline),
+                    summary=_("SLA at risk: contact this lead"))
+            away = warned.filtered(lambda c: c.deadline_nominal and c.deadline and c.deadline > c.deadline_nominal)
+            for clock in away:
+                self._sla_tell_leader(clock, _("%s is away when the SLA deadline falls", clock.owner_id.name))
+            warned.lead_id._message_log_batch(bodies={clock.lead_id.id: Markup("<p>%s</p>") % (
+                _("SLA at risk: %(owner)s has until %(deadline)s for a first touch.", owner=clock.owner_id.name,
+                  deadline=self._sla_format(clock.deadline))
+                + (" " + _("%s is away when the deadline falls: escalated at once.", clock.owner_id.name)
+                   if clock in away else "")) for clock in warned})
+            (warned - away).write({"state": "at_risk", "escalation": 1})
+            away.write({"state": "at_risk", "escalation": 2})
+            warned.lead_id._write_pipeline({"sla_state": "at_risk"}, by_hand=False)
+        breached = clocks.filtered(lambda c: c.escalation < 2 and c.deadline and now >= c.deadline)
+        breached |= clocks.filtered(lambda c: c.state != "breached" and c.deadline and now >= c.deadline)
+        if breached:
+            to_tell = breached.filtered(lambda c: c.escalation < 2)
+            to_tell.lead_id._message_log_batch(bodies={clock.lead_id.id: Markup("<p>%s</p>") % _(
+                "SLA breached: no first touch by %(owner)s before %(deadline)s.", owner=clock.owner_id.name,
+                deadline=self._sla_format(clock.deadline)) for clock in to_tell})
+            for clock in to_tell:
+                self._sla_tell_leader(clock, _("SLA breached: no first touch by %s", clock.owner_id.name))
+            breached.write({"state": "breached"})
+            to_tell.write({"escalation": 2})
+            breached.lead_id._write_pipeline({"sla_state": "breached"}, by_hand=False)
+        reassigned = clocks.filtered(lambda c: c.state == "breached" and c.escalation < 3 and c.reassign_date
+                                     and now >= c.reassign_date)
+        for clock in reassigned:
             clock.write({"escalation": 3})
-            self._sla_reassign(clock)
-        clock.write({"next_check": clock._next_check()})
+            clock.lead_id._sla_reassign(clock)
+        for clock in clocks.filtered(lambda c: not c.closed):
+            clock.next_check = clock._next_check()
 
+    @api.model
     def _sla_tell_leader(self, clock, summary):
-        leader = self.team_id.user_id
+        leader = clock.lead_id.team_id.user_id
         if clock.policy_id.escalate_to_leader and leader and leader.active:
-            self.activity_schedule("mail.mail_activity_data_todo", user_id=leader.id, summary=summary,
-                                   note=self.env._("%(owner)s owns this lead. Follow it up, or give it to someone "
-                                                   "with time.", owner=clock.owner_id.name))
+            clock.lead_id.with_context(mail_activity_quick_update=True).activity_schedule(
+                "mail.mail_activity_data_todo", user_id=leader.id, summary=summary,
+                note=self.env._("%(owner)s owns this lead. Follow it up, or give it to someone with time.",
+                                owner=clock.owner_id.name))
 
     def _sla_reassign(self, clock):
         """The last rung: the lead goes to the next qualifying rep (speed to lead) or salesperson (hand-off)
@@ -247,19 +272,15 @@ class CrmLead(models.Model):
         _ = self.env._
         old = clock.owner_id
         if clock.clock == "speed":
-            new = self._assign_qualifiers(exclude=old)
-            who = new.qualifier_id
+            who = self._assign_qualifiers(exclude=old).qualifier_id
         else:
             handed, _refused, _chosen = self._handoff_to_sales(exclude=old)
             who = handed.user_id
-        if who:
-            self._message_log(body=Markup("<p>%s</p>") % _(
-                "SLA: reassigned from %(old)s to %(new)s, no first touch after the deadline.", old=old.name,
-                new=who.name))
-        else:
-            self._message_log(body=Markup("<p>%s</p>") % _(
-                "SLA: nobody with room to take this lead over from %s.", old.name))
+        body = (_("SLA: reassigned from %(old)s to %(new)s, no first touch after the deadline.", old=old.name,
+                  new=who.name) if who else _("SLA: nobody with room to take this lead over from %s.", old.name))
+        self._message_log(body=Markup("<p>%s</p>") % body)
 
+    @api.model
     def _sla_format(self, value):
         tz = pytz.timezone(self.env.user.tz or "UTC")
         return pytz.utc.localize(value).astimezone(tz).strftime("%Y-%m-%d %H:%M")
@@ -276,30 +297,30 @@ class CrmLead(models.Model):
         the next run does again. The job is then woken at the next due moment."""
         Clock = self.env["lead.sla.clock"].sudo()
         now = fields.Datetime.now()
-        self.env.cr.execute(SQL("""SELECT COUNT(*) FROM lead_sla_clock
-                                   WHERE state IN %s AND paused_since IS NULL AND next_check <= %s""", RUNNING, now))
+        due = SQL("closed IS NOT TRUE AND paused_since IS NULL AND next_check <= %s", now)
+        self.env.cr.execute(SQL("SELECT COUNT(*) FROM lead_sla_clock WHERE %s", due))
         total, done = self.env.cr.fetchone()[0], 0
         while True:
-            self.env.cr.execute(SQL("""
-                SELECT id FROM lead_sla_clock
-                 WHERE state IN %(running)s AND paused_since IS NULL AND next_check <= %(now)s
-              ORDER BY next_check, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED
-            """, running=RUNNING, now=now, limit=batch_size))
+            self.env.flush_all()
+            self.env.cr.execute(SQL("SELECT id FROM lead_sla_clock WHERE %s ORDER BY next_check, id LIMIT %s "
+                                    "FOR UPDATE SKIP LOCKED", due, batch_size))
             clocks = Clock.browse(row[0] for row in self.env.cr.fetchall())
             if not clocks:
                 break
-            for clock in clocks.filtered(lambda c: c.state in RUNNING and not c.paused_since and c.next_check
-                                         and c.next_check <= now and c.lead_id.sla_clock_id == c):
-                clock.lead_id.sudo()._sla_escalate(clock, now)
+            # Checked again once locked: another process may have moved them on meanwhile.
+            clocks.invalidate_recordset()
+            clocks = clocks.filtered(lambda c: not c.closed and not c.paused_since and c.next_check
+                                     and c.next_check <= now)
+            current = clocks.filtered(lambda c: c.lead_id.sla_clock_id == c)
             # Clocks whose lead moved on (another clock runs now) are no longer due.
-            clocks.filtered(lambda c: c.lead_id.sla_clock_id != c and c.state in RUNNING).write(
-                {"state": "stopped", "next_check": False, "end_reason": self.env._("Replaced")})
+            (clocks - current).write({"closed": True, "next_check": False, "end_reason": self.env._("Replaced")})
+            self.sudo()._sla_escalate(current, now)
             done += len(clocks)
             self._lead_management_batch_done(done, max(total, done))
             if getattr(threading.current_thread(), "testing", False) and len(clocks) < batch_size:
                 break
-        self.env.cr.execute(SQL("SELECT MIN(next_check) FROM lead_sla_clock WHERE state IN %s AND next_check > %s",
-                                RUNNING, now))
+        self.env.cr.execute(
+            "SELECT MIN(next_check) FROM lead_sla_clock WHERE closed IS NOT TRUE AND paused_since IS NULL")
         upcoming = self.env.cr.fetchone()[0]
         if upcoming:
-            self.env.ref("lead_management.ir_cron_sla").sudo()._trigger(at=upcoming)
+            self.env.ref("lead_management.ir_cron_sla").sudo()._trigger(at=max(upcoming, now))

@@ -34,7 +34,11 @@ class LeadSlaClock(models.Model):
                             "away then is a reason to escalate early.")
     reassign_date = fields.Datetime(readonly=True)
     state = fields.Selection(SLA_STATES + [("stopped", "Stopped")], required=True, default="on_track",
-                             readonly=True, index=True)
+                             readonly=True, index=True,
+                             help="How the clock stands, or ended: met, breached (no first touch in time), stopped "
+                                  "(the lead left the stages of its policy, was lost, or changed hands before it).")
+    closed = fields.Boolean(readonly=True, default=False, index=True,
+                            help="The clock ended: met, stopped or replaced.")
     escalation = fields.Integer(readonly=True)
     next_check = fields.Datetime(readonly=True, index="btree_not_null",
                                  help="Next moment the SLA job must look at this clock.")

@@ -61,11 +61,10 @@ class LeadSlaPolicy(models.Model):
 
     def _compute_counts(self):
         Clock = self.env["lead.sla.clock"]
-        running = dict(Clock._read_group([("policy_id", "in", self.ids), ("state", "in", ("on_track", "at_risk",
-                                                                                         "breached"))],
+        running = dict(Clock._read_group([("policy_id", "in", self.ids), ("closed", "=", False)],
                                          ["policy_id"], ["__count"]))
-        breached = dict(Clock._read_group([("policy_id", "in", self.ids), ("state", "=", "breached")],
-                                          ["policy_id"], ["__count"]))
+        breached = dict(Clock._read_group([("policy_id", "in", self.ids), ("closed", "=", False),
+                                           ("state", "=", "breached")], ["policy_id"], ["__count"]))
         for policy in self:
             policy.lead_count = running.get(policy, 0)
             policy.breached_count = breached.get(policy, 0)
@@ -139,9 +138,13 @@ class LeadSlaPolicy(models.Model):
         return stage in self.pause_stage_ids or self._covers_stage(stage)
 
     def _covers_stage(self, stage):
+        """Whether the clock runs in ``stage``: the policy's stages, by default the stages where marketing
+        works a lead (all of marketing's side but Disqualified) for speed to lead, any stage for a hand-off."""
         if self.stage_ids:
             return stage in self.stage_ids
-        return stage.side == "marketing" if self.clock == "speed" else bool(stage)
+        if self.clock == "speed":
+            return stage.side == "marketing" and stage.code != "disqualified"
+        return bool(stage)
 
     def _sla_calendar(self, owner, lead=None):
         """(calendar, resource, tz) the clock of ``owner`` runs on: their own schedule and time off when they
@@ -167,8 +170,14 @@ class LeadSlaPolicy(models.Model):
             return planner.plan_hours(hours, start, compute_leaves=True, resource=resource or None) or False
 
         deadline = plan(self.target_hours - consumed)
-        warning = plan(self.warning_hours - consumed) if self.warning_hours and self.warning_hours > consumed else False
         nominal = plan(self.target_hours - consumed, resource=self.env["resource.resource"]) if resource else deadline
+        # An owner away when the deadline falls (their time off pushes it later): the warning comes when it
+        # would without their time off, and escalates at once.
+        away_from = self.env["resource.resource"] if deadline and nominal and deadline > nominal else resource
+        warning = (plan(self.warning_hours - consumed, resource=away_from)
+                   if self.warning_hours and self.warning_hours > consumed else False)
+        if away_from != resource and not warning:
+            warning = start
         reassign = (planner.plan_hours(self.reassign_after_hours, deadline, compute_leaves=True,
                                        resource=resource or None) if self.reassign_after_hours and deadline else False)
         values = {"deadline": deadline, "warning_date": warning or False, "deadline_nominal": nominal,

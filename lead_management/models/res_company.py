@@ -1,6 +1,4 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import pytz
-
 from odoo import fields, models
 
 DEFAULT_QUALIFIER_CAP = 50
@@ -21,8 +19,3 @@ class ResCompany(models.Model):
         domain="[('is_side_exit', '=', True), ('company_id', 'in', [id, False])]",
         help="Where a lost lead goes when its lost reason names no stage of its own (default: Recycled).")
 
-    def _lead_management_tz(self):
-        """The company's time zone: its working calendar's, else its address's, else UTC."""
-        self.ensure_one()
-        tz = self.resource_calendar_id.tz or self.partner_id.tz
-        return tz if tz in pytz.all_timezones_set else "UTC"
