@@ -50,8 +50,9 @@ class CrmTeamMember(models.Model):
         """{member: hand-offs to them still waiting for an answer, older than the 24 hours crm's quota already
         counts}: a salesperson who has not answered yesterday's leads has less room today."""
         since = fields.Datetime.now() - timedelta(hours=24)
-        counts = dict(((user, team), count) for user, team, count in self.env["crm.lead"].sudo()._read_group(
+        groups = self.env["crm.lead"].sudo()._read_group(
             [("handoff_state", "=", "pending"), ("user_id", "in", self.user_id.ids),
              ("team_id", "in", self.crm_team_id.ids), ("handoff_date", "<", since)],
-            ["user_id", "team_id"], ["__count"]))
+            ["user_id", "team_id"], ["__count"])
+        counts = {(user, team): count for user, team, count in groups}
         return {member: counts.get((member.user_id, member.crm_team_id), 0) for member in self}

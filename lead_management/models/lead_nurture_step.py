@@ -48,7 +48,8 @@ class LeadNurtureStep(models.Model):
     def _check_action(self):
         for step in self:
             if step.delay < 0:
-                raise ValidationError(self.env._("Step “%s” cannot wait a negative time: use 0 for at once.", step.name))
+                raise ValidationError(self.env._(
+                    "Step “%s” cannot wait a negative time: use 0 for at once.", step.name))
             if step.action == "email" and not step.mail_template_id:
                 raise ValidationError(self.env._("Step “%s” sends an e-mail: choose its template.", step.name))
             if step.action == "email" and step.mail_template_id.model != "crm.lead":

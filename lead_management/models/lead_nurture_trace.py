@@ -45,7 +45,7 @@ class LeadNurtureTrace(models.Model):
             try:
                 with self.env.cr.savepoint():
                     handler(step, leads)
-            except Exception as error:  # noqa: BLE001 - a broken template must not stop the other steps
+            except Exception as error:
                 traces.write({"state": "failed", "date_done": now, "note": str(error)[:250]})
             traces.filtered(lambda trace: trace.state == "scheduled").write({"state": "done", "date_done": now})
             logged = traces.filtered(lambda trace: trace.state in ("done", "skipped", "failed"))

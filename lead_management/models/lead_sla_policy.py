@@ -151,7 +151,8 @@ class LeadSlaPolicy(models.Model):
         have one, else the policy's, the team's or the company's working hours, in the owner's time zone."""
         self.ensure_one()
         company = (lead and lead.company_id) or self.company_id or self.env.company
-        resource = owner.sudo().resource_ids.filtered(lambda res: res.company_id in (company, self.env["res.company"]))[:1]
+        resource = owner.sudo().resource_ids.filtered(
+            lambda res: res.company_id in (company, self.env["res.company"]))[:1]
         calendar = (resource.calendar_id or self.calendar_id or (lead and lead.team_id.resource_calendar_id)
                     or company.resource_calendar_id)
         tz = pytz.timezone(resource.tz or owner.tz or calendar.tz or "UTC")
