@@ -17,7 +17,7 @@ class CrmLead(models.Model):
     _inherit = "crm.lead"
 
     # Nurture
-    nurture_enrolment_id = fields.Many2one("lead.nurture.enrolment", "Nurture Enrolment", readonly=True, copy=False,
+    nurture_enrolment_id = fields.Many2one("lead.nurture.enrolment", readonly=True, copy=False,
                                            index="btree_not_null", help="The track the lead follows now, if any.")
     nurture_track_id = fields.Many2one(related="nurture_enrolment_id.track_id", string="Nurture Track")
     nurture_next_date = fields.Datetime(related="nurture_enrolment_id.next_date", string="Next Nurture Step On")

@@ -20,7 +20,7 @@ class LeadGrade(models.Model):
         required=True, default="nurture",
         help="What a lead of this grade is for: sales-ready leads go to sales, the others stay with marketing.")
     nurture_track_id = fields.Many2one(
-        "lead.nurture.track", "Nurture Track", check_company=True,
+        "lead.nurture.track", check_company=True,
         help="Leads that get this grade (when its disposition is Nurture) are enrolled on this track.")
     color = fields.Integer()
     active = fields.Boolean(default=True)

@@ -24,7 +24,7 @@ class LeadNurtureEnrolment(models.Model):
     date_end = fields.Datetime("Left On", readonly=True)
     trace_ids = fields.One2many("lead.nurture.trace", "enrolment_id", "Steps", readonly=True)
     next_date = fields.Datetime("Next Step On", compute="_compute_next", help="When the next step runs.")
-    next_step_id = fields.Many2one("lead.nurture.step", "Next Step", compute="_compute_next")
+    next_step_id = fields.Many2one("lead.nurture.step", compute="_compute_next")
 
     def init(self):
         # At most one active enrolment per lead, whatever two processes do at the same moment.

@@ -27,8 +27,8 @@ class LeadNurtureStep(models.Model):
         ("stage", "Move the Lifecycle Stage"),
     ], required=True, default="email")
     mail_template_id = fields.Many2one("mail.template", "E-mail Template", domain="[('model', '=', 'crm.lead')]")
-    activity_type_id = fields.Many2one("mail.activity.type", "Activity Type")
-    activity_summary = fields.Char("Activity Summary", translate=True)
+    activity_type_id = fields.Many2one("mail.activity.type")
+    activity_summary = fields.Char(translate=True)
     stage_id = fields.Many2one("lead.lifecycle.stage", "Move to Stage", domain="[('side', '=', 'marketing')]")
     # Figures
     scheduled_count = fields.Integer("Waiting", compute="_compute_counts",

@@ -19,10 +19,10 @@ class LeadSlaClock(models.Model):
 
     lead_id = fields.Many2one("crm.lead", required=True, index=True, ondelete="cascade", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True, index=True)
-    policy_id = fields.Many2one("lead.sla.policy", "Policy", required=True, readonly=True, ondelete="restrict")
+    policy_id = fields.Many2one("lead.sla.policy", required=True, readonly=True, ondelete="restrict")
     clock = fields.Selection([("speed", "Speed to Lead"), ("handoff", "Hand-off Answer")], required=True,
                              readonly=True)
-    owner_id = fields.Many2one("res.users", "Owner", required=True, readonly=True, index=True)
+    owner_id = fields.Many2one("res.users", required=True, readonly=True, index=True)
     start = fields.Datetime(required=True, readonly=True)
     resumed = fields.Datetime("Running Since", readonly=True, help="Start, or the end of the last pause.")
     consumed_hours = fields.Float("Working Hours Before Pause", readonly=True)
