@@ -71,7 +71,10 @@ class LeadNurtureTrace(models.Model):
         """Send the step's template to the leads that can receive it: the e-mail blacklist is the lead's
         opt-out (they leave the track), a lead without a valid address fails this step."""
         by_lead = {trace.lead_id: trace for trace in self}
-        opted_out = leads.filtered("is_blacklisted")
+        # Asked now, not read from a cached value: the address may have been blacklisted a minute ago.
+        blacklisted = set(self.env["mail.blacklist"].sudo().search(
+            [("email", "in", [email for email in leads.mapped("email_normalized") if email])]).mapped("email"))
+        opted_out = leads.filtered(lambda lead: lead.email_normalized in blacklisted)
         for lead in opted_out:
             by_lead[lead].write({"state": "skipped", "note": self.env._("opted out: the address is blacklisted")})
         no_address = (leads - opted_out).filtered(lambda lead: not lead.email_normalized)

@@ -12,3 +12,5 @@ from . import test_crm_flows
 from . import test_entry_points
 from . import test_performance
 from . import test_sla
+from . import test_nurture
+from . import test_jobs

@@ -1,0 +1,213 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import datetime
+
+from freezegun import freeze_time
+
+from odoo.exceptions import ValidationError
+
+from .common import LeadManagementCommon
+
+
+class NurtureCommon(LeadManagementCommon):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.grades = {grade.name: grade for grade in cls.env["lead.grade"].search([])}
+        cls.template = cls.env["mail.template"].create({
+            "name": "Nurture: case study", "model_id": cls.env.ref("crm.model_crm_lead").id,
+            "subject": "How Acme halved its lead loss", "email_to": "{{ object.email_from }}",
+            "body_html": "<p>Dear {{ object.contact_name }}, here is the case study.</p>"})
+        cls.track = cls.env["lead.nurture.track"].create({
+            "name": "Grade C: education",
+            "step_ids": [
+                (0, 0, {"sequence": 1, "name": "Case study", "action": "email", "mail_template_id": cls.template.id,
+                        "delay": 1, "delay_unit": "days", "delay_from": "enrolment"}),
+                (0, 0, {"sequence": 2, "name": "Call", "action": "activity", "delay": 3, "delay_unit": "days",
+                        "activity_type_id": cls.env.ref("mail.mail_activity_data_call").id,
+                        "activity_summary": "Ask about their project"}),
+                (0, 0, {"sequence": 3, "name": "Rescore", "action": "rescore", "delay": 0}),
+                (0, 0, {"sequence": 4, "name": "Engaged", "action": "stage", "delay": 1,
+                        "stage_id": cls.env.ref("lead_management.lifecycle_stage_suspect").id}),
+            ],
+        })
+        cls.grades["C"].nurture_track_id = cls.track
+        # Grade C: 15 to 39 points; a phone gives 20.
+        cls.env["lead.scoring.rule"].create({"name": "Gave a phone", "domain": "[('phone', '!=', False)]",
+                                             "points": 20})
+        cls._rescore()
+
+    def _lead(self, **values):
+        return self.env["crm.lead"].create({
+            "name": "Nurtured", "type": "lead", "team_id": self.team.id, "user_id": False,
+            "qualifier_id": self.user_qualifier.id, "email_from": "nurtured@example.com", "phone": "+32470000000",
+            "contact_name": "Nina", **values})
+
+    def _cron(self):
+        self.env["crm.lead"]._cron_nurture()
+
+    def _traces(self, lead):
+        return lead.nurture_enrolment_ids.trace_ids.sorted(lambda trace: (trace.scheduled_date, trace.id))
+
+
+class TestNurtureTrack(NurtureCommon):
+
+    def test_each_step_once_at_its_time(self):
+        with freeze_time("2026-03-02 09:00:00"):
+            lead = self._lead()
+        self.assertEqual(lead.grade_id, self.grades["C"])
+        self.assertEqual(lead.nurture_track_id, self.track)
+        self.assertEqual(lead.nurture_next_step_id.name, "Case study")
+        self.assertEqual(lead.nurture_next_date, datetime(2026, 3, 3, 9, 0))
+        Mail = self.env["mail.mail"]
+        with freeze_time("2026-03-03 08:59:00"):
+            self._cron()
+        self.assertFalse(Mail.search([("model", "=", "crm.lead"), ("res_id", "=", lead.id)]))
+        for _run in range(2):
+            with freeze_time("2026-03-03 09:00:00"):
+                self._cron()
+        mails = Mail.search([("model", "=", "crm.lead"), ("res_id", "=", lead.id)])
+        self.assertEqual(len(mails), 1, "sent once, however often the job runs")
+        self.assertEqual(mails.subject, "How Acme halved its lead loss")
+        first, second = self._traces(lead)
+        self.assertEqual((first.state, first.date_done), ("done", datetime(2026, 3, 3, 9, 0)))
+        self.assertEqual((second.step_id.name, second.scheduled_date), ("Call", datetime(2026, 3, 6, 9, 0)))
+        with freeze_time("2026-03-06 09:00:00"):
+            self._cron()
+            self._cron()
+        calls = lead.activity_ids.filtered(lambda act: act.summary == "Ask about their project")
+        self.assertEqual(len(calls), 1)
+        self.assertEqual(calls.user_id, self.user_qualifier)
+        # Rescore (no delay) then, a day later, the stage move; then the track is finished.
+        with freeze_time("2026-03-06 09:00:00"):
+            self._cron()
+        with freeze_time("2026-03-07 09:00:00"):
+            self._cron()
+        self.assertEqual([trace.state for trace in self._traces(lead)], ["done"] * 4)
+        self.assertEqual(lead.lifecycle_stage_id, self._stage("suspect"))
+        enrolment = lead.nurture_enrolment_ids
+        self.assertEqual((enrolment.state, enrolment.exit_reason), ("done", "finished"))
+        self.assertFalse(lead.nurture_enrolment_id)
+        self.assertIn("Case study", "".join(lead.message_ids.mapped("body")))
+
+    def test_track_counts(self):
+        before = self.track.active_count
+        with freeze_time("2026-03-02 09:00:00"):
+            self._lead()
+            self._lead()
+        with freeze_time("2026-03-03 09:00:00"):
+            self._cron()
+        case_study, call = self.track.step_ids[:2]
+        self.assertEqual((case_study.done_count, call.scheduled_count), (2, 2))
+        self.track.invalidate_recordset(["active_count"])
+        self.assertEqual(self.track.active_count, before + 2)
+
+
+class TestNurtureExits(NurtureCommon):
+
+    def test_sales_ready_handed_off_lost(self):
+        before = self.track.active_count
+        ready, handed, lost = self._lead(), self._lead(), self._lead()
+        ready.description = "demo"
+        self.env["lead.scoring.rule"].create({"name": "Wants a demo", "domain": "[('description', '=', 'demo')]",
+                                             "points": 60})
+        self._rescore()
+        self.assertEqual(ready.grade_id, self.grades["A"])
+        handed.with_user(self.user_lead_manager).action_handoff_to_sales()
+        lost.action_set_lost()
+        for lead, reason in ((ready, "sales_ready"), (handed, "handed_off"), (lost, "lost")):
+            with self.subTest(reason=reason):
+                enrolment = lead.with_context(active_test=False).nurture_enrolment_ids
+                self.assertEqual((enrolment.state, enrolment.exit_reason), ("exited", reason))
+                self.assertEqual(set(enrolment.trace_ids.mapped("state")), {"cancelled"}, "cancelled at once")
+                self.assertFalse(lead.nurture_enrolment_id)
+        self.track.invalidate_recordset(["active_count"])
+        self.assertLessEqual(self.track.active_count, before, "the three left (others may have, too)")
+
+    def test_blacklisted_address_opts_out(self):
+        lead = self._lead(email_from="optout@example.com")
+        self.env["mail.blacklist"]._add("optout@example.com")
+        with freeze_time("2099-01-01"):
+            self._cron()
+        first = self._traces(lead)[:1]
+        self.assertEqual(first.state, "skipped")
+        self.assertIn("opted out", first.note)
+        self.assertEqual(lead.nurture_enrolment_ids.exit_reason, "opted_out")
+        self.assertFalse(self.env["mail.mail"].search([("res_id", "=", lead.id), ("model", "=", "crm.lead")]))
+
+    def test_bad_address_fails_the_step_and_the_batch_goes_on(self):
+        bad = self._lead(email_from="not an address")
+        good = self._lead()
+        with freeze_time("2099-01-01"):
+            self._cron()
+        self.assertEqual(self._traces(bad)[:1].state, "failed")
+        self.assertIn("no valid e-mail", self._traces(bad)[:1].note)
+        self.assertEqual(self._traces(good)[:1].state, "done")
+        self.assertTrue(bad.nurture_enrolment_id, "a failed step does not take the lead off its track")
+
+    def test_enrolled_again_after_falling_back(self):
+        lead = self._lead()
+        lead.description = "demo"
+        self.env["lead.scoring.rule"].create({"name": "Wants a demo", "domain": "[('description', '=', 'demo')]",
+                                             "points": 60})
+        self._rescore()
+        self.assertFalse(lead.nurture_enrolment_id)
+        lead.description = "no demo after all"
+        self.assertEqual(lead.grade_id, self.grades["C"])
+        self.assertEqual(len(lead.nurture_enrolment_ids), 2)
+        self.assertEqual(lead.nurture_enrolment_id.state, "active")
+
+    def test_taken_off_by_hand(self):
+        lead = self._lead()
+        lead.with_user(self.user_qualifier).action_nurture_stop()
+        self.assertEqual(lead.nurture_enrolment_ids.exit_reason, "manual")
+
+
+class TestNurtureConfiguration(NurtureCommon):
+
+    def test_bad_steps_are_refused(self):
+        Step = self.env["lead.nurture.step"]
+        partner_template = self.env["mail.template"].create({
+            "name": "For partners", "model_id": self.env.ref("base.model_res_partner").id})
+        for values, message in (
+            ({"action": "email"}, "choose its template"),
+            ({"action": "email", "mail_template_id": partner_template.id}, "not for leads"),
+            ({"action": "activity"}, "choose its type"),
+            ({"action": "stage"}, "choose the stage"),
+            ({"action": "rescore", "delay": -1}, "negative"),
+        ):
+            with self.subTest(values=values), self.assertRaisesRegex(ValidationError, message), \
+                    self.env.cr.savepoint():
+                Step.create({"track_id": self.track.id, "name": "Bad", **values})
+        self.assertFalse(Step.search([("name", "=", "Bad")]))
+
+    def test_grade_and_inactive_track(self):
+        with self.assertRaisesRegex(ValidationError, "still enrols"), self.env.cr.savepoint():
+            self.track.active = False
+        spare = self.env["lead.nurture.track"].create({
+            "name": "Spare", "step_ids": [(0, 0, {"name": "Rescore", "action": "rescore"})]})
+        spare.active = False
+        with self.assertRaisesRegex(ValidationError, "archived track"), self.env.cr.savepoint():
+            self.grades["B"].nurture_track_id = spare
+        self.assertFalse(self.grades["B"].nurture_track_id)
+
+    def test_crm_style_leads_are_not_nurtured(self):
+        """A lead in a team without qualifying reps is crm's, not marketing's: no track."""
+        direct = self.env["crm.team"].create({"name": "Direct"})
+        lead = self._lead(team_id=direct.id, qualifier_id=False)
+        self.assertFalse(lead.qualifier_id)
+        self.assertFalse(lead.nurture_enrolment_id)
+
+    def test_one_batch_of_the_job_is_bounded(self):
+        with freeze_time("2026-03-02 09:00:00"):
+            leads = self.env["crm.lead"].create([{
+                "name": f"Batch {index}", "type": "lead", "team_id": self.team.id, "user_id": False,
+                "qualifier_id": self.user_qualifier.id, "email_from": f"batch{index}@example.com",
+                "phone": "+32470000000"} for index in range(20)])
+        self.assertEqual(len(leads.nurture_enrolment_id), 20)
+        self.env.flush_all()
+        self.env.invalidate_all()
+        with freeze_time("2026-03-03 09:00:00"), self.assertQueryCount(__system__=100):  # 90 measured
+            self._cron()
+            self.env.cr.flush()
+        self.assertEqual(set(leads.nurture_enrolment_id.trace_ids.mapped("state")), {"done", "scheduled"})
