@@ -52,7 +52,7 @@ class TestJobsAcrossProcesses(BaseCase):
                 barrier.wait()
                 with self._env() as env:
                     job(env)
-            except Exception as error:  # noqa: BLE001 - reported to the test
+            except Exception as error:  # reported to the test
                 errors.append(error)
 
         threads = [threading.Thread(target=run) for _index in range(count)]
