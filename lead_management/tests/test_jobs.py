@@ -12,6 +12,7 @@ from odoo.tests import BaseCase, tagged
 
 from odoo.addons.lead_management.models.crm_lead_batch import CrmLead as BatchLead
 from odoo.addons.lead_management.models.crm_lead_sla import CrmLead as SlaLead
+from odoo.addons.lead_management.models.lead_nurture_trace import LeadNurtureTrace
 
 LEADS = 6
 
@@ -148,7 +149,6 @@ class TestJobsAcrossProcesses(BaseCase):
     def test_crash_mid_batch_then_rerun(self):
         world = self._world()
         ours = set(world["leads"])
-        from odoo.addons.lead_management.models.lead_nurture_trace import LeadNurtureTrace
         original_escalate, original_run = SlaLead._sla_escalate, LeadNurtureTrace._nurture_run
         done = {"sla": 0, "nurture": 0}
 
