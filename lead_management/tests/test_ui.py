@@ -37,3 +37,27 @@ class TestUi(HttpCase, LeadManagementCommon):
         self.assertEqual(set(leads.grade_id.mapped("name")), {"D"}, "rescored in the background, not on save")
         self._rescore()
         self.assertEqual(set(leads.grade_id.mapped("name")), {"A"})
+
+    def test_answer_the_breached_lead_first(self):
+        """A salesperson opens "Leads to Answer": the breached hand-off comes first; accepted late, it stays
+        breached."""
+        self.env["lead.sla.policy"].create({"name": "Answer within a day", "clock": "handoff", "target_hours": 8,
+                                            "warning_hours": 4})
+        self.team_member_salesman_2.assignment_optout = True
+        overdue, on_time = self._create_leads(2, lifecycle_stage_id=self._stage("qualified").id)
+        overdue.name, on_time.name = "Overdue: Initrode", "On time: Vandelay"
+        (overdue + on_time).with_user(self.user_lead_manager).action_handoff_to_sales()
+        self.env.flush_all()
+        self.env.cr.execute("""UPDATE lead_sla_clock SET deadline = now() at time zone 'UTC' - interval '1 hour',
+                                      warning_date = now() at time zone 'UTC' - interval '2 hour',
+                                      next_check = now() at time zone 'UTC' - interval '2 hour'
+                                WHERE lead_id = %s""", (overdue.id,))
+        self.env.cr.execute("UPDATE crm_lead SET sla_deadline = now() at time zone 'UTC' - interval '1 hour' "
+                            "WHERE id = %s", (overdue.id,))
+        self.env.invalidate_all()
+        self.env["crm.lead"]._cron_sla()
+        self.assertEqual((overdue.sla_state, on_time.sla_state), ("breached", "on_track"))
+        self.start_tour("/odoo", "lead_management_sla_answer_tour", login="lm_salesman")
+        self.assertEqual(overdue.handoff_state, "accepted")
+        self.assertEqual(overdue.sla_state, "breached")
+        self.assertTrue(overdue.sla_met_date)
