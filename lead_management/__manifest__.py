@@ -38,6 +38,7 @@
     ],
     "demo": [
         "demo/lead_management_demo.xml",
+        "demo/lead_management_followup_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

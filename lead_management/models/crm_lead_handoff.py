@@ -167,10 +167,13 @@ class CrmLead(models.Model):
             quota = {member: member._get_assignment_quota(force_quota=force_quota) - waiting.get(member, 0)
                      for member in members}
             queue = sorted(members, key=lambda member: (-quota[member], member.id))
-            # crm combines the team's assignment domain with each member's.
+            # crm combines the team's assignment domain with each member's, and searches them in SQL (where
+            # ['probability', '>=', '20'] works as crm's own demo data writes it).
             team_domain = literal_eval(team.assignment_domain or "[]")
-            eligible = {member: leads.filtered_domain(
-                expression.AND([team_domain, literal_eval(member.assignment_domain or "[]")])) for member in members}
+            Leads = leads.sudo().with_context(active_test=False)
+            eligible = {member: Leads.search(expression.AND([
+                [("id", "in", leads.ids)], team_domain, literal_eval(member.assignment_domain or "[]")]))
+                for member in members}
             for lead in leads.sorted(lambda lead: (-int(lead.priority or 0), lead.id)):
                 member = next((m for m in queue if quota[m] > 0 and lead in eligible[m]), None)
                 if not member:

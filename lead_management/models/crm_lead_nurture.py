@@ -94,6 +94,9 @@ class CrmLead(models.Model):
         """Enrol these leads on their grade's track and schedule its first step."""
         now = fields.Datetime.now()
         Enrolment = self.env["lead.nurture.enrolment"].sudo()
+        # An enrolment just ended (regraded onto another track) must be written before the new one, which the
+        # database allows only once the old one is no longer active.
+        Enrolment.flush_model(["state"])
         for track, leads in self.grouped(lambda lead: lead._nurture_track()).items():
             first = track.step_ids[:1]
             enrolments = Enrolment.create([{"lead_id": lead.id, "company_id": lead.company_id.id,
@@ -112,6 +115,17 @@ class CrmLead(models.Model):
                           "date_end": fields.Datetime.now()})
         self.sudo()._write_pipeline({"nurture_enrolment_id": False}, by_hand=False)
 
+    @api.model
+    def _nurture_enrol_pending_grades(self, batch_size):
+        """Grades just mapped to a track: enrol their leads, a batch at a time (locked, committed)."""
+        for grade in self.env["lead.grade"].sudo().search([("nurture_enrol_pending", "=", True)]):
+            domain = [("grade_id", "=", grade.id), ("nurture_enrolment_id", "=", False), ("qualifier_id", "!=", False),
+                      ("type", "=", "lead"), ("lifecycle_side", "=", "marketing"), ("handoff_state", "!=", "pending")]
+            self.sudo()._lead_management_process_batches(
+                domain, lambda leads: leads.filtered(lambda lead: lead._nurture_track())._nurture_enrol(),
+                batch_size=batch_size)
+            grade.write({"nurture_enrol_pending": False})
+
     # ------------------------------------------------------------
     # CRON
     # ------------------------------------------------------------
@@ -125,6 +139,7 @@ class CrmLead(models.Model):
         sent twice). The job is then woken at the next due moment."""
         Trace = self.env["lead.nurture.trace"].sudo()
         now = fields.Datetime.now()
+        self._nurture_enrol_pending_grades(batch_size)
         self.env.cr.execute(SQL("SELECT COUNT(*) FROM lead_nurture_trace WHERE state = 'scheduled' "
                                 "AND scheduled_date <= %s", now))
         total, done = self.env.cr.fetchone()[0], 0

@@ -22,6 +22,9 @@ class LeadGrade(models.Model):
     nurture_track_id = fields.Many2one(
         "lead.nurture.track", check_company=True,
         help="Leads that get this grade (when its disposition is Nurture) are enrolled on this track.")
+    nurture_enrol_pending = fields.Boolean(
+        readonly=True, copy=False,
+        help="The grade was just mapped to a track: the nurture job enrols its leads, in the background.")
     color = fields.Integer()
     active = fields.Boolean(default=True)
     company_id = fields.Many2one("res.company", index=True)
@@ -63,6 +66,7 @@ class LeadGrade(models.Model):
     def create(self, vals_list):
         grades = super().create(vals_list)
         self.env["crm.lead"]._scoring_schedule_rescore()
+        grades.filtered("nurture_track_id")._nurture_schedule_enrolment()
         return grades
 
     def write(self, vals):
@@ -80,7 +84,18 @@ class LeadGrade(models.Model):
         result = super().write(vals)
         if {"min_score", "active", "company_id"} & set(vals):
             self.env["crm.lead"]._scoring_schedule_rescore()
+        if vals.get("nurture_track_id") or vals.get("disposition") == "nurture":
+            self.filtered("nurture_track_id")._nurture_schedule_enrolment()
         return result
+
+    def _nurture_schedule_enrolment(self):
+        """The leads that already have these grades join their new track: in the background, by the nurture
+        job (a grade may hold most leads of a company)."""
+        if self:
+            super(LeadGrade, self).write({"nurture_enrol_pending": True})
+            cron = self.env.ref("lead_management.ir_cron_nurture", raise_if_not_found=False)
+            if cron:
+                cron.sudo()._trigger()
 
     def unlink(self):
         result = super().unlink()

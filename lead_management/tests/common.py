@@ -21,6 +21,15 @@ class LeadManagementCommon(TransactionCase):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, mail_create_nolog=True))
         cls.company = cls.env.ref("base.main_company")
+        # The database may hold demo configuration (fit rules, SLA policies, nurture tracks): each test sets
+        # up what it needs.
+        demo_rules = cls.env["lead.scoring.rule"].search([])
+        cls.env["lead.grade"].search([]).nurture_track_id = False
+        cls.env["lead.nurture.track"].search([]).active = False
+        cls.env["lead.sla.policy"].search([]).active = False
+        if demo_rules:
+            demo_rules.active = False
+            cls.env["crm.lead"]._cron_rescore()
         sales_groups = "sales_team.group_sale_salesman,crm.group_use_lead"
         cls.user_qualifier = mail_new_test_user(
             cls.env, login="lm_qualifier", name="Quinn Qualifier",
