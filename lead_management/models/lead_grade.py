@@ -92,7 +92,7 @@ class LeadGrade(models.Model):
         """The leads that already have these grades join their new track: in the background, by the nurture
         job (a grade may hold most leads of a company)."""
         if self:
-            super(LeadGrade, self).write({"nurture_enrol_pending": True})
+            super().write({"nurture_enrol_pending": True})
             cron = self.env.ref("lead_management.ir_cron_nurture", raise_if_not_found=False)
             if cron:
                 cron.sudo()._trigger()
