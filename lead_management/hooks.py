@@ -35,7 +35,8 @@ def _age_demo_data(env):
     # Grades from the demo rules and events, and what follows from them (nurture enrolments).
     Lead._cron_rescore()
     # Two hand-offs to the demo salesperson (Sofia Sales).
-    handoffs = ref("lead_management.crm_lead_demo_handoff_breached") | ref("lead_management.crm_lead_demo_handoff_fresh")
+    handoffs = (ref("lead_management.crm_lead_demo_handoff_breached")
+                | ref("lead_management.crm_lead_demo_handoff_fresh"))
     handoffs._handoff_to_sales(exclude=ref("base.user_demo") | ref("base.user_admin"))
 
     def set_clock(lead, start, warning, deadline):
