@@ -91,11 +91,14 @@ class LeadGrade(models.Model):
     def _nurture_schedule_enrolment(self):
         """The leads that already have these grades join their new track: in the background, by the nurture
         job (a grade may hold most leads of a company)."""
-        if self:
-            super().write({"nurture_enrol_pending": True})
-            cron = self.env.ref("lead_management.ir_cron_nurture", raise_if_not_found=False)
-            if cron:
-                cron.sudo()._trigger()
+        if not self:
+            return False
+        # The flag only: not through this model's write, which would schedule again.
+        result = super().write({"nurture_enrol_pending": True})
+        cron = self.env.ref("lead_management.ir_cron_nurture", raise_if_not_found=False)
+        if cron:
+            cron.sudo()._trigger()
+        return result
 
     def unlink(self):
         result = super().unlink()
