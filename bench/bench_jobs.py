@@ -49,7 +49,7 @@ def build(env, leads, due):
     ]})
     first_step = track.step_ids.sorted("sequence")[0]
     env.flush_all()
-    params = {"leads": leads, "due": due, "company": env.company.id, "admin": admin.id, "stage": stage.id,
+    params = {"pattern": "Bench job lead %", "leads": leads, "due": due, "company": env.company.id, "admin": admin.id, "stage": stage.id,
               "policy": policy.id, "track": track.id, "step": first_step.id}
     cr.execute(SQL("""
         INSERT INTO crm_lead (name, type, active, company_id, qualifier_id, lifecycle_stage_id, lifecycle_side,
@@ -59,7 +59,7 @@ def build(env, leads, due):
           FROM generate_series(1, %(leads)s) AS i
     """, **params))
     cr.execute(SQL("""
-        WITH lead AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM crm_lead WHERE name LIKE 'Bench job lead %%'),
+        WITH lead AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM crm_lead WHERE name LIKE %(pattern)s),
         clock AS (
             INSERT INTO lead_sla_clock (lead_id, company_id, policy_id, clock, owner_id, start, resumed, warning_date,
                                         deadline, deadline_nominal, state, escalation, next_check, closed)
@@ -73,7 +73,7 @@ def build(env, leads, due):
                sla_owner_id = %(admin)s FROM clock WHERE crm_lead.id = clock.lead_id
     """, **params))
     cr.execute(SQL("""
-        WITH lead AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM crm_lead WHERE name LIKE 'Bench job lead %%'),
+        WITH lead AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM crm_lead WHERE name LIKE %(pattern)s),
         enrolment AS (
             INSERT INTO lead_nurture_enrolment (lead_id, company_id, track_id, state, date_start)
             SELECT id, %(company)s, %(track)s, 'active', now() - interval '1 day' FROM lead RETURNING id, lead_id

@@ -211,7 +211,8 @@ class CrmLead(models.Model):
 
     @api.model
     def _scoring_rule_queries(self, rules, scope):
-        """[(rule, Query)]: each rule's domain as a query on crm_lead, restricted to ``scope``."""
+        """[(rule, Query)]: each rule's domain as a query on crm_lead, restricted to ``scope`` (rules as records
+        or RuleSpec)."""
         Lead = self.sudo().with_context(active_test=False)
         result = []
         for rule in rules:
@@ -324,7 +325,7 @@ class CrmLead(models.Model):
         now = fields.Datetime.now()
         scope = self._scoring_scope(id_range)
         if fit:
-            rules = self.env["lead.scoring.rule"]._get_valid_rules()
+            rules = self.env["lead.scoring.rule"]._get_valid_rule_specs()
             fit_value, fit_join = self._scoring_fit_parts(rules, scope)
         else:
             fit_join, fit_value = SQL(""), SQL("COALESCE(scoring_state.fit_score, 0)")

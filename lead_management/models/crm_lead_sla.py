@@ -221,10 +221,11 @@ class CrmLead(models.Model):
         quick = {"mail_activity_quick_update": True}  # one activity per lead, without an e-mail each
         warned = clocks.filtered(lambda c: c.escalation < 1 and c.warning_date and now >= c.warning_date)
         if warned:
-            for clock in warned.filtered(lambda c: c.policy_id.warn_owner):
-                clock.lead_id.with_context(**quick).activity_schedule(
-                    "mail.mail_activity_data_todo", user_id=clock.owner_id.id,
-                    date_deadline=fields.Date.context_today(clock, clock.deadline),
+            reminded = warned.filtered(lambda c: c.policy_id.warn_owner)
+            for (owner, day), group in reminded.grouped(
+                    lambda c: (c.owner_id, fields.Date.context_today(c, c.deadline))).items():
+                group.lead_id.with_context(**quick).activity_schedule(
+                    "mail.mail_activity_data_todo", user_id=owner.id, date_deadline=day,
                     summary=_("SLA at risk: contact this lead"))
             away = warned.filtered(lambda c: c.deadline_nominal and c.deadline and c.deadline > c.deadline_nominal)
             for clock in away:

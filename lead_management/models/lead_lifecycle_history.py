@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 PENDING = "lead.lifecycle.history.pending"
 
@@ -48,11 +49,26 @@ class LeadLifecycleHistory(models.Model):
     def _insert_pending(self):
         pending = self.env.cr.precommit.data.pop(PENDING, None)
         if not pending:
-            return self.browse()
-        # A lead deleted since its move took its history with it (ondelete cascade): so do its pending rows.
-        existing = set(self.env["crm.lead"].sudo().with_context(active_test=False).browse(
-            {vals["lead_id"] for vals in pending}).exists().ids)
-        return self.sudo().create([vals for vals in pending if vals["lead_id"] in existing])
+            return
+        # One statement; a lead deleted since its move took its history with it (ondelete cascade): so do its
+        # pending rows. A plain log: written as the install writes it, without the ORM's per-row work.
+        columns = ["lead_id", "company_id", "from_stage_id", "from_code", "to_stage_id", "to_code", "date",
+                   "user_id", "reason", "hours_in_previous"]
+        uid = self.env.uid
+        self.env.cr.execute(SQL("""
+            INSERT INTO lead_lifecycle_history (%(columns)s, create_uid, create_date, write_uid, write_date)
+            SELECT %(selected)s, %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+              FROM (VALUES %(values)s) AS rows(position, %(columns)s)
+             WHERE EXISTS (SELECT 1 FROM crm_lead WHERE crm_lead.id = rows.lead_id)
+          ORDER BY rows.position
+        """, columns=SQL(", ").join(SQL.identifier(column) for column in columns), uid=uid,
+            selected=SQL(", ").join(SQL.identifier("rows", column) for column in columns),
+            values=SQL(", ").join(SQL("(%s, %s::int, %s::int, %s::int, %s::varchar, %s::int, %s::varchar, "
+                                      "%s::timestamp, %s::int, %s::varchar, %s::float)", position,
+                                      *(None if vals.get(column) is False else vals.get(column)
+                                        for column in columns))
+                                  for position, vals in enumerate(pending))))
+        self.invalidate_model()
 
     def _flush(self, fnames=None):
         self._insert_pending()

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from collections import defaultdict
+
 from markupsafe import Markup
 
 from odoo import fields, models
@@ -55,17 +57,20 @@ class LeadNurtureTrace(models.Model):
                     step=trace.step_id.name, state=dict(self._fields["state"].selection)[trace.state],
                     note=f" ({trace.note})" if trace.note else "")
                 for trace in logged})
-        # Next steps, or the end of the track.
-        for enrolment in self.enrolment_id.filtered(lambda enrolment: enrolment.state == "active"):
-            if enrolment.trace_ids.filtered(lambda trace: trace.state == "scheduled"):
-                continue
-            steps = enrolment.track_id.step_ids
-            last = enrolment.trace_ids.sorted(lambda trace: (trace.step_id.sequence, trace.step_id.id))[-1:].step_id
-            following = steps.filtered(lambda step, last=last: (step.sequence, step.id) > (last.sequence, last.id))[:1]
+        # Next steps (scheduled together, step by step), or the end of the track.
+        following_of = defaultdict(lambda: self.env["lead.nurture.enrolment"])
+        finished = self.env["crm.lead"]
+        for trace in self.filtered(lambda trace: trace.enrolment_id.state == "active"):
+            enrolment, step = trace.enrolment_id, trace.step_id
+            following = enrolment.track_id.step_ids.filtered(
+                lambda other, step=step: (other.sequence, other.id) > (step.sequence, step.id))[:1]
             if following:
-                enrolment._nurture_schedule(following, now)
+                following_of[following] |= enrolment
             elif enrolment.lead_id.nurture_enrolment_id == enrolment:
-                enrolment.lead_id._nurture_exit("finished")
+                finished |= enrolment.lead_id
+        for following, enrolments in following_of.items():
+            enrolments._nurture_schedule(following, now)
+        finished._nurture_exit("finished")
 
     def _nurture_run_email(self, step, leads):
         """Send the step's template to the leads that can receive it: the e-mail blacklist is the lead's
@@ -87,11 +92,10 @@ class LeadNurtureTrace(models.Model):
             opted_out._nurture_exit("opted_out")
 
     def _nurture_run_activity(self, step, leads):
-        for lead in leads:
-            owner = lead.qualifier_id or lead.user_id
-            lead.activity_schedule(activity_type_id=step.activity_type_id.id,
-                                   summary=step.activity_summary or step.name,
-                                   user_id=owner.id or self.env.uid)
+        for owner, owned in leads.grouped(lambda lead: lead.qualifier_id or lead.user_id).items():
+            owned.with_context(mail_activity_quick_update=True).activity_schedule(
+                activity_type_id=step.activity_type_id.id, summary=step.activity_summary or step.name,
+                user_id=owner.id or self.env.uid)
 
     def _nurture_run_rescore(self, step, leads):
         leads._scoring_rescored(*leads._scoring_recompute())

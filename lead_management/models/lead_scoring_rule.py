@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from dataclasses import dataclass
+
 from markupsafe import Markup
 
 from odoo import api, fields, models, tools
@@ -6,6 +8,18 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.osv import expression
 
 from ..tools import domain_field_names, parse_lead_domain
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """What scoring needs of a fit rule, without reading the rule."""
+
+    id: int
+    points: int
+    domain: list
+
+    def _get_domain(self):
+        return self.domain
 
 
 class LeadScoringRule(models.Model):
@@ -118,6 +132,27 @@ class LeadScoringRule(models.Model):
         if broken:
             broken._notify_invalid()
         return rules - broken
+
+    @api.model
+    def _get_valid_rule_specs(self):
+        """The valid rules as RuleSpec (id, points, domain), read from a cache: scoring a new lead reads no
+        rule. A rule whose domain no longer works is flagged through _get_valid_rules."""
+        specs = []
+        for rule_id, points, text, company_id in self._get_valid_rule_data():
+            try:
+                domain = parse_lead_domain(self.env, text)
+            except Exception:  # flagged, reported and skipped by the slow path
+                return [RuleSpec(rule.id, rule.points, rule._get_domain()) for rule in self._get_valid_rules()]
+            if company_id:
+                domain = expression.AND([domain, [("company_id", "in", [company_id, False])]])
+            specs.append(RuleSpec(rule_id, points, domain))
+        return specs
+
+    @api.model
+    @tools.ormcache()
+    def _get_valid_rule_data(self):
+        return tuple((rule.id, rule.points, rule.domain, rule.company_id.id)
+                     for rule in self.sudo().browse(self._get_valid_rule_ids()))
 
     @api.model
     @tools.ormcache()
