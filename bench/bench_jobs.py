@@ -49,8 +49,8 @@ def build(env, leads, due):
     ]})
     first_step = track.step_ids.sorted("sequence")[0]
     env.flush_all()
-    params = {"pattern": "Bench job lead %", "leads": leads, "due": due, "company": env.company.id, "admin": admin.id, "stage": stage.id,
-              "policy": policy.id, "track": track.id, "step": first_step.id}
+    params = {"pattern": "Bench job lead %", "leads": leads, "due": due, "company": env.company.id,
+              "admin": admin.id, "stage": stage.id, "policy": policy.id, "track": track.id, "step": first_step.id}
     cr.execute(SQL("""
         INSERT INTO crm_lead (name, type, active, company_id, qualifier_id, lifecycle_stage_id, lifecycle_side,
                               probability, email_from, priority, create_date, write_date, sla_state)
@@ -63,7 +63,8 @@ def build(env, leads, due):
         clock AS (
             INSERT INTO lead_sla_clock (lead_id, company_id, policy_id, clock, owner_id, start, resumed, warning_date,
                                         deadline, deadline_nominal, state, escalation, next_check, closed)
-            SELECT id, %(company)s, %(policy)s, 'speed', %(admin)s, now() - interval '3 hours', now() - interval '3 hours',
+            SELECT id, %(company)s, %(policy)s, 'speed', %(admin)s, now() - interval '3 hours',
+                   now() - interval '3 hours',
                    CASE WHEN n <= %(due)s THEN now() - interval '1 hour' ELSE now() + interval '10 days' END,
                    now() + interval '11 days', now() + interval '11 days', 'on_track', 0,
                    CASE WHEN n <= %(due)s THEN now() - interval '1 hour' ELSE now() + interval '10 days' END, FALSE
