@@ -9,6 +9,9 @@ from . import lead_scoring_state
 from . import lead_engagement_type
 from . import lead_engagement_event
 from . import lead_sla_policy
+from . import lead_handoff
+from . import lead_campaign_cost
+from . import utm_campaign
 from . import crm_lost_reason
 from . import crm_team
 from . import crm_lead
@@ -18,4 +21,5 @@ from . import crm_lead_ownership
 from . import crm_lead_scoring
 from . import crm_lead_handoff
 from . import crm_lead_sla
+from . import crm_lead_followup
 from . import res_config_settings

@@ -12,6 +12,8 @@ website, events, RPC, the intake API, crm's own actions), goes through these ste
                                                                                crm_lead_lifecycle.py
 5. hand-off    pending hand-offs settled by the move; sales-ready leads to sales when automatic
                                                                                crm_lead_handoff.py
+6. follow-up   every hand-off logged with its answer and its hand-off clock, for the follow-up report
+                                                                               crm_lead_followup.py
 
 Each step is a private ``_<step>_step(changes)`` method in its own file. ``changes`` says what the
 pass did so far (fields written, leads moved, leads regraded); a step that moves leads runs a nested
@@ -93,11 +95,12 @@ class CrmLead(models.Model):
         return result
 
     def _run_pipeline(self, changes):
-        """Steps 2 to 5, in the order of the module docstring."""
+        """Steps 2 to 6, in the order of the module docstring."""
         self._ownership_step(changes)
         self._scoring_step(changes)
         self._promotion_step(changes)
         self._handoff_step(changes)
+        self._followup_step(changes)
 
     @api.model
     def _check_system_fields(self, vals_list):

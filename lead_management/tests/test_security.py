@@ -30,6 +30,13 @@ MATRIX = {
     "lead.grade.preview": {"lead_manager": "rwc"},
     "lead.grade.preview.line": {"lead_manager": "rwcu"},
     "lead.sla.policy": {**dict.fromkeys(SALES, "r"), "lead_manager": "rwcu"},
+    "lead.handoff": {**dict.fromkeys(SALES, "r"), "lead_manager": "r"},
+    "lead.campaign.cost": {"sales_manager": "r", "lead_manager": "rwcu"},
+    # Reports: Lead Managers and sales managers only
+    "lead.funnel.report": {"sales_manager": "r", "lead_manager": "r"},
+    "lead.funnel.month.report": {"sales_manager": "r", "lead_manager": "r"},
+    "lead.followup.report": {"sales_manager": "r", "lead_manager": "r"},
+    "lead.campaign.report": {"sales_manager": "r", "lead_manager": "r"},
 }
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 
