@@ -41,10 +41,15 @@
     ],
     "demo": [
         "demo/lead_management_demo.xml",
+        "demo/lead_management_demo_story.xml",
     ],
     "assets": {
         "web.assets_backend": [
-            "lead_management/static/src/**/*",
+            "lead_management/static/src/dashboard/**/*",
+        ],
+        # Beside the pivot and graph views they extend, which Odoo loads lazily
+        "web.assets_backend_lazy": [
+            "lead_management/static/src/views/**/*",
         ],
         "web.assets_tests": [
             "lead_management/static/tests/tours/**/*",

@@ -23,3 +23,4 @@ from . import crm_lead_handoff
 from . import crm_lead_sla
 from . import crm_lead_followup
 from . import res_config_settings
+from . import lead_management_demo

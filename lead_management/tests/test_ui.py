@@ -2,6 +2,7 @@
 from odoo.tests import HttpCase, tagged
 
 from .common import LeadManagementCommon
+from .test_reports import ReportsCommon
 
 
 @tagged("post_install", "-at_install")
@@ -37,3 +38,12 @@ class TestUi(HttpCase, LeadManagementCommon):
         self.assertEqual(set(leads.grade_id.mapped("name")), {"D"}, "rescored in the background, not on save")
         self._rescore()
         self.assertEqual(set(leads.grade_id.mapped("name")), {"A"})
+
+
+@tagged("post_install", "-at_install")
+class TestReportsUi(HttpCase, ReportsCommon):
+
+    def test_dashboard_and_reports(self):
+        """A Lead Manager opens the overview and every report, switches pivot and graph, filters a campaign and
+        opens the leads behind a figure."""
+        self.start_tour("/odoo", "lead_management_reports_tour", login="lm_manager")
