@@ -54,7 +54,6 @@ class LeadManagementDemo(models.AbstractModel):
         env = self.sudo().env
         ref = env.ref
         now = fields.Datetime.now()
-        team = ref("sales_team.team_sales_department")
         qualifiers = ref("lead_management.user_qualifier_demo") | ref("lead_management.user_qualifier_2_demo")
         sofia, stan = ref("lead_management.user_salesperson_demo"), ref("lead_management.user_salesperson_2_demo")
         stages = {stage.code: stage for stage in env["lead.lifecycle.stage"].search([("company_id", "=", False)])}
@@ -115,7 +114,7 @@ class LeadManagementDemo(models.AbstractModel):
         """What happens to one lead: its values, its moves [(code, date, reason)], its hand-offs and outcome."""
         env = self.env
         xmlid = rng.choices([c[0] for c in CAMPAIGNS], weights=[c[1] for c in CAMPAIGNS])[0]
-        quality = dict((c[0], c[2]) for c in CAMPAIGNS)[xmlid]
+        quality = {c[0]: c[2] for c in CAMPAIGNS}[xmlid]
         company, person = rng.choice(COMPANIES), rng.choice(FIRST_NAMES)
         values = {
             "name": f"{company}: {rng.choice(NEEDS)}",
