@@ -28,9 +28,9 @@ CAMPAIGNS = [
 ]
 # Campaign xml id → (source xml id, medium xml id, monthly cost, currency xml id)
 CHANNELS = {
-    "utm_campaign_demo_webinar": ("utm.utm_source_newsletter", "utm.utm_medium_email", 700, "base.USD"),
-    "utm_campaign_demo_ads": ("utm.utm_source_search_engine", "utm.utm_medium_google_adwords", 1500, "base.USD"),
-    "utm_campaign_demo_linkedin": ("utm.utm_source_linkedin", "utm.utm_medium_linkedin", 1100, "base.USD"),
+    "utm_campaign_demo_webinar": ("utm.utm_source_newsletter", "utm.utm_medium_email", 2500, "base.USD"),
+    "utm_campaign_demo_ads": ("utm.utm_source_search_engine", "utm.utm_medium_google_adwords", 4000, "base.USD"),
+    "utm_campaign_demo_linkedin": ("utm.utm_source_linkedin", "utm.utm_medium_linkedin", 3000, "base.USD"),
     "utm_campaign_demo_fair": (None, "utm.utm_medium_direct", None, "base.EUR"),
     "utm_campaign_demo_newsletter": ("utm.utm_source_newsletter", "utm.utm_medium_email", None, None),
 }
@@ -106,7 +106,7 @@ class LeadManagementDemo(models.AbstractModel):
             month += relativedelta(months=1)
         fair = start + relativedelta(months=4, days=9)
         values.append({"campaign_id": env.ref("lead_management.utm_campaign_demo_fair").id, "date": fair.date(),
-                       "name": "Booth, travel and catering", "amount": 9000, "currency_id": env.ref("base.EUR").id})
+                       "name": "Booth, travel and catering", "amount": 24000, "currency_id": env.ref("base.EUR").id})
         env["lead.campaign.cost"].create(values)
 
     @api.model
@@ -127,7 +127,7 @@ class LeadManagementDemo(models.AbstractModel):
             "email_from": f"{person.lower()}.{rng.randint(1, 999)}@{company.lower().replace(' ', '')}.example.com",
             "phone": f"+32 470 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
             "country_id": env.ref(rng.choice(COUNTRIES)).id,
-            "expected_revenue": round(rng.uniform(3000, 60000), -2),
+            "expected_revenue": round(rng.uniform(2000, 25000), -2),
         }
         campaign = env.ref(f"lead_management.{xmlid}") if xmlid else env["utm.campaign"]
         if campaign:

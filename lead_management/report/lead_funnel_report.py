@@ -4,7 +4,8 @@ from odoo.tools import SQL
 
 from .lead_report_mixin import median
 
-AGE_BUCKETS = [("0_7", "0–7 days"), ("8_30", "8–30 days"), ("31_90", "31–90 days"), ("90_plus", "Over 90 days")]
+# Keys sort as the buckets do: groups come in this order.
+AGE_BUCKETS = [("00_07", "0–7 days"), ("08_30", "8–30 days"), ("31_90", "31–90 days"), ("91_plus", "Over 90 days")]
 # Report row ids: (lead id << STAGE_BITS) | stage id.
 STAGE_BITS = 12
 
@@ -84,7 +85,7 @@ class LeadFunnelReport(models.Model):
     handoff_grade_id = fields.Many2one("lead.grade", "Grade at Hand-off", readonly=True,
                                        help="The lead's grade when it was last handed off to sales.")
     lead_create_date = fields.Datetime("Created On", readonly=True)
-    is_open = fields.Boolean("Open", readonly=True, help="Neither won nor lost.")
+    is_open = fields.Boolean("Open", readonly=True, help="Neither won, lost nor disqualified.")
     # The stage
     stage_id = fields.Many2one("lead.lifecycle.stage", "Lifecycle Stage", readonly=True)
     stage_sequence = fields.Integer(readonly=True, aggregator=False)
@@ -108,14 +109,23 @@ class LeadFunnelReport(models.Model):
     age_bucket = fields.Selection(AGE_BUCKETS, "Age", readonly=True,
                                   help="Age of an open lead, on its current stage's row.")
 
+    def init(self):
+        # The funnel reads each lead's moves in one pass: with the stage in the index, PostgreSQL reads the
+        # index alone (index-only scan), not the history rows.
+        self.env.cr.execute("""
+            CREATE INDEX IF NOT EXISTS lead_lifecycle_history_lead_id_to_stage_id_idx
+                ON lead_lifecycle_history (lead_id, to_stage_id)
+        """)
+
     def _report_aggregates(self):
         return {"days_in_stage_median": median("days_in_stage")}
 
     @property
     def _table_query(self):
         now = fields.Datetime.now()
+        company_stages, last_sequence = self._company_stages_sql()
         return SQL("""
-            SELECT (lead.id::bigint << %(bits)s) | flow.stage_id AS id,
+            SELECT (lead.id::bigint << %(bits)s) | stage.id AS id,
                    lead.id AS lead_id,
                    lead.company_id,
                    lead.campaign_id,
@@ -128,44 +138,83 @@ class LeadFunnelReport(models.Model):
                    lead.grade_id,
                    handoff.grade_id AS handoff_grade_id,
                    lead.create_date AS lead_create_date,
-                   (lead.active AND NOT COALESCE(crm_stage.is_won, FALSE)) AS is_open,
-                   flow.stage_id,
-                   flow.sequence AS stage_sequence,
-                   (lead.lifecycle_stage_id = flow.stage_id) AS is_current,
-                   NOT (flow.stage_id = ANY(moves.to_stages)) AS skipped,
+                   open.is_open,
+                   stage.id AS stage_id,
+                   stage.sequence AS stage_sequence,
+                   (lead.lifecycle_stage_id = stage.id) AS is_current,
+                   NOT (stage.id = ANY(moves.to_stages)) AS skipped,
                    (SELECT MIN(move.date)
                       FROM UNNEST(moves.to_stages, moves.to_sequences, moves.dates) AS move(stage_id, sequence, date)
-                     WHERE move.stage_id = flow.stage_id
-                        OR (NOT flow.is_side_exit AND move.sequence >= flow.sequence)) AS date_reached,
+                     WHERE move.stage_id = stage.id
+                        OR (stage.is_side_exit IS NOT TRUE AND move.sequence >= stage.sequence)) AS date_reached,
                    (SELECT COUNT(*) FROM UNNEST(moves.to_stages) AS move(stage_id)
-                     WHERE move.stage_id = flow.stage_id)::int AS visit_count,
+                     WHERE move.stage_id = stage.id)::int AS visit_count,
                    1 AS lead_count,
                    (SELECT SUM(stay.hours) / 24.0
                       FROM UNNEST(moves.from_stages, moves.hours) AS stay(stage_id, hours)
-                     WHERE stay.stage_id = flow.stage_id) AS days_in_stage,
+                     WHERE stay.stage_id = stage.id) AS days_in_stage,
                    NULL::float AS days_in_stage_median,
-                   CASE WHEN flow.is_side_exit OR flow.sequence >= flow.last_sequence THEN NULL
-                        WHEN moves.max_sequence > flow.sequence THEN 100.0 ELSE 0.0 END AS conversion_rate,
+                   CASE WHEN stage.is_side_exit OR stage.sequence >= %(last_sequence)s THEN NULL
+                        WHEN moves.max_sequence > stage.sequence THEN 100.0 ELSE 0.0 END AS conversion_rate,
                    age.days AS age_days,
                    CASE WHEN age.days IS NULL THEN NULL
-                        WHEN age.days <= 7 THEN '0_7'
-                        WHEN age.days <= 30 THEN '8_30'
+                        WHEN age.days <= 7 THEN '00_07'
+                        WHEN age.days <= 30 THEN '08_30'
                         WHEN age.days <= 90 THEN '31_90'
-                        ELSE '90_plus' END AS age_bucket
+                        ELSE '91_plus' END AS age_bucket
               FROM crm_lead lead
               JOIN (%(moves)s) AS moves ON moves.lead_id = lead.id
-              JOIN (%(flow)s) AS flow
-                ON flow.company_id = COALESCE(lead.company_id, 0)
-               AND CASE WHEN flow.is_side_exit THEN flow.stage_id = ANY(moves.exits)
-                        ELSE flow.sequence <= moves.max_sequence END
+              -- the stages of its company the lead reached: the main-flow ones up to the furthest it reached
+              -- (those it skipped included), and the side exits it entered
+              JOIN lead_lifecycle_stage stage
+                ON stage.active AND %(company_stages)s
+               AND CASE WHEN stage.is_side_exit THEN stage.id = ANY(moves.exits)
+                        ELSE stage.sequence <= moves.max_sequence END
               LEFT JOIN crm_stage ON crm_stage.id = lead.stage_id
               LEFT JOIN (SELECT DISTINCT ON (lead_id) lead_id, grade_id
                            FROM lead_handoff ORDER BY lead_id, id DESC) AS handoff ON handoff.lead_id = lead.id
-              -- the age of an open lead, on the row of its current stage
+              -- open: still worked on by marketing or sales; its age, on the row of its current stage
+              LEFT JOIN lead_lifecycle_stage current_stage ON current_stage.id = lead.lifecycle_stage_id
               CROSS JOIN LATERAL (
-                  SELECT CASE WHEN lead.active AND NOT COALESCE(crm_stage.is_won, FALSE)
-                                   AND lead.lifecycle_stage_id = flow.stage_id
+                  SELECT lead.active AND NOT COALESCE(crm_stage.is_won, FALSE)
+                         AND current_stage.code IS DISTINCT FROM 'disqualified' AS is_open
+              ) AS open
+              CROSS JOIN LATERAL (
+                  SELECT CASE WHEN open.is_open AND lead.lifecycle_stage_id = stage.id
                               THEN GREATEST(FLOOR(EXTRACT(EPOCH FROM %(now)s - lead.create_date) / 86400), 0)::int
                          END AS days
               ) AS age
-        """, bits=STAGE_BITS, now=now, moves=lead_moves_sql(), flow=flow_stages_sql())
+        """, bits=STAGE_BITS, now=now, moves=lead_moves_sql(), company_stages=company_stages,
+                   last_sequence=last_sequence)
+
+    def _company_stages_sql(self):
+        """(condition on ``stage`` and ``lead``: the stage is one of the lead's company, SQL of the sequence of
+        the last main-flow stage of the lead's company).
+
+        A company's stages are the shared ones and its own, its own first where both have a code. Usually every
+        stage is shared: then the condition is a constant one, which PostgreSQL plans as well as a join of
+        every lead with every stage; a join on the lead's company would mislead its estimates. Built from the
+        stages the user reads (shared ones and those of their companies)."""
+        stages = self.env["lead.lifecycle.stage"].search([])
+        company = SQL("COALESCE(lead.company_id, 0)")
+        flows = {}
+        for company_id in [*self.env.companies.ids, 0]:
+            by_code = {}
+            for stage in stages.filtered(lambda stage, company_id=company_id: stage.company_id.id in (company_id, 0)):
+                if stage.code not in by_code or stage.company_id:
+                    by_code[stage.code] = stage
+            flows[company_id] = by_code
+        lasts = {company_id: max((stage.sequence for stage in flow.values() if not stage.is_side_exit), default=None)
+                 for company_id, flow in flows.items()}
+        if not stages.company_id:
+            return SQL("stage.company_id IS NULL"), SQL("%s", next(iter(lasts.values())))
+        # A shared stage that a company replaced with its own is not one of that company's stages.
+        shadowed = [SQL("(%s, %s)", company_id, stage.id) for company_id, flow in flows.items()
+                    for stage in stages.filtered(lambda stage: not stage.company_id)
+                    if flow.get(stage.code) != stage]
+        condition = SQL("(stage.company_id = lead.company_id OR stage.company_id IS NULL)")
+        if shadowed:
+            condition = SQL("%s AND (%s, stage.id) NOT IN (VALUES %s)", condition, company, SQL(", ").join(shadowed))
+        last = SQL("CASE %s %s END", company, SQL(" ").join(
+            SQL("WHEN %s THEN %s", company_id, sequence) for company_id, sequence in lasts.items()))
+        return condition, last

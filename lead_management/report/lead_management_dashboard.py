@@ -62,7 +62,7 @@ class LeadManagementDashboard(models.AbstractModel):
             handed, [], ["handoff_count:sum", "followup_rate:avg", "close_rate:avg", "acceptance_rate:avg"])
         [(within_sla,)] = Followup._read_group(handed, [], ["within_sla_rate:avg"])
         [(revenue, cost, roi)] = Campaign._read_group(campaigns, [], ["won_revenue:sum", "cost:sum", "roi:sum"])
-        old_open = lead_count([("is_open", "=", True), ("is_current", "=", True), ("age_bucket", "=", "90_plus")])
+        old_open = lead_count([("is_open", "=", True), ("is_current", "=", True), ("age_bucket", "=", "91_plus")])
         currency = company.currency_id
 
         def percent(value):
@@ -103,7 +103,7 @@ class LeadManagementDashboard(models.AbstractModel):
                        status=against(roi, 0)),
             self._tile("old_open", self.env._("Open over 90 Days"), formatLang(self.env, old_open, digits=0),
                        "lead.funnel.report",
-                       [("is_open", "=", True), ("is_current", "=", True), ("age_bucket", "=", "90_plus")],
+                       [("is_open", "=", True), ("is_current", "=", True), ("age_bucket", "=", "91_plus")],
                        self.env._("Open leads that came in more than 90 days ago."),
                        status="bad" if old_open else "good"),
         ]

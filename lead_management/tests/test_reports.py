@@ -315,16 +315,16 @@ class TestFunnelReport(ReportsCommon):
         }, places=4)
 
     def test_age_of_open_leads(self):
-        """Open leads on their current stage, by days since creation on 03-31 12:00."""
+        """Open leads on their current stage, by days since creation on 03-31 12:00 (L4, disqualified, is no
+        longer worked on)."""
         self.assertFigures(self._groups(
             "lead.funnel.report", [("is_open", "=", True), ("is_current", "=", True)], ["age_bucket", "stage_id"],
             ["lead_count:sum", "age_days:avg"]), {
-            ("0_7", "target"): [1, 3],  # L8
-            ("8_30", "qualified"): [1, 28],  # L6
+            ("00_07", "target"): [1, 3],  # L8
+            ("08_30", "qualified"): [1, 28],  # L6
             ("31_90", "target"): [1, 56],  # L3
             ("31_90", "qualified"): [1, 70],  # L2
-            ("31_90", "disqualified"): [1, 49],  # L4: disqualified, not lost
-            ("90_plus", "target"): [1, 120],  # L7
+            ("91_plus", "target"): [1, 120],  # L7
         })
 
     def test_leads_per_stage_at_month_end(self):
@@ -376,7 +376,7 @@ class TestFunnelReport(ReportsCommon):
             action = Funnel.action_open_leads([("stage_id.code", "=", "qualified")])
             self.assertEqual(action["res_model"], "crm.lead")
             self.assertEqual(action["domain"], [("id", "in", sorted((self.l1 | self.l2 | self.l6).ids))])
-            action = Funnel.action_open_leads([("age_bucket", "=", "90_plus")])
+            action = Funnel.action_open_leads([("age_bucket", "=", "91_plus")])
             self.assertEqual(action["domain"], [("id", "in", self.l7.ids)])
 
 
@@ -535,6 +535,21 @@ class TestCampaignReport(ReportsCommon):
         funnel = self._groups("lead.funnel.report", [], ["stage_id"], ["lead_count:sum"], companies=self.company_2)
         self.assertEqual(funnel["customer"], [1])
         self.assertEqual(sum(count for [count] in funnel.values()), 6, "L5 passed every main stage")
+
+    def test_a_company_with_stages_of_its_own(self):
+        """co2 replaces the shared Qualified stage with its own: its leads pass that one, never the shared one."""
+        own = self.env["lead.lifecycle.stage"].create({
+            "name": "Qualified (co2)", "code": "qualified", "sequence": 40, "company_id": self.company_2.id})
+        companies = self.company | self.company_2
+        with freeze_time(NOW):
+            rows = self._report("lead.funnel.report", companies=companies).search([("lead_id", "=", self.l5.id)])
+            main = self._report("lead.funnel.report", companies=companies).search(
+                [("stage_id.code", "=", "qualified"), ("company_id", "=", self.company.id)])
+        self.assertEqual(rows.mapped("stage_id.code"),
+                         ["target", "suspect", "lead", "qualified", "prospect", "customer"])
+        self.assertEqual(rows.filtered(lambda row: row.stage_id.code == "qualified").stage_id, own)
+        self.assertEqual(main.stage_id, self.stages["qualified"])
+        self.assertEqual(main.lead_id, self.l1 | self.l2 | self.l6)
 
     def test_cost_rows_open_no_lead_and_leads_rows_open_theirs(self):
         with freeze_time(NOW):
