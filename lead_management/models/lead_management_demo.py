@@ -120,7 +120,7 @@ class LeadManagementDemo(models.AbstractModel):
             "name": f"{company}: {rng.choice(NEEDS)}",
             "type": "lead",
             "user_id": False,
-            "team_id": env.ref("sales_team.team_sales_department").id,
+            "team_id": env.ref("lead_management.crm_team_demo_inbound").id,
             "qualifier_id": rng.choice(qualifiers).id,
             "partner_name": f"{company} {rng.choice(['Inc.', 'NV', 'GmbH', 'SAS', 'Ltd'])}",
             "contact_name": f"{person} {company}",
