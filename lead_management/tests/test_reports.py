@@ -39,6 +39,12 @@ from odoo.tests import freeze_time, tagged
 from .common import LeadManagementCommon
 
 NOW = datetime(2026, 3, 31, 12, 0)
+# Queries of one group-by of each report (the funnel reads the stages of the user's companies, the campaign
+# report its currency) and of the overview (its nine figures, stages, settings), measured 2026-11: fixed,
+# whatever the number of leads.
+QUERIES_REPORT = {"lead.funnel.report": 3, "lead.funnel.month.report": 1, "lead.followup.report": 1,
+                  "lead.campaign.report": 3}
+QUERIES_DASHBOARD = 15
 
 
 def at(text):
@@ -588,6 +594,24 @@ class TestReportAccess(ReportsCommon):
         figures = self._groups("lead.campaign.report", [], ["campaign_id"], ["lead_count:sum", "cost:sum"],
                                user=self.user_sales_manager)
         self.assertEqual(figures["Webinar"], [2.0, 1000.0])
+
+    def test_query_counts(self):
+        """A report's figures are one query (record rules included) whatever the number of leads; the overview
+        a fixed number: one per figure and a few for the stages and settings."""
+        with freeze_time(NOW):
+            for model in self.REPORTS:
+                Report = self._report(model)
+                Report._read_group([], ["campaign_id"], ["__count"])  # caches: rules, stages
+                self.env.invalidate_all()
+                with self.subTest(model=model), self.assertQueryCount(QUERIES_REPORT[model]):
+                    Report._read_group([], ["campaign_id", "stage_id"] if "funnel" in model else ["campaign_id"],
+                                       ["__count"])
+            Dashboard = self.env["lead.management.dashboard"].with_user(self.user_lead_manager).with_context(
+                allowed_company_ids=self.company.ids)
+            Dashboard.get_dashboard()
+            self.env.invalidate_all()
+            with self.assertQueryCount(QUERIES_DASHBOARD):
+                Dashboard.get_dashboard()
 
     def test_dashboard(self):
         with freeze_time(NOW):
