@@ -2,7 +2,7 @@
 {
     "name": "Lead Management",
     "summary": "Lifecycle stages, scoring, qualifying reps and hand-off to sales on top of CRM",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Sales/CRM",
     "website": "https://github.com/lead-management/lead_management",
     "author": "lead_management developers",
@@ -32,6 +32,12 @@
         "views/lead_sla_policy_views.xml",
         "views/lead_nurture_track_views.xml",
         "report/lead_scoring_calibration_report_views.xml",
+        "report/lead_funnel_report_views.xml",
+        "report/lead_funnel_month_report_views.xml",
+        "report/lead_followup_report_views.xml",
+        "report/lead_campaign_report_views.xml",
+        "report/lead_management_dashboard_views.xml",
+        "views/lead_campaign_cost_views.xml",
         "views/crm_lead_views.xml",
         "views/res_config_settings_views.xml",
         "views/lead_management_menus.xml",
@@ -39,8 +45,16 @@
     "demo": [
         "demo/lead_management_demo.xml",
         "demo/lead_management_followup_demo.xml",
+        "demo/lead_management_demo_story.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "lead_management/static/src/dashboard/**/*",
+        ],
+        # Beside the pivot and graph views they extend, which Odoo loads lazily
+        "web.assets_backend_lazy": [
+            "lead_management/static/src/views/**/*",
+        ],
         "web.assets_tests": [
             "lead_management/static/tests/tours/**/*",
         ],

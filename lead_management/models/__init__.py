@@ -15,6 +15,9 @@ from . import lead_nurture_track
 from . import lead_nurture_step
 from . import lead_nurture_enrolment
 from . import lead_nurture_trace
+from . import lead_handoff
+from . import lead_campaign_cost
+from . import utm_campaign
 from . import crm_lost_reason
 from . import crm_team
 from . import crm_lead
@@ -25,4 +28,6 @@ from . import crm_lead_scoring
 from . import crm_lead_handoff
 from . import crm_lead_sla
 from . import crm_lead_nurture
+from . import crm_lead_followup
 from . import res_config_settings
+from . import lead_management_demo

@@ -16,6 +16,8 @@ website, events, RPC, the intake API, crm's own actions), goes through these ste
                or stopped; a first touch or sales' answer ends it              crm_lead_sla.py
 7. nurture     leads that left nurture's conditions leave their track (its steps cancelled); leads
                of a nurtured grade with a track are enrolled on it             crm_lead_nurture.py
+8. follow-up   every hand-off logged with its answer and its hand-off clock, for the follow-up report
+                                                                               crm_lead_followup.py
 
 Each step is a private ``_<step>_step(changes)`` method in its own file. ``changes`` says what the
 pass did so far (fields written, leads moved, leads regraded); a step that moves leads runs a nested
@@ -100,13 +102,14 @@ class CrmLead(models.Model):
         return result
 
     def _run_pipeline(self, changes):
-        """Steps 2 to 5, in the order of the module docstring."""
+        """Steps 2 to 8, in the order of the module docstring."""
         self._ownership_step(changes)
         self._scoring_step(changes)
         self._promotion_step(changes)
         self._handoff_step(changes)
         self._sla_step(changes)
         self._nurture_step(changes)
+        self._followup_step(changes)
 
     @api.model
     def _check_system_fields(self, vals_list):

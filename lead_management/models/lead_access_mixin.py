@@ -16,6 +16,9 @@ class LeadAccessMixin(models.AbstractModel):
 
     _name = "lead.access.mixin"
     _description = "Records about a Lead, visible with the Lead"
+    # True where some rows are about no lead (the costs beside the leads of the campaign report): those rows
+    # are visible through the model's own record rules alone.
+    _lead_optional = False
 
     @api.model
     def _apply_ir_rules(self, query, mode="read"):
@@ -23,7 +26,11 @@ class LeadAccessMixin(models.AbstractModel):
         if self.env.su:
             return
         readable = self.env["crm.lead"].with_context(active_test=False)._search([])
-        query.add_where(SQL("%s IN %s", SQL.identifier(query.table, "lead_id"), readable.subselect()))
+        lead_id = SQL.identifier(query.table, "lead_id")
+        if self._lead_optional:
+            query.add_where(SQL("(%s IS NULL OR %s IN %s)", lead_id, lead_id, readable.subselect()))
+        else:
+            query.add_where(SQL("%s IN %s", lead_id, readable.subselect()))
 
     def _check_access(self, operation):
         result = super()._check_access(operation)
@@ -32,7 +39,8 @@ class LeadAccessMixin(models.AbstractModel):
         rows = self.sudo().with_context(active_test=False)
         leads = rows.lead_id
         readable = leads.with_env(self.env)._filtered_access("read")
-        forbidden = self.browse(row.id for row in rows if row.lead_id not in readable)
+        forbidden = self.browse(row.id for row in rows
+                                if (row.lead_id or not self._lead_optional) and row.lead_id not in readable)
         if forbidden:
             return forbidden, functools.partial(self.env["ir.rule"]._make_access_error, operation, forbidden)
         return None

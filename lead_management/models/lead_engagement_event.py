@@ -2,6 +2,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+# Keys of _record_events → fields of the event
+UTM_KEYS = {"campaign": "campaign_id", "source": "source_id", "medium": "medium_id"}
+
 
 class LeadEngagementEvent(models.Model):
     _name = "lead.engagement.event"
@@ -17,6 +20,10 @@ class LeadEngagementEvent(models.Model):
     external_id = fields.Char("External ID", index="btree_not_null", copy=False,
                               help="The sender's id of the event: sending it again adds nothing.")
     note = fields.Char()
+    # What produced the event: attribution beyond first touch credits these (lead.campaign.report).
+    campaign_id = fields.Many2one("utm.campaign", index="btree_not_null", ondelete="set null")
+    source_id = fields.Many2one("utm.source", index="btree_not_null", ondelete="set null")
+    medium_id = fields.Many2one("utm.medium", index="btree_not_null", ondelete="set null")
 
     _sql_constraints = [
         ("external_id_type_uniq", "unique (type_id, external_id)",
@@ -52,9 +59,12 @@ class LeadEngagementEvent(models.Model):
         """The one entry point for other modules and the intake API.
 
         ``events``: dicts with ``lead_id``, ``type`` (engagement type code or record), optional ``date``,
-        ``external_id`` and ``note``. Events already recorded (same type and external id) are skipped,
-        so a replay adds nothing. Returns the events created."""
+        ``external_id``, ``note`` and the ``campaign``, ``source`` and ``medium`` that produced the event (each a
+        record, an id or a name; an unknown name creates the UTM record, as crm does for a lead's UTM values).
+        Events already recorded (same type and external id) are skipped, so a replay adds nothing. Returns the
+        events created."""
         Type = self.env["lead.engagement.type"]
+        utm = {}
         vals_list, seen = [], set()
         for event in events:
             event_type = event["type"]
@@ -66,6 +76,9 @@ class LeadEngagementEvent(models.Model):
                     "note": event.get("note")}
             if event.get("date"):
                 vals["date"] = event["date"]
+            for key, fname in UTM_KEYS.items():
+                if event.get(key):
+                    vals[fname] = self._utm_record_id(self._fields[fname].comodel_name, event[key], utm)
             key = (event_type.id, vals["external_id"])
             if vals["external_id"] and key in seen:
                 continue
@@ -78,3 +91,20 @@ class LeadEngagementEvent(models.Model):
             known = {(event.type_id.id, event.external_id) for event in existing}
             vals_list = [vals for vals in vals_list if (vals["type_id"], vals["external_id"]) not in known]
         return self.create(vals_list)
+
+    @api.model
+    def _utm_record_id(self, model_name, value, found):
+        """Id of the UTM record ``value`` names: a record, an id, or a name found (case-insensitive) or created
+        as crm's utm.mixin does. ``found`` caches names within one call."""
+        if isinstance(value, models.BaseModel):
+            return value.id
+        if isinstance(value, int):
+            return value
+        if not isinstance(value, str) or not value.strip():
+            raise ValidationError(self.env._(
+                "“%(value)s” is not a %(model)s: give a record, an id or a name.",
+                value=value, model=self.env[model_name]._description))
+        key = (model_name, value.strip().lower())
+        if key not in found:
+            found[key] = self.env["utm.mixin"]._find_or_create_record(model_name, value).id
+        return found[key]

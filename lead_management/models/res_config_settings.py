@@ -9,6 +9,9 @@ class ResConfigSettings(models.TransientModel):
     lead_management_qualifier_cap = fields.Integer(related="company_id.lead_qualifier_cap", readonly=False)
     lead_management_auto_handoff = fields.Boolean(related="company_id.lead_auto_handoff", readonly=False)
     lead_management_lost_stage_id = fields.Many2one(related="company_id.lead_lost_stage_id", readonly=False)
+    # Follow-up targets, per company
+    lead_management_followup_target = fields.Float(related="company_id.lead_followup_target", readonly=False)
+    lead_management_close_target = fields.Float(related="company_id.lead_close_target", readonly=False)
     # Scoring
     lead_management_calibration_warning = fields.Char(compute="_compute_lead_management_calibration_warning")
 

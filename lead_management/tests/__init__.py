@@ -14,3 +14,4 @@ from . import test_performance
 from . import test_sla
 from . import test_nurture
 from . import test_jobs
+from . import test_reports

@@ -35,6 +35,13 @@ MATRIX = {
     "lead.nurture.step": {**dict.fromkeys(SALES, "r"), "lead_manager": "rwcu"},
     "lead.nurture.enrolment": {**dict.fromkeys(SALES, "r"), "lead_manager": "r"},
     "lead.nurture.trace": {**dict.fromkeys(SALES, "r"), "lead_manager": "r"},
+    "lead.handoff": {**dict.fromkeys(SALES, "r"), "lead_manager": "r"},
+    "lead.campaign.cost": {"sales_manager": "r", "lead_manager": "rwcu"},
+    # Reports: Lead Managers and sales managers only
+    "lead.funnel.report": {"sales_manager": "r", "lead_manager": "r"},
+    "lead.funnel.month.report": {"sales_manager": "r", "lead_manager": "r"},
+    "lead.followup.report": {"sales_manager": "r", "lead_manager": "r"},
+    "lead.campaign.report": {"sales_manager": "r", "lead_manager": "r"},
 }
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 

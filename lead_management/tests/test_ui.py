@@ -2,6 +2,7 @@
 from odoo.tests import HttpCase, tagged
 
 from .common import LeadManagementCommon
+from .test_reports import ReportsCommon
 
 
 @tagged("post_install", "-at_install")
@@ -61,3 +62,11 @@ class TestUi(HttpCase, LeadManagementCommon):
         self.assertEqual(overdue.handoff_state, "accepted")
         self.assertEqual(overdue.sla_state, "breached")
         self.assertTrue(overdue.sla_met_date)
+
+@tagged("post_install", "-at_install")
+class TestReportsUi(HttpCase, ReportsCommon):
+
+    def test_dashboard_and_reports(self):
+        """A Lead Manager opens the overview and every report, switches pivot and graph, filters a campaign and
+        opens the leads behind a figure."""
+        self.start_tour("/odoo", "lead_management_reports_tour", login="lm_manager")
