@@ -6,11 +6,15 @@ website, events, RPC, the intake API, crm's own actions), goes through these ste
 
 1. lifecycle   the stage: chosen by hand (checked), or implied by what crm did (converted, won, lost,
                restored); each move written to the history            crm_lead_lifecycle.py
-2. ownership   a qualifying rep for every lead marketing owns without one      crm_lead_ownership.py
-3. scoring     fit + engagement score and grade, when what they read changed  crm_lead_scoring.py
-4. promotion   a later stage whose entry criteria the lead now meets (score-based ones included)
+2. contact     a new lead that duplicates an open lead or a known contact is flagged, and given to the
+               qualifying rep of the lead it duplicates (phone and e-mail quality are crm's stored
+               computes, parsed with the lead's country)                       crm_lead_contact.py
+3. ownership   a qualifying rep for every lead marketing owns without one      crm_lead_ownership.py
+4. scoring     fit + engagement score and grade, when what they read changed  crm_lead_scoring.py
+5. promotion   a later stage whose entry criteria the lead now meets (score-based ones included)
                                                                                crm_lead_lifecycle.py
-5. hand-off    pending hand-offs settled by the move; sales-ready leads to sales when automatic
+6. hand-off    pending hand-offs settled by the move; sales-ready leads (with a valid e-mail or phone) to
+               sales when automatic
                                                                                crm_lead_handoff.py
 
 Each step is a private ``_<step>_step(changes)`` method in its own file. ``changes`` says what the
@@ -30,6 +34,7 @@ SYSTEM_FIELDS = frozenset({
     "lead_score", "grade_id",
     "handoff_date", "handoff_state", "handoff_answer_date", "handoff_user_id",
     "rejection_reason_id", "rejection_note", "recycle_count",
+    "duplicate_of_id", "duplicate_partner_id", "marketing_consent_date",
 })
 
 
@@ -93,7 +98,8 @@ class CrmLead(models.Model):
         return result
 
     def _run_pipeline(self, changes):
-        """Steps 2 to 5, in the order of the module docstring."""
+        """Steps 2 to 6, in the order of the module docstring."""
+        self._contact_step(changes)
         self._ownership_step(changes)
         self._scoring_step(changes)
         self._promotion_step(changes)

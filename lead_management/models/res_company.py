@@ -21,6 +21,17 @@ class ResCompany(models.Model):
         domain="[('is_side_exit', '=', True), ('company_id', 'in', [id, False])]",
         help="Where a lost lead goes when its lost reason names no stage of its own (default: Recycled).")
 
+    lead_duplicate_policy = fields.Selection(
+        [("merge", "Merge into the existing lead"), ("flag", "Flag for the qualifying rep"), ("allow", "Allow")],
+        "Duplicate Leads", default="merge", required=True,
+        help="A new lead with the e-mail address or phone number of an open lead or a known contact:\n"
+             "- Merge: leads from the intake API are merged into the existing lead with crm's merge (events and "
+             "history follow); leads created in Odoo (form, import, e-mail, website) are flagged, since someone "
+             "is working on them;\n"
+             "- Flag: every such lead is flagged as a possible duplicate and given to the qualifying rep of the "
+             "lead it duplicates;\n"
+             "- Allow: nothing is flagged (crm's Similar Leads button still shows them).")
+
     def _lead_management_tz(self):
         """The company's time zone: its working calendar's, else its address's, else UTC."""
         self.ensure_one()

@@ -9,6 +9,7 @@ class ResConfigSettings(models.TransientModel):
     lead_management_qualifier_cap = fields.Integer(related="company_id.lead_qualifier_cap", readonly=False)
     lead_management_auto_handoff = fields.Boolean(related="company_id.lead_auto_handoff", readonly=False)
     lead_management_lost_stage_id = fields.Many2one(related="company_id.lead_lost_stage_id", readonly=False)
+    lead_management_duplicate_policy = fields.Selection(related="company_id.lead_duplicate_policy", readonly=False)
     # Scoring
     lead_management_calibration_warning = fields.Char(compute="_compute_lead_management_calibration_warning")
 

@@ -11,3 +11,4 @@ from . import test_multi_company
 from . import test_crm_flows
 from . import test_entry_points
 from . import test_performance
+from . import test_contact

@@ -40,6 +40,7 @@ class TestInstallOnLiveCrm(LeadManagementCommon):
         leads[2].write({"stage_id": won_stage.id})
         leads[3].action_set_lost()
         self.env.flush_all()
+        self.env["lead.lifecycle.history"].flush_model()  # rows are buffered until read: write them before SQL
         # As before the install: no stage, no history, no score.
         self.env.cr.execute("DELETE FROM lead_lifecycle_history WHERE lead_id IN %s", (tuple(leads.ids),))
         self.env.cr.execute("DELETE FROM lead_scoring_state WHERE lead_id IN %s", (tuple(leads.ids),))

@@ -39,7 +39,8 @@ class TestOnePipeline(LeadManagementCommon):
                 self.assertEqual(owners, ["odoo.addons.lead_management.models.crm_lead"])
         pipeline = inspect.getsource(type(self.env["crm.lead"])._run_pipeline)
         steps = re.findall(r"self\._(\w+)_step\(changes\)", pipeline)
-        self.assertEqual(steps, ["ownership", "scoring", "promotion", "handoff"], "the order is written once")
+        self.assertEqual(steps, ["contact", "ownership", "scoring", "promotion", "handoff"],
+                         "the order is written once")
 
     def test_no_context_switch_is_read(self):
         """No code of the addon reads a context key of its own: switches are method arguments."""
@@ -144,6 +145,8 @@ class TestRulesHoldOverRpc(LeadManagementCommon):
             "rejection_reason_id": self.env.ref("lead_management.rejection_reason_not_ready").id,
             "rejection_note": "forged",
             "lifecycle_history_ids": [(0, 0, {"to_stage_id": self._stage("customer").id, "reason": "forged"})],
+            "duplicate_of_id": self.lead.id, "duplicate_partner_id": self.user_salesman.partner_id.id,
+            "marketing_consent_date": "2020-01-01 00:00:00",
         }
         self.assertEqual(set(values), SYSTEM_FIELDS)
         handed.invalidate_recordset()
