@@ -17,6 +17,10 @@ class LeadEngagementEvent(models.Model):
     external_id = fields.Char("External ID", index="btree_not_null", copy=False,
                               help="The sender's id of the event: sending it again adds nothing.")
     note = fields.Char()
+    # Where the engagement came from, as the sender tells it
+    campaign_id = fields.Many2one("utm.campaign", index="btree_not_null", ondelete="set null")
+    source_id = fields.Many2one("utm.source", index="btree_not_null", ondelete="set null")
+    medium_id = fields.Many2one("utm.medium", index="btree_not_null", ondelete="set null")
 
     _sql_constraints = [
         ("external_id_type_uniq", "unique (type_id, external_id)",
@@ -52,7 +56,8 @@ class LeadEngagementEvent(models.Model):
         """The one entry point for other modules and the intake API.
 
         ``events``: dicts with ``lead_id``, ``type`` (engagement type code or record), optional ``date``,
-        ``external_id`` and ``note``. Events already recorded (same type and external id) are skipped,
+        ``external_id``, ``note``, ``campaign_id``, ``source_id`` and ``medium_id``. Events already recorded (same
+        type and external id) are skipped,
         so a replay adds nothing. Returns the events created."""
         Type = self.env["lead.engagement.type"]
         vals_list, seen = [], set()
@@ -66,6 +71,9 @@ class LeadEngagementEvent(models.Model):
                     "note": event.get("note")}
             if event.get("date"):
                 vals["date"] = event["date"]
+            for fname in ("campaign_id", "source_id", "medium_id"):
+                if event.get(fname):
+                    vals[fname] = event[fname]
             key = (event_type.id, vals["external_id"])
             if vals["external_id"] and key in seen:
                 continue
