@@ -57,8 +57,7 @@ class LeadEngagementEvent(models.Model):
 
         ``events``: dicts with ``lead_id``, ``type`` (engagement type code or record), optional ``date``,
         ``external_id``, ``note``, ``campaign_id``, ``source_id`` and ``medium_id``. Events already recorded (same
-        type and external id) are skipped,
-        so a replay adds nothing. Returns the events created."""
+        type and external id) are skipped, so a replay adds nothing. Returns the events created."""
         Type = self.env["lead.engagement.type"]
         vals_list, seen = [], set()
         for event in events:

@@ -18,6 +18,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from odoo import http
 from odoo.exceptions import UserError
 from odoo.http import request
+from odoo.tools import SQL
 
 from .. import schemas
 from ..models.lead_intake import IntakeError
@@ -136,9 +137,9 @@ class LeadIntakeController(http.Controller):
                 "This API key is invalid, expired or revoked: create a new one in the API user's preferences "
                 "(Account Security > New API Key).")}, {"WWW-Authenticate": 'Bearer realm="lead_management", '
                                                                           'error="invalid_token"'})
-        key_id, uid = found
-        user = request.env["res.users"].sudo().browse(uid)
-        request.update_env(user=uid, context=dict(request.env.context, lang=user.lang or "en_US", tz=user.tz))
+        key_id, uid, lang = found
+        # The API user's language for the messages of the answer (read with the key: no second query).
+        request.update_env(user=uid, context=dict(request.env.context, lang=lang or "en_US"))
         if not request.env.user.has_group(GROUP):
             raise Reply(403, {"authorization": request.env._(
                 "The user of this API key is not in the “Lead Intake (API)” group: add it in Settings > Users, or use "
@@ -200,27 +201,57 @@ class LeadIntakeController(http.Controller):
         except PydanticValidationError as error:
             return 400, {"errors": self._pydantic_errors(error)}
         env = request.env
+        keys = env["lead.intake"]._intake_lock_keys(kind, values)
+        self._lock(env, keys)
+        try:
+            return self._process_locked(env, kind, values)
+        finally:
+            self._unlock(env, keys)
+
+    def _process_locked(self, env, kind, values):
+        """The item's transaction: it starts after the lock's commit, so a rollback undoes this item only."""
         for attempt in range(1, MAX_TRIES + 1):
             try:
-                with env.cr.savepoint():
-                    if kind == "lead":
-                        status, answer = env["lead.intake"]._intake_lead(values)
-                    else:
-                        status, answer = env["lead.intake"]._intake_event(values)
+                if kind == "lead":
+                    status, answer = env["lead.intake"]._intake_lead(values)
+                else:
+                    status, answer = env["lead.intake"]._intake_event(values)
                 env.cr.commit()
                 return status, answer
             except IntakeError as error:
+                self._rollback(env)
                 return 400, {"errors": error.errors}
             except UserError as error:  # a rule of the data model refused what was sent (ValidationError too)
+                self._rollback(env)
                 return 400, {"errors": {"body": str(error.args[0])[:500]}}
-            except psycopg2.DataError as error:  # rolled back with the savepoint
+            except psycopg2.DataError as error:
+                self._rollback(env)
                 return 400, {"errors": {"body": env._("A value could not be stored: %s", str(error).strip()[:200])}}
             except CONCURRENCY_ERRORS as error:
                 self._rollback(env)
                 _logger.info("Lead intake: %s on attempt %s, trying again", type(error).__name__, attempt)
                 time.sleep(random.uniform(0, 0.02 * 2 ** attempt))
+            except Exception:
+                self._rollback(env)  # nothing of the item stays, whatever went wrong
+                raise
         return 409, {"errors": {"external_id": env._(
             "Concurrent requests with this external id kept conflicting: send it again.")}}
+
+    def _lock(self, env, keys):
+        """Hold the item's keys (its external id; for a lead also its e-mail and number) across transactions: a
+        concurrent request with the same keys waits, then starts a transaction that sees what this one committed
+        (a replay answers 200, a duplicate is found), without a conflict to retry."""
+        env.cr.execute(SQL("SELECT pg_advisory_lock(key) FROM (SELECT unnest(%s::bigint[]) AS key ORDER BY 1) AS keys",
+                           keys))
+        env.cr.commit()
+
+    def _unlock(self, env, keys):
+        query = SQL("SELECT pg_advisory_unlock(key) FROM unnest(%s::bigint[]) AS key", keys)
+        try:
+            env.cr.execute(query)
+        except psycopg2.Error:
+            self._rollback(env)
+            env.cr.execute(query)
 
     def _rollback(self, env):
         env.cr.rollback()

@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import api, models
-from odoo.tools import plaintext2html
+import hashlib
+
+from odoo import api, models, tools
+from odoo.tools import email_normalize, plaintext2html
 
 
 class IntakeError(Exception):
@@ -67,15 +69,41 @@ class LeadIntake(models.AbstractModel):
         }])
         return 201, self._event_answer(events)
 
+    @api.model
+    def _intake_lock_keys(self, kind, data):
+        """Advisory lock keys (64-bit integers) of an item: its external id, and for a lead the normalised e-mail and
+        number it will be found by, so that concurrent requests for one person are done one after the other."""
+        company = self.env.company
+        names = [f"{kind}:{company.id}:{data.get('type', '')}:{data['external_id']}"]
+        if kind == "lead":
+            email = email_normalize(data.get("email") or "")
+            if email:
+                names.append(f"email:{company.id}:{email}")
+            if data.get("phone"):
+                country = self.env["res.country"].browse(self._intake_country_id(data.get("country_code")))
+                number = self.env["crm.lead"]._phone_format(number=data["phone"], country=country or company.country_id)
+                if number:
+                    names.append(f"phone:{company.id}:{number}")
+        return sorted({int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+                       for name in names})
+
     # ------------------------------------------------------------
     # HELPERS
     # ------------------------------------------------------------
 
     @api.model
+    @tools.ormcache("code")
+    def _intake_country_id(self, code):
+        """Id of the country of ISO code ``code`` (any case), else None. Countries are data that hardly change:
+        cached, one query less per lead."""
+        if not code:
+            return None
+        return self.env["res.country"].sudo().search([("code", "=", code.upper())], limit=1).id or None
+
+    @api.model
     def _intake_lead_values(self, data, company):
-        country = self.env["res.country"]
+        country = self.env["res.country"].browse(self._intake_country_id(data.get("country_code")))
         if data.get("country_code"):
-            country = country.search([("code", "=", data["country_code"].upper())], limit=1)
             if not country:
                 raise IntakeError({"country_code": self.env._(
                     "Unknown country code “%s”: send the two letters of ISO 3166-1, e.g. BE, FR, US.",

@@ -19,30 +19,32 @@ class ResUsersApikeys(models.Model):
 
     @api.model
     def _lead_intake_authenticate(self, key):
-        """(key id, user id) of a valid global API key ``key`` (no scope, or rpc), of an active user, not expired:
-        core's ``_check_credentials`` that also says which key it was (the rate limit counts per key)."""
+        """(key id, user id, user's language) of a valid global API key ``key`` (no scope, or rpc), of an active
+        user, not expired: core's ``_check_credentials`` that also says which key it was (the rate limit counts per
+        key)."""
         if not key or len(key) < INDEX_SIZE:
             return None
         self.env.cr.execute(SQL("""
-            SELECT k.id, k.user_id, k.key
+            SELECT k.id, k.user_id, k.key, p.lang
               FROM res_users_apikeys k
               JOIN res_users u ON u.id = k.user_id
+              JOIN res_partner p ON p.id = u.partner_id
              WHERE u.active AND k.index = %s AND (k.scope IS NULL OR k.scope = 'rpc')
                AND (k.expiration_date IS NULL OR k.expiration_date >= NOW() AT TIME ZONE 'utc')
         """, key[:INDEX_SIZE]))
         digest = hashlib.sha256(key.encode()).hexdigest()
-        for key_id, user_id, stored in self.env.cr.fetchall():
+        for key_id, user_id, stored, lang in self.env.cr.fetchall():
             cache_key = (self.env.cr.dbname, key_id, stored)
             known = _VERIFIED.get(cache_key)
             if known is not None:
                 if hmac.compare_digest(known, digest):
-                    return key_id, user_id
+                    return key_id, user_id, lang
                 continue
             if KEY_CRYPT_CONTEXT.verify(key, stored):
                 if len(_VERIFIED) >= _VERIFIED_MAX:
                     _VERIFIED.clear()
                 _VERIFIED[cache_key] = digest
-                return key_id, user_id
+                return key_id, user_id, lang
         return None
 
     @api.model
