@@ -95,7 +95,8 @@ NUMBERS = itertools.count(random.randrange(0, 29_000_000))
 def person(tag, index):
     number = next(NUMBERS)
     return {"contact_name": f"Bench Person {index}", "company": f"Bench Co {index}",
-            "email": f"{tag}.{index}@example.com", "phone": f"+32 {470 + number // 1_000_000 % 30} {number % 1_000_000:06d}",
+            "email": f"{tag}.{index}@example.com",
+            "phone": f"+32 {470 + number // 1_000_000 % 30} {number % 1_000_000:06d}",
             "country_code": "BE", "source": "Bench", "notes": "Asked for a demo"}
 
 
