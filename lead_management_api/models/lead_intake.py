@@ -31,8 +31,11 @@ class LeadIntake(models.AbstractModel):
         if known:
             return 200, self._lead_answer(known)
         values = self._intake_lead_values(data, company)
-        # Odoo's own key: the API user does not follow every lead it sends.
-        lead = self.env["crm.lead"].sudo().with_context(mail_create_nosubscribe=True).create(values)
+        # Odoo's own keys: the API user does not follow every lead it sends, and no generic "Lead created" note is
+        # logged: the lead's lifecycle history and intake reference say when, by which API user and with which
+        # external id it arrived, and a lead merged at once leaves crm's merge summary instead of a stray note.
+        lead = self.env["crm.lead"].sudo().with_context(mail_create_nosubscribe=True, mail_create_nolog=True).create(
+            values)
         merged = False
         if lead.duplicate_of_id and company.lead_duplicate_policy == "merge":
             lead = lead._duplicate_merge().get(lead.id, lead)
