@@ -22,7 +22,7 @@ class ResUsersApikeys(models.Model):
         """(key id, user id, user's language) of a valid global API key ``key`` (no scope, or rpc), of an active
         user, not expired: core's ``_check_credentials`` that also says which key it was (the rate limit counts per
         key)."""
-        if not key or len(key) < INDEX_SIZE:
+        if not key or len(key) < INDEX_SIZE or "\x00" in key:  # PostgreSQL takes no NUL in a string
             return None
         self.env.cr.execute(SQL("""
             SELECT k.id, k.user_id, k.key, p.lang

@@ -100,6 +100,7 @@ class TestLeads(IntakeCase):
         self.env["res.users.apikeys"].sudo().search([("name", "=", f"key of {self.user_intake.login}")],
                                                     order="id desc", limit=1)._remove()
         for name, key in (("no header", False), ("wrong key", "0123456789abcdef"), ("short", "abc"),
+                          ("nul", "0123456789\x00abcdef"),
                           ("expired", expired), ("revoked", revoked)):
             with self.subTest(name):
                 response = self.post("/leads", self.lead_body("k"), key=key)
