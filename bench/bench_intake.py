@@ -1,6 +1,6 @@
 """Leads per second through the intake API, against Odoo's own JSON-RPC create on crm.lead, same server.
 
-    python3 bench/bench_intake.py [--leads 300] [--rounds 3] [--batch 50] [--port 8173]
+    python3 bench/bench_intake.py [--leads 300] [--rounds 3] [--batch 50] [--port 8173] [--db lm_bench_intake]
 
 Builds (once) a scratch database without demo data with lead_management_api, a team with two qualifying
 reps and 10 fit rules; an intake user (Lead Intake group) and a lead manager, each with an API key. Starts
@@ -31,7 +31,7 @@ import odoo
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG = os.environ.get("ODOO_RC") or os.path.join(ROOT, ".state", "odoo.conf")
-DB = "lm_bench_intake"
+DB = "lm_bench_intake"  # --db
 
 SETUP = """
 Users = env["res.users"].with_context(no_reset_password=True)
@@ -134,12 +134,15 @@ def run_jsonrpc(session, base, keys, tag, count):
 
 
 def main():
+    global DB  # one database per run, read by the helpers
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--leads", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--port", type=int, default=int(os.environ.get("LM_HTTP_PORT", 8069)) + 104)
+    parser.add_argument("--db", default=DB, help="scratch database, built once and kept")
     args = parser.parse_args()
+    DB = args.db
     keys = prepare()
     server = subprocess.Popen([sys.executable, odoo_bin(), "-c", CONFIG, "-d", DB, f"--db-filter=^{DB}$",
                                f"--http-port={args.port}", "--http-interface=127.0.0.1", "--workers=0",
