@@ -159,17 +159,21 @@ setup() {
 
 odoo() { "$PYTHON" "$ODOO_BIN" -c "$STATE/odoo.conf" "$@"; }
 db_exists() { psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$1'" | grep -q 1; }
+# The addon and its intake API (lead_management_api), as make run and make test install them.
+MODULES=lead_management,lead_management_api
+
 addon_installed() {
     db_exists "$1" && psql -d "$1" -tAc \
-        "SELECT 1 FROM ir_module_module WHERE name = 'lead_management' AND state = 'installed'" 2>/dev/null | grep -q 1
+        "SELECT 1 FROM ir_module_module WHERE name = 'lead_management_api' AND state = 'installed'" 2>/dev/null \
+        | grep -q 1
 }
 
 # --- commands -------------------------------------------------------------------------------
 cmd_run() {
     setup
     if ! addon_installed "$LM_DB"; then
-        say "creating database '$LM_DB' with demo data and lead_management"
-        odoo -d "$LM_DB" -i lead_management --stop-after-init --log-level=warn
+        say "creating database '$LM_DB' with demo data, lead_management and its intake API"
+        odoo -d "$LM_DB" -i "$MODULES" --stop-after-init --log-level=warn
     fi
     say "Odoo is starting on http://localhost:$LM_HTTP_PORT — log in as admin / admin (Ctrl+C stops it)"
     odoo -d "$LM_DB" --db-filter="^$LM_DB\$" "$@"
@@ -177,7 +181,7 @@ cmd_run() {
 
 cmd_update() {
     setup
-    odoo -d "$LM_DB" -u lead_management --stop-after-init "$@"
+    odoo -d "$LM_DB" -u "$MODULES" --stop-after-init "$@"
 }
 
 # Install MODULES on a fresh database DB with Odoo's runner and run the tests selected by TAGS; fail on
@@ -200,13 +204,14 @@ cmd_test() {
     if db_exists "$LM_TEST_DB"; then dropdb "$LM_TEST_DB"; fi
     # 1. Install on a fresh database with demo data, running the at-install tests as Odoo's
     #    runbot does.
-    say "installing lead_management in a fresh '$LM_TEST_DB' with Odoo's at-install tests"
-    if ! odoo -d "$LM_TEST_DB" -i lead_management --test-enable --test-tags "at_install/lead_management" \
+    say "installing $MODULES in a fresh '$LM_TEST_DB' with Odoo's at-install tests"
+    if ! odoo -d "$LM_TEST_DB" -i "$MODULES" --test-enable \
+            --test-tags "at_install/lead_management,at_install/lead_management_api" \
             --stop-after-init --log-level=test --http-port="$((LM_HTTP_PORT + 100))" 2>&1 | tee "$log" \
             | grep -E " (ERROR|CRITICAL) | FAIL: |lead_management: [0-9]+ tests"; then
         :
     fi
-    if grep -qE " (ERROR|CRITICAL) " "$log"; then die "installing lead_management with its at-install tests failed: see $log"; fi
+    if grep -qE " (ERROR|CRITICAL) " "$log"; then die "installing $MODULES with their at-install tests failed: see $log"; fi
     grep -qE "lead_management: [1-9][0-9]* tests" "$log" || die "Odoo ran no at-install test of lead_management: see $log"
     # 2. Every test after install, browser tours included, through pytest-odoo.
     say "running the whole suite with pytest-odoo"
@@ -226,9 +231,9 @@ cmd_lint() {
     setup_python
     cd "$ROOT"
     say "ruff"
-    "$PYTHON" -m ruff check lead_management test_lead_management_full tests bench conftest.py
+    "$PYTHON" -m ruff check lead_management lead_management_api test_lead_management_full tests bench conftest.py
     say "pylint-odoo"
-    "$PYTHON" -m pylint --rcfile=.pylintrc lead_management test_lead_management_full
+    "$PYTHON" -m pylint --rcfile=.pylintrc lead_management lead_management_api test_lead_management_full
 }
 
 case "${1:-}" in

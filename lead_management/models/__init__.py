@@ -23,6 +23,7 @@ from . import crm_team
 from . import crm_lead
 from . import crm_lead_batch
 from . import crm_lead_lifecycle
+from . import crm_lead_contact
 from . import crm_lead_ownership
 from . import crm_lead_scoring
 from . import crm_lead_handoff

@@ -6,17 +6,21 @@ website, events, RPC, the intake API, crm's own actions), goes through these ste
 
 1. lifecycle   the stage: chosen by hand (checked), or implied by what crm did (converted, won, lost,
                restored); each move written to the history            crm_lead_lifecycle.py
-2. ownership   a qualifying rep for every lead marketing owns without one      crm_lead_ownership.py
-3. scoring     fit + engagement score and grade, when what they read changed  crm_lead_scoring.py
-4. promotion   a later stage whose entry criteria the lead now meets (score-based ones included)
+2. contact     a new lead that duplicates an open lead or a known contact is flagged, and given to the
+               qualifying rep of the lead it duplicates (phone and e-mail quality are crm's stored
+               computes, parsed with the lead's country)                       crm_lead_contact.py
+3. ownership   a qualifying rep for every lead marketing owns without one      crm_lead_ownership.py
+4. scoring     fit + engagement score and grade, when what they read changed  crm_lead_scoring.py
+5. promotion   a later stage whose entry criteria the lead now meets (score-based ones included)
                                                                                crm_lead_lifecycle.py
-5. hand-off    pending hand-offs settled by the move; sales-ready leads to sales when automatic
+6. hand-off    pending hand-offs settled by the move; sales-ready leads (with a valid e-mail or phone) to
+               sales when automatic
                                                                                crm_lead_handoff.py
-6. SLA         the speed-to-lead or hand-off clock started, restarted for a new owner, paused, resumed
+7. SLA         the speed-to-lead or hand-off clock started, restarted for a new owner, paused, resumed
                or stopped; a first touch or sales' answer ends it              crm_lead_sla.py
-7. nurture     leads that left nurture's conditions leave their track (its steps cancelled); leads
+8. nurture     leads that left nurture's conditions leave their track (its steps cancelled); leads
                of a nurtured grade with a track are enrolled on it             crm_lead_nurture.py
-8. follow-up   every hand-off logged with its answer and its hand-off clock, for the follow-up report
+9. follow-up   every hand-off logged with its answer and its hand-off clock, for the follow-up report
                                                                                crm_lead_followup.py
 
 Each step is a private ``_<step>_step(changes)`` method in its own file. ``changes`` says what the
@@ -39,6 +43,7 @@ SYSTEM_FIELDS = frozenset({
     "sla_clock_id", "sla_policy_id", "sla_clock", "sla_owner_id", "sla_start", "sla_deadline", "sla_warning_date",
     "sla_state", "sla_met_date", "sla_response_hours", "sla_response_calendar_hours", "sla_paused_since",
     "sla_clock_ids", "nurture_enrolment_id", "nurture_enrolment_ids",
+    "duplicate_of_id", "duplicate_partner_id", "marketing_consent_date",
 })
 
 
@@ -102,7 +107,8 @@ class CrmLead(models.Model):
         return result
 
     def _run_pipeline(self, changes):
-        """Steps 2 to 8, in the order of the module docstring."""
+        """Steps 2 to 9, in the order of the module docstring."""
+        self._contact_step(changes)
         self._ownership_step(changes)
         self._scoring_step(changes)
         self._promotion_step(changes)

@@ -12,7 +12,7 @@ class CrmLead(models.Model):
     _inherit = "crm.lead"
 
     # ------------------------------------------------------------
-    # PIPELINE STEP 8: FOLLOW-UP LOG
+    # PIPELINE STEP 9: FOLLOW-UP LOG
     # ------------------------------------------------------------
 
     def _followup_step(self, changes):

@@ -122,11 +122,13 @@ class CrmLead(models.Model):
             raise UserError(self.env._(
                 "Disqualified leads never go to sales: %s. Move them to another stage first if they now fit.",
                 ", ".join(disqualified[:5].mapped("display_name"))))
-        no_contact = self.filtered(lambda lead: not (lead.email_from or lead.phone or lead.mobile or lead.partner_id))
-        if no_contact:
+        unreachable = self.filtered(lambda lead: not lead._contact_is_reachable())
+        if unreachable:
             raise UserError(self.env._(
-                "Sales cannot follow up a lead without contact data: give %s an email, a phone number or a "
-                "contact before handing it off.", ", ".join(no_contact[:5].mapped("display_name"))))
+                "Sales cannot follow up a lead without a valid e-mail address or phone number: %s. Correct the "
+                "e-mail address, or the phone number (with its country prefix, or set the lead's country), before "
+                "handing it off. The “No Valid Contact” filter lists such leads.",
+                ", ".join(unreachable[:5].mapped("display_name"))))
 
     def _handoff_check_answer(self):
         not_pending = self.filtered(lambda lead: lead.handoff_state != "pending" or not lead.active)
@@ -261,7 +263,7 @@ class CrmLead(models.Model):
         return True
 
     # ------------------------------------------------------------
-    # PIPELINE STEP 5: HAND-OFF
+    # PIPELINE STEP 6: HAND-OFF
     # ------------------------------------------------------------
 
     def _handoff_step(self, changes):
@@ -289,7 +291,7 @@ class CrmLead(models.Model):
         stay and say why on their chatter."""
         ready = self.filtered(lambda lead: (lead.company_id or self.env.company).sudo().lead_auto_handoff)
         ready = ready.filtered(lambda lead: lead.is_sales_ready and lead.lifecycle_side == "marketing"
-                               and (lead.email_from or lead.phone or lead.mobile or lead.partner_id))
+                               and lead._contact_is_reachable())
         if not ready:
             return self.browse()
         handed, refused, _chosen = ready.sudo()._handoff_to_sales()
@@ -306,7 +308,7 @@ class CrmLead(models.Model):
         salesperson are handed off within the members' quotas. Returns crm's
         {team member: {"assigned": leads, "quota": quota}}."""
         leads = self.search([("team_id", "in", teams.ids), ("user_id", "=", False), ("is_sales_ready", "=", True)])
-        leads = leads.filtered(lambda lead: lead.email_from or lead.phone or lead.mobile or lead.partner_id)
+        leads = leads.filtered(lambda lead: lead._contact_is_reachable())
         result = {}
         if not leads:
             return result

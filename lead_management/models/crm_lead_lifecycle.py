@@ -218,7 +218,7 @@ class CrmLead(models.Model):
         return self._write_pipeline({"lifecycle_stage_id": stage.id}, reason=reason, by_hand=False)
 
     # ------------------------------------------------------------
-    # PIPELINE STEP 4: PROMOTION
+    # PIPELINE STEP 5: PROMOTION
     # ------------------------------------------------------------
 
     @api.model

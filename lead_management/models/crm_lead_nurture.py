@@ -35,7 +35,7 @@ class CrmLead(models.Model):
         return True
 
     # ------------------------------------------------------------
-    # PIPELINE STEP 7: NURTURE
+    # PIPELINE STEP 8: NURTURE
     # ------------------------------------------------------------
 
     def _nurture_step(self, changes):

@@ -65,7 +65,7 @@ class CrmLead(models.Model):
         }
 
     # ------------------------------------------------------------
-    # PIPELINE STEP 2: OWNERSHIP
+    # PIPELINE STEP 3: OWNERSHIP
     # ------------------------------------------------------------
 
     @api.model

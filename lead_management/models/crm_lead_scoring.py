@@ -123,7 +123,7 @@ class CrmLead(models.Model):
         }
 
     # ------------------------------------------------------------
-    # PIPELINE STEP 3: SCORING
+    # PIPELINE STEP 4: SCORING
     # ------------------------------------------------------------
 
     def _scoring_step(self, changes):

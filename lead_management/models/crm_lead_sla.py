@@ -61,7 +61,7 @@ class CrmLead(models.Model):
             lead.sla_time_left = text if delta.total_seconds() >= 0 else self.env._("%s overdue", text)
 
     # ------------------------------------------------------------
-    # PIPELINE STEP 6: SLA
+    # PIPELINE STEP 7: SLA
     # ------------------------------------------------------------
 
     def _sla_step(self, changes):

@@ -36,3 +36,14 @@ class ResCompany(models.Model):
         ("lead_close_target_range", "CHECK (lead_close_target BETWEEN 0 AND 100)",
          "The close target is a percentage: between 0 and 100."),
     ]
+
+    lead_duplicate_policy = fields.Selection(
+        [("merge", "Merge into the existing lead"), ("flag", "Flag for the qualifying rep"), ("allow", "Allow")],
+        "Duplicate Leads", default="merge", required=True,
+        help="A new lead with the e-mail address or phone number of an open lead or a known contact:\n"
+             "- Merge: leads from the intake API are merged into the existing lead with crm's merge (events and "
+             "history follow); leads created in Odoo (form, import, e-mail, website) are flagged, since someone "
+             "is working on them;\n"
+             "- Flag: every such lead is flagged as a possible duplicate and given to the qualifying rep of the "
+             "lead it duplicates;\n"
+             "- Allow: nothing is flagged (crm's Similar Leads button still shows them).")

@@ -12,6 +12,7 @@ class ResConfigSettings(models.TransientModel):
     # Follow-up targets, per company
     lead_management_followup_target = fields.Float(related="company_id.lead_followup_target", readonly=False)
     lead_management_close_target = fields.Float(related="company_id.lead_close_target", readonly=False)
+    lead_management_duplicate_policy = fields.Selection(related="company_id.lead_duplicate_policy", readonly=False)
     # Scoring
     lead_management_calibration_warning = fields.Char(compute="_compute_lead_management_calibration_warning")
 

@@ -5,3 +5,4 @@ from . import lead_funnel_month_report
 from . import lead_followup_report
 from . import lead_campaign_report
 from . import lead_management_dashboard
+from . import lead_data_quality_report

@@ -15,3 +15,4 @@ from . import test_sla
 from . import test_nurture
 from . import test_jobs
 from . import test_reports
+from . import test_contact

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from itertools import count
+
 from odoo.tests import TransactionCase
 
 from odoo.addons.mail.tests.common import mail_new_test_user
@@ -90,17 +92,20 @@ class LeadManagementCommon(TransactionCase):
             "phone": "+32 2 290 34 90",
         })
 
+    _contacts = count(1)
+
     @classmethod
-    def _create_leads(cls, count, **values):
-        """Leads of the team, owned by nobody yet unless ``values`` says otherwise."""
+    def _create_leads(cls, number, **values):
+        """Leads of the team, owned by nobody yet unless ``values`` says otherwise; each a different person (its
+        own e-mail address), so that none is taken for a duplicate of another."""
         return cls.env["crm.lead"].create([{
             "name": f"Lead {index}",
             "type": "lead",
             "team_id": cls.team.id,
             "user_id": False,
-            "email_from": f"contact{index}@example.com",
+            "email_from": f"contact{next(cls._contacts)}@example.com",
             **values,
-        } for index in range(count)])
+        } for index in range(number)])
 
     @classmethod
     def _rescore(cls):

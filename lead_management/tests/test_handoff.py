@@ -77,7 +77,7 @@ class TestHandoff(LeadManagementCommon):
 
     def test_handoff_needs_contact_data(self):
         lead = self._create_leads(1, email_from=False, qualifier_id=self.user_qualifier.id)
-        with self.assertRaisesRegex(UserError, "without contact data"):
+        with self.assertRaisesRegex(UserError, "without a valid e-mail address or phone number"):
             lead.with_user(self.user_qualifier).action_handoff_to_sales()
         self.assertFalse(lead.handoff_date)
 

@@ -35,8 +35,8 @@ class TestMultiCompany(LeadManagementCommon):
 
     def _create_lead_2(self, **values):
         return self.Lead2.create({"name": "Co 2 lead", "type": "lead", "company_id": self.company_2.id,
-                                  "team_id": self.team_2.id, "user_id": False, "email_from": "x@co2.example.com",
-                                  **values})
+                                  "team_id": self.team_2.id, "user_id": False,
+                                  "email_from": f"x{next(self._contacts)}@co2.example.com", **values})
 
     def test_company_is_checked_on_stage_and_reason(self):
         stage_2 = self.env["lead.lifecycle.stage"].create({"name": "Suspect (Co 2)", "code": "suspect",

@@ -26,6 +26,7 @@ MATRIX = {
     "lead.engagement.type": {**dict.fromkeys(SALES, "r"), "lead_manager": "rwcu"},
     "lead.engagement.event": {**dict.fromkeys(SALES, "rc"), "lead_manager": "rwcu"},
     "lead.scoring.calibration.report": {**dict.fromkeys(SALES, "r"), "lead_manager": "r"},
+    "lead.data.quality.report": {**dict.fromkeys(SALES, "r"), "lead_manager": "r"},
     "crm.lead.reject": {**dict.fromkeys(SALES, "rwc"), "lead_manager": "rwc"},
     "lead.grade.preview": {"lead_manager": "rwc"},
     "lead.grade.preview.line": {"lead_manager": "rwcu"},

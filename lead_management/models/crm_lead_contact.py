@@ -1,0 +1,238 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Contact data at entry: phone and e-mail quality, marketing consent, duplicates.
+
+Built on what crm keeps: ``phone`` and ``mobile`` as typed, ``phone_sanitized`` (E.164, through core
+``phone_validation``), ``phone_state``, ``email_from`` as typed, ``email_normalized`` and
+``email_state``. Numbers are parsed with the lead's country, else its company's (crm falls back on the
+company of the user who saves the lead, and ``phone_state`` on no country at all). Invalid numbers and
+addresses are kept and flagged, never dropped."""
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.osv import expression
+from odoo.tools import email_split
+
+from odoo.addons.phone_validation.tools import phone_validation
+
+from ..tools import email_is_valid
+
+NUMBER_STATES = [("correct", "Correct"), ("incorrect", "Incorrect")]
+
+# crm's _get_lead_duplicates: open means active and not won.
+OPEN_LEADS = ["&", ("active", "=", True), "|", ("stage_id", "=", False), ("stage_id.is_won", "=", False)]
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    # Contact quality (crm's phone_state covers ``phone``; the mobile number gets the same check)
+    mobile_state = fields.Selection(NUMBER_STATES, "Mobile Quality", compute="_compute_mobile_state", store=True)
+    # Consent to marketing communication, as the person last stated it
+    marketing_consent = fields.Selection(
+        [("given", "Given"), ("refused", "Refused")], tracking=True, copy=False,
+        help="Whether the person agreed to receive marketing communication; empty when nobody asked.")
+    marketing_consent_date = fields.Datetime(
+        "Consent Stated On", compute="_compute_marketing_consent_date", store=True, copy=False)
+    # Duplicates found when the lead arrived (Settings > CRM > Lead Management > Duplicates)
+    duplicate_of_id = fields.Many2one(
+        "crm.lead", "Possible Duplicate Of", readonly=True, copy=False, index="btree_not_null", ondelete="set null",
+        help="An open lead with the same e-mail address or phone number existed when this one arrived.")
+    duplicate_partner_id = fields.Many2one(
+        "res.partner", "Known Contact", readonly=True, copy=False, index="btree_not_null", ondelete="set null",
+        help="A contact with the same e-mail address (or phone number) existed when this lead arrived.")
+
+    @api.depends("mobile", "country_id.code", "company_id.country_id")
+    def _compute_mobile_state(self):
+        for lead in self:
+            lead.mobile_state = lead._contact_number_state(lead.mobile)
+
+    @api.depends("marketing_consent")
+    def _compute_marketing_consent_date(self):
+        for lead in self:
+            lead.marketing_consent_date = lead.marketing_consent and fields.Datetime.now()
+
+    # crm's computes, with the lead's country else its company's, and a real check of e-mail syntax
+
+    @api.depends("phone", "country_id.code", "company_id.country_id")
+    def _compute_phone_state(self):
+        for lead in self:
+            lead.phone_state = lead._contact_number_state(lead.phone)
+
+    @api.depends("email_from")
+    def _compute_email_state(self):
+        result = super()._compute_email_state()
+        for lead in self.filtered(lambda lead: lead.email_state == "correct"):
+            if not any(email_is_valid(address) for address in email_split(lead.email_from)):
+                lead.email_state = "incorrect"
+        return result
+
+    def _phone_get_sanitize_triggers(self):
+        return [*super()._phone_get_sanitize_triggers(), "company_id.country_id"]
+
+    def _phone_format(self, fname=False, number=False, country=False, force_format="E164", raise_exception=False):
+        if not country and len(self) == 1:
+            country = self._contact_country()
+        return super()._phone_format(fname=fname, number=number, country=country, force_format=force_format,
+                                     raise_exception=raise_exception)
+
+    def _merge_get_fields_specific(self):
+        # The person's last word on consent wins, whichever lead recorded it.
+        return {
+            **super()._merge_get_fields_specific(),
+            "marketing_consent": lambda fname, leads: next(iter(
+                leads.filtered("marketing_consent_date").sorted("marketing_consent_date", reverse=True)
+                .mapped("marketing_consent")), False),
+        }
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_merge_duplicate(self):
+        """Open crm's merge wizard on this lead and the lead it duplicates."""
+        self.ensure_one()
+        if not self.duplicate_of_id:
+            raise UserError(self.env._("“%s” is not flagged as a duplicate.", self.display_name))
+        leads = self | self.duplicate_of_id
+        leads.check_access("write")
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Merge"),
+            "res_model": "crm.merge.opportunity",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"active_model": "crm.lead", "active_ids": leads.ids},
+        }
+
+    def action_clear_duplicate(self):
+        """Not a duplicate after all: the flag goes, the lead stays as it is."""
+        self.check_access("write")
+        self.sudo()._write_pipeline({"duplicate_of_id": False, "duplicate_partner_id": False}, by_hand=False)
+        return True
+
+    # ------------------------------------------------------------
+    # PIPELINE STEP 2: CONTACT
+    # ------------------------------------------------------------
+
+    def _contact_step(self, changes):
+        """A new lead that duplicates an open lead or a known contact is flagged, and given to the qualifying rep
+        who owns the lead it duplicates (the ownership step then leaves it alone)."""
+        if changes.created:
+            self._duplicate_flag()
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+
+    def _contact_country(self):
+        """The country a number of this lead is read in: the lead's, else its company's, else the current one's."""
+        self.ensure_one()
+        return self.country_id or self.company_id.country_id or self.env.company.country_id
+
+    def _contact_number_state(self, number):
+        """crm's phone_state for ``number``: correct, incorrect, or False when empty (or phonenumbers missing)."""
+        if not number:
+            return False
+        try:
+            return "correct" if phone_validation.phone_parse(number, self._contact_country().code) else False
+        except UserError:
+            return "incorrect"
+
+    def _contact_is_reachable(self):
+        """Whether sales can follow the lead up: a valid e-mail address or a valid phone or mobile number."""
+        self.ensure_one()
+        return self.email_state == "correct" or bool(self.phone_sanitized)
+
+    def _duplicate_find(self):
+        """{lead: (open lead it duplicates, known contact)} for these new leads, by normalised e-mail or E.164
+        number: crm's criteria (``_get_lead_duplicates`` on e-mail, its "Similar Leads" on ``phone_sanitized``),
+        in one query per batch instead of one per lead. Leads created earlier in the same batch count; searched
+        as superuser within the lead's company, as crm's own duplicate detection does."""
+        emails = {lead.email_normalized for lead in self if lead.email_normalized}
+        phones = {lead.phone_sanitized for lead in self if lead.phone_sanitized}
+        if not emails and not phones:
+            return {}
+        keys = []
+        if emails:
+            keys.append([("email_normalized", "in", list(emails))])
+        if phones:
+            keys.append([("phone_sanitized", "in", list(phones))])
+        Lead = self.sudo().with_context(active_test=False)
+        matches = Lead.search_fetch(
+            expression.AND([expression.OR(keys), OPEN_LEADS, [("id", "<", max(self.ids))]]),
+            ["email_normalized", "phone_sanitized", "company_id", "qualifier_id", "type", "stage_id", "probability",
+             "active"])
+        Partner = self.env["res.partner"].sudo()
+        partner_keys = [[("email_normalized", "in", list(emails))]] if emails else []
+        if phones and "phone_sanitized" in Partner._fields:  # with sms, partners keep E.164 numbers too
+            partner_keys.append([("phone_sanitized", "in", list(phones))])
+        partners = Partner.search_fetch(
+            expression.AND([expression.OR(partner_keys), [("partner_share", "=", True)]]),
+            ["email_normalized", "company_id", *(["phone_sanitized"] if "phone_sanitized" in Partner._fields else [])],
+            order="id") if partner_keys else Partner
+
+        def same_person(record, lead):
+            return ((lead.email_normalized and record.email_normalized == lead.email_normalized)
+                    or (lead.phone_sanitized and "phone_sanitized" in record._fields
+                        and record.phone_sanitized == lead.phone_sanitized))
+
+        found = {}
+        for lead in self:
+            if not (lead.email_normalized or lead.phone_sanitized):
+                continue
+            company = lead.company_id or self.env.company
+            leads = matches.filtered(lambda match, lead=lead, company=company: match.id < lead.id
+                                     and match.company_id in (company, match.company_id.browse())
+                                     and same_person(match, lead))
+            contact = partners.filtered(lambda partner, lead=lead, company=company: partner != lead.partner_id
+                                        and partner.company_id in (company, partner.company_id.browse())
+                                        and same_person(partner, lead))[:1]
+            if leads or contact:
+                # The lead crm's merge would keep.
+                found[lead] = (leads._sort_by_confidence_level(reverse=True)[:1], contact)
+        return found
+
+    def _duplicate_flag(self):
+        """Flag the new leads of companies that do not allow duplicates. Returns the flagged leads."""
+        leads = self.filtered(lambda lead: lead.active
+                              and (lead.company_id or self.env.company).sudo().lead_duplicate_policy != "allow")
+        found = leads._duplicate_find() if leads else {}
+        flagged = self.browse()
+        for lead, (original, contact) in found.items():
+            vals = {"duplicate_of_id": original.id, "duplicate_partner_id": contact.id}
+            if original.qualifier_id and not lead.qualifier_id and not lead.user_id:
+                vals["qualifier_id"] = original.qualifier_id.id
+            # Part of the creation, as the ownership step's assignment: not tracked, told once below.
+            lead.sudo().with_context(tracking_disable=True)._write_pipeline(vals, by_hand=False)
+            if "qualifier_id" in vals:
+                lead.sudo().message_subscribe(partner_ids=original.qualifier_id.partner_id.ids)
+            flagged |= lead
+        if flagged:
+            bodies = {}
+            for lead in flagged:
+                original, contact = found[lead]
+                parts = []
+                if original:
+                    parts.append(Markup(self.env._("Possible duplicate of %s: merge it or clear the flag.")) %
+                                 original._get_html_link())
+                if contact:
+                    parts.append(Markup(self.env._("Known contact: %s.")) % contact._get_html_link())
+                bodies[lead.id] = Markup(" ").join(parts)
+            flagged.sudo()._message_log_batch(bodies=bodies)
+        return flagged
+
+    def _duplicate_merge(self):
+        """Merge each of these leads flagged as a duplicate into the lead it duplicates, with crm's merge (events,
+        history, messages and activities follow). Returns {lead id: the lead that stays}: crm keeps the lead it
+        trusts most (the older one when both are alike)."""
+        result = {}
+        for lead in self.sudo().filtered("duplicate_of_id"):
+            original = lead.duplicate_of_id
+            if not original.active:
+                continue
+            head = (original | lead)._merge_opportunity(auto_unlink=True, max_length=0)
+            if head.duplicate_of_id:
+                head._write_pipeline({"duplicate_of_id": False}, by_hand=False)
+            result[lead.id] = head.with_env(self.env)
+        return result

@@ -1,0 +1,192 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import hashlib
+
+from odoo import api, models, tools
+from odoo.tools import email_normalize, plaintext2html
+
+
+class IntakeError(Exception):
+    """What the client sent cannot be taken: ``errors`` maps each field to what is wrong and how to fix it."""
+
+    def __init__(self, errors):
+        super().__init__(errors)
+        self.errors = errors
+
+
+class LeadIntake(models.AbstractModel):
+    """Leads and engagement events from marketing tools, one item at a time (the controller gives each its own
+    transaction). Runs as the API user, who may read no lead: what it creates and finds, it does as superuser,
+    in the user's company, and the API user never becomes anyone's salesperson."""
+
+    _name = "lead.intake"
+    _description = "Lead Intake"
+
+    @api.model
+    def _intake_lead(self, data):
+        """(201 or 200, answer) for a validated LeadIn ``data`` (a dict). Raises IntakeError."""
+        company = self.env.company
+        Reference = self.env["lead.intake.reference"].sudo()
+        known = Reference.search([("company_id", "=", company.id), ("external_id", "=", data["external_id"])],
+                                 limit=1)
+        if known:
+            return 200, self._lead_answer(known)
+        values = self._intake_lead_values(data, company)
+        # Odoo's own keys: the API user does not follow every lead it sends, and no generic "Lead created" note is
+        # logged: the lead's lifecycle history and intake reference say when, by which API user and with which
+        # external id it arrived, and a lead merged at once leaves crm's merge summary instead of a stray note.
+        lead = self.env["crm.lead"].sudo().with_context(mail_create_nosubscribe=True, mail_create_nolog=True).create(
+            values)
+        merged = False
+        if lead.duplicate_of_id and company.lead_duplicate_policy == "merge":
+            lead = lead._duplicate_merge().get(lead.id, lead)
+            merged = True
+        reference = Reference.create({"lead_id": lead.id, "company_id": company.id, "user_id": self.env.uid,
+                                      "external_id": data["external_id"], "merged": merged})
+        return 201, self._lead_answer(reference)
+
+    @api.model
+    def _intake_event(self, data):
+        """(201 or 200, answer) for a validated EventIn ``data`` (a dict). Raises IntakeError."""
+        company = self.env.company
+        errors = {}
+        event_type = self.env["lead.engagement.type"].sudo()._get_by_code(data["type"], company)
+        if not event_type:
+            codes = self.env["lead.engagement.type"].sudo().search(
+                [("company_id", "in", [company.id, False])]).mapped("code")
+            errors["type"] = self.env._("Unknown engagement type “%(type)s”: use one of %(codes)s.",
+                                        type=data["type"], codes=", ".join(sorted(set(codes))))
+        Event = self.env["lead.engagement.event"].sudo()
+        if event_type:
+            known = Event.search([("type_id", "=", event_type.id), ("external_id", "=", data["external_id"])],
+                                 limit=1)
+            if known:
+                return 200, self._event_answer(known)
+        lead = self._intake_find_lead(data, company, errors)
+        if errors:
+            raise IntakeError(errors)
+        utm = self._intake_utm(data)
+        events = Event._record_events([{
+            "lead_id": lead.id, "type": event_type, "date": data.get("date"), "external_id": data["external_id"],
+            "note": data.get("note"), "campaign": utm.get("campaign_id"), "source": utm.get("source_id"),
+            "medium": utm.get("medium_id"),
+        }])
+        return 201, self._event_answer(events)
+
+    @api.model
+    def _intake_lock_keys(self, kind, data):
+        """Advisory lock keys (64-bit integers) of an item: its external id, and for a lead the normalised e-mail and
+        number it will be found by, so that concurrent requests for one person are done one after the other."""
+        company = self.env.company
+        names = [f"{kind}:{company.id}:{data.get('type', '')}:{data['external_id']}"]
+        if kind == "lead":
+            email = email_normalize(data.get("email") or "")
+            if email:
+                names.append(f"email:{company.id}:{email}")
+            if data.get("phone"):
+                country = self.env["res.country"].browse(self._intake_country_id(data.get("country_code")))
+                number = self.env["crm.lead"]._phone_format(number=data["phone"], country=country or company.country_id)
+                if number:
+                    names.append(f"phone:{company.id}:{number}")
+        return sorted({int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+                       for name in names})
+
+    # ------------------------------------------------------------
+    # HELPERS
+    # ------------------------------------------------------------
+
+    @api.model
+    @tools.ormcache("code")
+    def _intake_country_id(self, code):
+        """Id of the country of ISO code ``code`` (any case), else None. Countries are data that hardly change:
+        cached, one query less per lead."""
+        if not code:
+            return None
+        return self.env["res.country"].sudo().search([("code", "=", code.upper())], limit=1).id or None
+
+    @api.model
+    def _intake_lead_values(self, data, company):
+        country = self.env["res.country"].browse(self._intake_country_id(data.get("country_code")))
+        if data.get("country_code"):
+            if not country:
+                raise IntakeError({"country_code": self.env._(
+                    "Unknown country code “%s”: send the two letters of ISO 3166-1, e.g. BE, FR, US.",
+                    data["country_code"])})
+        consent = {True: "given", False: "refused"}.get(data.get("consent"), False)
+        return {
+            "name": data.get("name") or data.get("company") or data.get("contact_name") or data.get("email")
+                    or data.get("phone"),
+            "type": "lead",
+            "user_id": False,  # never the API user
+            "company_id": company.id,
+            "team_id": company.lead_intake_team_id.id,
+            "contact_name": data.get("contact_name"),
+            "partner_name": data.get("company"),
+            "email_from": data.get("email"),
+            "phone": data.get("phone"),
+            "country_id": country.id,
+            "description": data.get("notes") and plaintext2html(data["notes"]),
+            "marketing_consent": consent,
+            **self._intake_utm(data),
+        }
+
+    @api.model
+    def _intake_utm(self, data):
+        """campaign_id, source_id, medium_id from the names sent (found case-insensitively, else created)."""
+        Mixin = self.env["utm.mixin"].sudo()
+        values = {}
+        for key, fname, model in (("campaign", "campaign_id", "utm.campaign"), ("source", "source_id", "utm.source"),
+                                  ("medium", "medium_id", "utm.medium")):
+            if data.get(key):
+                values[fname] = Mixin._find_or_create_record(model, data[key]).id
+        return values
+
+    @api.model
+    def _intake_find_lead(self, data, company, errors):
+        Lead = self.env["crm.lead"].sudo()
+        if data.get("lead_external_id"):
+            reference = self.env["lead.intake.reference"].sudo().search(
+                [("company_id", "=", company.id), ("external_id", "=", data["lead_external_id"])], limit=1)
+            if not reference:
+                errors["lead_external_id"] = self.env._(
+                    "No lead was received with external id “%s”: send the lead first (POST leads), or name it by "
+                    "lead_email.", data["lead_external_id"])
+            return reference.lead_id
+        # crm's own duplicate detection: the open leads with this e-mail, the one crm trusts most.
+        leads = Lead._get_lead_duplicates(email=data["lead_email"]).filtered(
+            lambda lead: lead.company_id in (company, Lead.company_id.browse()))
+        if not leads:
+            errors["lead_email"] = self.env._(
+                "No open lead has the e-mail address “%s”: send the lead first (POST leads).", data["lead_email"])
+        return leads._sort_by_confidence_level(reverse=True)[:1]
+
+    @api.model
+    def _lead_answer(self, reference):
+        lead = reference.lead_id
+        return {
+            "id": lead.id,
+            "external_id": reference.external_id,
+            "lifecycle_stage": lead.lifecycle_code or None,
+            "grade": lead.grade_id.name or None,
+            "score": lead.lead_score or 0,
+            "merged_into": lead.id if reference.merged else None,
+            "duplicate_of": lead.duplicate_of_id.id or None,
+        }
+
+    @api.model
+    def _event_answer(self, event):
+        lead = event.lead_id
+        reference = lead.intake_reference_ids.sorted("id")[:1]  # the first one received
+        return {
+            "id": event.id,
+            "external_id": event.external_id,
+            "type": event.type_id.code,
+            "lead": {
+                "id": lead.id,
+                "external_id": reference.external_id or None,
+                "lifecycle_stage": lead.lifecycle_code or None,
+                "grade": lead.grade_id.name or None,
+                "score": lead.lead_score or 0,
+                "merged_into": None,
+                "duplicate_of": lead.duplicate_of_id.id or None,
+            },
+        }

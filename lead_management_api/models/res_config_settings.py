@@ -1,0 +1,14 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    lead_intake_team_id = fields.Many2one(related="company_id.lead_intake_team_id", readonly=False)
+    lead_intake_max_batch_items = fields.Integer(
+        "Items per Batch", config_parameter="lead_management_api.max_batch_items", default=100)
+    lead_intake_max_body_kb = fields.Integer(
+        "Body Size (KB)", config_parameter="lead_management_api.max_body_kb", default=1024)
+    lead_intake_rate_limit = fields.Integer(
+        "Requests per Minute per Key", config_parameter="lead_management_api.rate_limit", default=600)

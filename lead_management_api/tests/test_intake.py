@@ -1,0 +1,281 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Every answer of the intake API, through a real HTTP server."""
+import logging
+from datetime import datetime, timedelta
+from unittest.mock import patch
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from odoo.addons.lead_management_api.models.lead_intake_reference import LeadIntakeReference
+
+from .common import IntakeCase
+
+LOGGER = "odoo.addons.lead_management_api.controllers.intake"
+
+
+@tagged("post_install", "-at_install")
+class TestLeads(IntakeCase):
+
+    def test_201_then_200_for_the_same_external_id(self):
+        body = self.lead_body("form-1", phone="020 7946 0018", country_code="gb", campaign="Spring webinar",
+                              source="Newsletter", medium="Email", notes="Wants a demo.\nCall after 3pm.",
+                              consent=True)
+        before = self.counts()
+        response = self.post("/leads", body)
+        self.assertEqual(response.status_code, 201, response.text)
+        answer = response.json()
+        lead = self.Lead.browse(answer["id"])
+        self.assertEqual(answer, {"id": lead.id, "external_id": "form-1", "lifecycle_stage": "target", "grade": "D",
+                                  "score": 0, "merged_into": None, "duplicate_of": None})
+        # What the marketing tool sent, and what the pipeline gives every lead.
+        self.assertEqual((lead.contact_name, lead.partner_name, lead.email_from), (
+            "Ada Lovelace", "Analytical Engines", "form-1@engines.example.com"))
+        self.assertEqual((lead.phone, lead.phone_sanitized, lead.phone_state), (
+            "020 7946 0018", "+442079460018", "correct"), "typed number kept beside E.164")
+        self.assertEqual(lead.country_id.code, "GB")
+        self.assertEqual((lead.campaign_id.name, lead.source_id.name, lead.medium_id.name),
+                         ("Spring webinar", "Newsletter", "Email"))
+        self.assertIn("Call after 3pm", lead.description)
+        self.assertEqual(lead.marketing_consent, "given")
+        self.assertEqual(lead.team_id, self.team)
+        self.assertIn(lead.qualifier_id, self.user_qualifier | self.user_qualifier_2)
+        self.assertFalse(lead.user_id, "the API user never becomes the salesperson")
+        self.assertNotIn(self.user_intake.partner_id, lead.message_partner_ids, "nor a follower")
+        self.assertEqual(lead.intake_reference_ids.user_id, self.user_intake)
+        self.assertEqual(self.counts(), (before[0] + 1, before[1], before[2] + 1))
+        # Again: the same body, no second lead.
+        response = self.post("/leads", body)
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(response.json(), answer)
+        self.assertEqual(self.counts(), (before[0] + 1, before[1], before[2] + 1))
+
+    def test_400_lists_every_bad_field_and_writes_nothing(self):
+        before = self.counts()
+        with self.assertLogs(LOGGER, level="WARNING") as logs:
+            response = self.post("/leads", {"external_id": 12, "email": ["x"], "phone": "x" * 65,
+                                            "country_code": "Belgium", "consent": "yes", "colour": "blue"})
+        self.assertEqual(response.status_code, 400)
+        errors = response.json()["errors"]
+        self.assertEqual(set(errors), {"external_id", "email", "phone", "country_code", "consent", "colour"})
+        self.assertEqual(errors["consent"], "Must be true or false.")
+        self.assertEqual(errors["colour"][:14], "Unknown field:")
+        self.assertEqual(self.counts(), before)
+        # A client error is a warning line, without traceback.
+        [record] = logs.records
+        self.assertEqual(record.levelno, logging.WARNING)
+        self.assertIsNone(record.exc_info)
+        self.assertIn("400", record.getMessage())
+
+    def test_400_needs_email_or_phone_and_a_known_country(self):
+        response = self.post("/leads", {"external_id": "no-contact", "contact_name": "Nobody"})
+        self.assertEqual((response.status_code, list(response.json()["errors"])), (400, ["email"]))
+        before = self.counts()
+        response = self.post("/leads", self.lead_body("xx", country_code="XX"))
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("Unknown country code", response.json()["errors"]["country_code"])
+        self.assertEqual(self.counts(), before)
+
+    def test_400_body(self):
+        for data, content in ((b"{not json", "not valid JSON"), (b"[1, 2]", "JSON object"), (b"", "not valid JSON"),
+                              (b"[" * 100000 + b"]" * 100000, "not valid JSON"), (b"\xff\xfe", "not valid JSON"),
+                              (b'{"external_id": "\\u0000", "email": "a@b.co"}', None)):
+            with self.subTest(data=data[:20]):
+                response = self.post("/leads", data=data)
+                self.assertEqual(response.status_code, 400, response.text)
+                if content:
+                    self.assertIn(content, response.json()["errors"]["body"])
+
+    def test_invalid_contact_data_is_kept_and_flagged(self):
+        response = self.post("/leads", self.lead_body("bad-data", email="ada@engines", phone="02 290",
+                                                      country_code="BE"))
+        self.assertEqual(response.status_code, 201)
+        lead = self.Lead.browse(response.json()["id"])
+        self.assertEqual((lead.email_from, lead.email_state), ("ada@engines", "incorrect"))
+        self.assertEqual((lead.phone, lead.phone_state, lead.phone_sanitized), ("02 290", "incorrect", False))
+
+    def test_401(self):
+        expired = self._api_key(self.user_intake, expiration=datetime.now() - timedelta(days=1))
+        revoked = self._api_key(self.user_intake)
+        self.env["res.users.apikeys"].sudo().search([("name", "=", f"key of {self.user_intake.login}")],
+                                                    order="id desc", limit=1)._remove()
+        for name, key in (("no header", False), ("wrong key", "0123456789abcdef"), ("short", "abc"),
+                          ("nul", "0123456789\x00abcdef"),
+                          ("expired", expired), ("revoked", revoked)):
+            with self.subTest(name):
+                response = self.post("/leads", self.lead_body("k"), key=key)
+                self.assertEqual(response.status_code, 401, response.text)
+                self.assertIn("authorization", response.json()["errors"])
+                self.assertTrue(response.headers["WWW-Authenticate"].startswith("Bearer"))
+        response = self.post("/leads", self.lead_body("k"), headers={"Authorization": f"Basic {self.key}"})
+        self.assertEqual(response.status_code, 401)
+        # An archived user's keys stop at once.
+        self.user_intake.active = False
+        self.assertEqual(self.post("/leads", self.lead_body("k")).status_code, 401)
+
+    def test_403_outside_the_intake_group(self):
+        key = self._api_key(self.user_salesman)
+        response = self.post("/leads", self.lead_body("sales"), key=key)
+        self.assertEqual(response.status_code, 403)
+        self.assertIn("Lead Intake", response.json()["errors"]["authorization"])
+        self.assertFalse(self.env["lead.intake.reference"].search([("external_id", "=", "sales")]))
+
+    def test_411_413_415(self):
+        self.env["ir.config_parameter"].set_param("lead_management_api.max_body_kb", 1)
+        response = self.post("/leads", self.lead_body("big", notes="x" * 2000))
+        self.assertEqual(response.status_code, 413)
+        self.assertIn("larger than 1024 bytes", response.json()["errors"]["body"])
+        for content_type in ("text/plain", "application/x-www-form-urlencoded", None, "multipart/form-data"):
+            with self.subTest(content_type=content_type):
+                response = self.post("/leads", self.lead_body("ct"), content_type=content_type)
+                self.assertEqual(response.status_code, 415, response.text)
+        response = self.post("/leads", data=(chunk for chunk in [b'{"external_id": "chunked"}']))
+        self.assertEqual(response.status_code, 411)
+
+    def test_429_per_key(self):
+        self.env["ir.config_parameter"].set_param("lead_management_api.rate_limit", 3)
+        statuses = [self.post("/leads", self.lead_body(f"rate-{index}")).status_code for index in range(4)]
+        self.assertEqual(statuses, [201, 201, 201, 429])
+        response = self.post("/leads", self.lead_body("rate-5"))
+        self.assertEqual(response.status_code, 429)
+        self.assertGreaterEqual(int(response.headers["Retry-After"]), 1)
+        self.assertFalse(self.env["lead.intake.reference"].search([("external_id", "=", "rate-5")]))
+        # Another key of another intake user has its own allowance.
+        other = self.user_intake.copy({"login": "lm_intake_2"})
+        self.assertEqual(self.post("/leads", self.lead_body("rate-6"), key=self._api_key(other)).status_code, 201)
+        # A rate of 0 is no limit.
+        self.env["ir.config_parameter"].set_param("lead_management_api.rate_limit", 0)
+        self.assertEqual(self.post("/leads", self.lead_body("rate-7")).status_code, 201)
+
+
+@tagged("post_install", "-at_install")
+class TestBatches(IntakeCase):
+
+    def test_each_item_answered_and_committed_on_its_own(self):
+        self.env["ir.config_parameter"].set_param("lead_management_api.max_batch_items", 4)
+        before = self.counts()
+        original_create = LeadIntakeReference.create
+
+        def create(self, vals_list):
+            # The lead of this item is written, then its reference fails: the item must leave nothing.
+            if any(vals.get("external_id") == "b-3" for vals in (vals_list if isinstance(vals_list, list)
+                                                                else [vals_list])):
+                raise UserError(self.env._("Refused for the test"))
+            return original_create(self, vals_list)
+
+        with patch.object(LeadIntakeReference, "create", create):
+            response = self.post("/leads/batch", {"items": [
+                self.lead_body("b-1"), {"external_id": "b-2"}, self.lead_body("b-3"), self.lead_body("b-1")]})
+        self.assertEqual(response.status_code, 200, response.text)
+        results = response.json()["results"]
+        self.assertEqual([result["status"] for result in results], [201, 400, 400, 200])
+        self.assertEqual(results[0]["lead"]["id"], results[3]["lead"]["id"])
+        self.assertEqual(list(results[1]["errors"]), ["email"])
+        self.assertFalse(self.Lead.search([("email_from", "=", "b-3@engines.example.com")]), "nothing half-written")
+        self.assertEqual(self.counts(), (before[0] + 1, before[1], before[2] + 1))
+
+    def test_413_over_the_configured_number_of_items(self):
+        self.env["ir.config_parameter"].set_param("lead_management_api.max_batch_items", 2)
+        response = self.post("/leads/batch", {"items": [self.lead_body(f"n-{index}") for index in range(3)]})
+        self.assertEqual(response.status_code, 413)
+        self.assertIn("At most 2 items", response.json()["errors"]["items"])
+        for body in ({"items": []}, {"items": "x"}, {}, {"items": [], "more": 1}):
+            with self.subTest(body=body):
+                self.assertEqual(self.post("/leads/batch", body).status_code, 400)
+
+    def test_event_batch(self):
+        lead = self.Lead.browse(self.post("/leads", self.lead_body("ev-lead")).json()["id"])
+        response = self.post("/events/batch", {"items": [
+            {"external_id": "e-1", "type": "webinar", "lead_external_id": "ev-lead"},
+            {"external_id": "e-2", "type": "download", "lead_email": "EV-LEAD@engines.example.com",
+             "date": "2026-01-01T10:00:00+02:00", "source": "Newsletter"},
+            {"external_id": "e-3", "type": "nope", "lead_external_id": "missing"},
+        ]})
+        results = response.json()["results"]
+        self.assertEqual([result["status"] for result in results], [201, 201, 400])
+        self.assertEqual(set(results[2]["errors"]), {"type", "lead_external_id"}, "every bad field at once")
+        self.assertEqual(lead.engagement_event_ids.mapped("external_id"), ["e-1", "e-2"])
+        self.assertEqual(str(lead.engagement_event_ids[1].date), "2026-01-01 08:00:00", "stored in UTC")
+        self.assertEqual(lead.engagement_event_ids[1].source_id.name, "Newsletter")
+
+
+@tagged("post_install", "-at_install")
+class TestEvents(IntakeCase):
+
+    def test_201_200_and_the_lead_is_rescored(self):
+        lead_answer = self.post("/leads", self.lead_body("person-1")).json()
+        body = {"external_id": "click-1", "type": "webinar", "lead_external_id": "person-1",
+                "date": "2026-03-01T09:30:00Z", "campaign": "Spring webinar", "note": "Stayed until the end"}
+        response = self.post("/events", body)
+        self.assertEqual(response.status_code, 201, response.text)
+        answer = response.json()
+        self.assertEqual((answer["type"], answer["external_id"], answer["lead"]["id"]),
+                         ("webinar", "click-1", lead_answer["id"]))
+        self.assertGreater(answer["lead"]["score"], lead_answer["score"])
+        event = self.env["lead.engagement.event"].browse(answer["id"])
+        self.assertEqual((event.campaign_id.name, event.note), ("Spring webinar", "Stayed until the end"))
+        response = self.post("/events", body)
+        self.assertEqual((response.status_code, response.json()["id"]), (200, answer["id"]))
+        self.assertEqual(self.env["lead.engagement.event"].search_count([("external_id", "=", "click-1")]), 1)
+
+    def test_400(self):
+        self.post("/leads", self.lead_body("person-2"))
+        before = self.counts()
+        future = (datetime.utcnow() + timedelta(days=2)).isoformat() + "Z"
+        for body, fields in (
+            ({"external_id": "x", "type": "webinar"}, {"lead_external_id"}),
+            ({"external_id": "x", "type": "webinar", "lead_external_id": "person-2", "date": future}, {"date"}),
+            ({"external_id": "x", "type": "webinar", "lead_external_id": "person-2", "date": 1700000000}, {"date"}),
+            ({"external_id": "x", "type": "webinar", "lead_external_id": "person-2", "date": "yesterday"}, {"date"}),
+            ({"external_id": "x", "type": "nope", "lead_email": "nobody@example.com"}, {"type", "lead_email"}),
+        ):
+            with self.subTest(body=body):
+                response = self.post("/events", body)
+                self.assertEqual(response.status_code, 400, response.text)
+                self.assertEqual(set(response.json()["errors"]), fields)
+        self.assertEqual(self.counts(), before)
+
+
+@tagged("post_install", "-at_install")
+class TestDuplicatePolicies(IntakeCase):
+    """The company's policy, for leads arriving through the API."""
+
+    def _send_twice(self):
+        first = self.post("/leads", self.lead_body("dup-1", email="grace@navy.example.com", phone="+32 2 555 12 34"))
+        self.post("/events", {"external_id": "dup-ev-1", "type": "webinar", "lead_external_id": "dup-1"})
+        second = self.post("/leads", self.lead_body("dup-2", email="GRACE@navy.example.com", notes="Second form"))
+        self.assertEqual((first.status_code, second.status_code), (201, 201))
+        return first.json(), second.json()
+
+    def test_merge_by_default(self):
+        self.assertEqual(self.company.lead_duplicate_policy, "merge")
+        first, second = self._send_twice()
+        self.assertEqual((second["id"], second["merged_into"]), (first["id"], first["id"]))
+        lead = self.Lead.browse(first["id"])
+        self.assertEqual(sorted(lead.intake_reference_ids.mapped("external_id")), ["dup-1", "dup-2"])
+        self.assertIn("Second form", lead.description)
+        self.assertEqual(len(lead.engagement_event_ids), 1)
+        # By phone too; and the merged one's replay answers the same lead.
+        third = self.post("/leads", self.lead_body("dup-3", email="other@navy.example.com", phone="02 555 12 34",
+                                                   country_code="BE")).json()
+        self.assertEqual(third["merged_into"], first["id"])
+        replay = self.post("/leads", self.lead_body("dup-2", email="GRACE@navy.example.com", notes="Second form"))
+        self.assertEqual(replay.status_code, 200)
+        self.assertEqual({key: replay.json()[key] for key in ("id", "external_id", "merged_into")},
+                         {key: second[key] for key in ("id", "external_id", "merged_into")})
+        # Events sent for the merged lead's external id reach the lead that stays.
+        response = self.post("/events", {"external_id": "dup-ev-2", "type": "download", "lead_external_id": "dup-2"})
+        self.assertEqual(response.json()["lead"]["id"], first["id"])
+
+    def test_flag(self):
+        self._set_company(lead_duplicate_policy="flag")
+        first, second = self._send_twice()
+        self.assertNotEqual(second["id"], first["id"])
+        self.assertEqual((second["duplicate_of"], second["merged_into"]), (first["id"], None))
+        self.assertEqual(self.Lead.browse(second["id"]).qualifier_id, self.Lead.browse(first["id"]).qualifier_id)
+
+    def test_allow(self):
+        self._set_company(lead_duplicate_policy="allow")
+        first, second = self._send_twice()
+        self.assertNotEqual(second["id"], first["id"])
+        self.assertEqual((second["duplicate_of"], second["merged_into"]), (None, None))

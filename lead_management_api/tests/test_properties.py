@@ -1,0 +1,128 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Whatever a client throws at the intake API (random types, any unicode, huge strings, nested junk, wrong
+content types, bytes that are not JSON), the answer is never a 5xx, always JSON, and nothing is half-written:
+a refused item leaves no row, an accepted lead always has its reference."""
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from odoo.tests import tagged
+
+from .common import IntakeCase
+
+SETTINGS = settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck),
+                    derandomize=False)
+
+ROUTES = ["/leads", "/leads/batch", "/events", "/events/batch"]
+CONTENT_TYPES = ["application/json", "application/json; charset=utf-8", "application/json; charset=latin-1",
+                 "application/json; charset=no-such-charset", "text/plain", "application/xml", "",
+                 "application/x-www-form-urlencoded", "multipart/form-data; boundary=xyz", "application/jsonx"]
+
+any_text = st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=50)
+huge_text = st.integers(min_value=256, max_value=1_300_000).map(lambda size: "é" * size)
+scalars = (st.none() | st.booleans() | st.integers(min_value=-(2 ** 80), max_value=2 ** 80) | st.floats()
+           | any_text | huge_text)
+junk = st.recursive(scalars, lambda children: st.lists(children, max_size=4)
+                    | st.dictionaries(any_text, children, max_size=4), max_leaves=12)
+
+
+def _or_junk(valid):
+    return st.one_of(valid, valid, junk)
+
+
+lead_bodies = st.fixed_dictionaries(
+    {"external_id": _or_junk(st.text(min_size=1, max_size=30))},
+    optional={
+        "name": _or_junk(any_text), "contact_name": _or_junk(any_text), "company": _or_junk(any_text),
+        "email": _or_junk(st.emails() | any_text), "phone": _or_junk(st.from_regex(r"\+?[0-9 ().x-]{0,20}",
+                                                                                 fullmatch=True)),
+        "country_code": _or_junk(st.sampled_from(["BE", "us", "GB", "XX", "B", "BEL"])),
+        "campaign": _or_junk(any_text), "source": _or_junk(any_text), "medium": _or_junk(any_text),
+        "notes": _or_junk(any_text | huge_text), "consent": _or_junk(st.booleans()),
+        "unexpected": junk,
+    })
+event_bodies = st.fixed_dictionaries(
+    {"external_id": _or_junk(st.text(min_size=1, max_size=30)),
+     "type": _or_junk(st.sampled_from(["form_fill", "download", "webinar", "email_click", "visit", "nope"]))},
+    optional={
+        "lead_external_id": _or_junk(st.sampled_from(["known-1", "known-2", "unknown"])),
+        "lead_email": _or_junk(st.sampled_from(["known-1@engines.example.com", "nobody@example.com"]) | any_text),
+        "date": _or_junk(st.datetimes().map(lambda value: value.isoformat()) | any_text),
+        "note": _or_junk(any_text), "campaign": _or_junk(any_text), "unexpected": junk,
+    })
+
+
+@st.composite
+def requests(draw):
+    """(route, content type, body bytes)."""
+    route = draw(st.sampled_from(ROUTES))
+    kind = draw(st.sampled_from(["valid-ish", "junk", "bytes"]))
+    items = lead_bodies if route.startswith("/leads") else event_bodies
+    if kind == "bytes":
+        data = draw(st.binary(max_size=200))
+    else:
+        if kind == "junk":
+            body = draw(junk)
+        elif route.endswith("batch"):
+            body = draw(st.fixed_dictionaries({"items": st.lists(items | junk, max_size=4)}, optional={"x": junk}))
+        else:
+            body = draw(items)
+        data = json.dumps(body, ensure_ascii=draw(st.booleans())).encode("utf-8", "surrogatepass")
+    content_type = draw(st.sampled_from(CONTENT_TYPES[:2]) | st.sampled_from(CONTENT_TYPES))
+    return route, content_type, data
+
+
+@tagged("post_install", "-at_install")
+class TestNoServerErrorNoPartialRecord(IntakeCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["ir.config_parameter"].set_param("lead_management_api.rate_limit", 0)
+
+    def setUp(self):
+        super().setUp()
+        for external_id in ("known-1", "known-2"):
+            self.assertEqual(self.post("/leads", self.lead_body(external_id)).status_code, 201)
+
+    def _check(self, route, content_type, data):
+        before = self.counts()
+        response = self.post(route, data=data, content_type=content_type)
+        self.assertLess(response.status_code, 500, response.text)
+        answer = response.json()
+        after = self.counts()
+        new_references, new_events = after[2] - before[2], after[1] - before[1]
+        if response.status_code >= 400:
+            self.assertEqual(set(answer), {"errors"})
+            self.assertTrue(answer["errors"])
+            self.assertEqual(after, before, "a refused request writes nothing")
+            return
+        results = answer["results"] if route.endswith("batch") else [
+            {"status": response.status_code, "x": answer}]
+        created = sum(1 for result in results if result["status"] == 201)
+        if route.startswith("/leads"):
+            self.assertEqual(new_references, created)
+            self.assertEqual(new_events, 0)
+            self.assertLessEqual(after[0] - before[0], created, "a merged lead leaves no second lead")
+        else:
+            self.assertEqual(new_events, created)
+            self.assertEqual(after[0], before[0])
+        # Every lead the API user created has its reference: nothing half-written.
+        self.assertFalse(self.Lead.search_count([("create_uid", "=", self.user_intake.id),
+                                                 ("intake_reference_ids", "=", False)]))
+
+    @SETTINGS
+    @given(requests())
+    def test_random_requests(self, request):
+        self._check(*request)
+
+    @SETTINGS
+    @given(lead_bodies)
+    def test_random_leads(self, body):
+        self._check("/leads", "application/json", json.dumps(body).encode("utf-8", "surrogatepass"))
+
+    @SETTINGS
+    @given(event_bodies)
+    def test_random_events(self, body):
+        self._check("/events", "application/json", json.dumps(body).encode("utf-8", "surrogatepass"))
