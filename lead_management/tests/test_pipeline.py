@@ -39,8 +39,8 @@ class TestOnePipeline(LeadManagementCommon):
                 self.assertEqual(owners, ["odoo.addons.lead_management.models.crm_lead"])
         pipeline = inspect.getsource(type(self.env["crm.lead"])._run_pipeline)
         steps = re.findall(r"self\._(\w+)_step\(changes\)", pipeline)
-        self.assertEqual(steps, ["contact", "ownership", "scoring", "promotion", "handoff", "sla", "nurture", "followup"],
-                         "the order is written once")
+        self.assertEqual(steps, ["contact", "ownership", "scoring", "promotion", "handoff", "sla", "nurture",
+                                 "followup"], "the order is written once")
 
     def test_no_context_switch_is_read(self):
         """No code of the addon reads a context key of its own: switches are method arguments."""
