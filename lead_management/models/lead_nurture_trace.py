@@ -36,6 +36,9 @@ class LeadNurtureTrace(models.Model):
                 ON lead_nurture_trace (scheduled_date) WHERE state = 'scheduled'
         """)
 
+    def _nurture_note_suffix(self):
+        return " (%s)" % self.note if self.note else ""
+
     def _nurture_run(self, now):
         """Run these due steps (of active enrolments): e-mail, activity, rescore or stage move, step by
         step in batch; then schedule each enrolment's next step or finish it. A step that cannot be done for
@@ -51,11 +54,11 @@ class LeadNurtureTrace(models.Model):
                 traces.write({"state": "failed", "date_done": now, "note": str(error)[:250]})
             traces.filtered(lambda trace: trace.state == "scheduled").write({"state": "done", "date_done": now})
             logged = traces.filtered(lambda trace: trace.state in ("done", "skipped", "failed"))
+            states = dict(self._fields["state"]._description_selection(self.env))
             logged.lead_id._message_log_batch(bodies={
                 trace.lead_id.id: Markup("<p>%s</p>") % _(
                     "Nurture “%(track)s”, step “%(step)s”: %(state)s%(note)s.", track=trace.step_id.track_id.name,
-                    step=trace.step_id.name, state=dict(self._fields["state"].selection)[trace.state],
-                    note=f" ({trace.note})" if trace.note else "")
+                    step=trace.step_id.name, state=states[trace.state], note=trace._nurture_note_suffix())
                 for trace in logged})
         # Next steps (scheduled together, step by step), or the end of the track.
         following_of = defaultdict(lambda: self.env["lead.nurture.enrolment"])
