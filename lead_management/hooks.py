@@ -61,3 +61,9 @@ def _age_demo_data(env):
     for _step in range(2):
         enrolment.trace_ids.filtered(lambda trace: trace.state == "scheduled").scheduled_date = now - hours
         Lead._cron_nurture()
+
+
+def uninstall_hook(env):
+    """The SLA clocks keep their policy and owner (required, so restricted): drop them before the uninstall removes
+    the policies and the demo users they point to."""
+    env.cr.execute("DELETE FROM lead_sla_clock")

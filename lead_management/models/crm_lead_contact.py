@@ -10,17 +10,13 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.osv import expression
-from odoo.tools import email_split
+from odoo.tools import SQL, email_split
 
 from odoo.addons.phone_validation.tools import phone_validation
 
 from ..tools import email_is_valid
 
 NUMBER_STATES = [("correct", "Correct"), ("incorrect", "Incorrect")]
-
-# crm's _get_lead_duplicates: open means active and not won.
-OPEN_LEADS = ["&", ("active", "=", True), "|", ("stage_id", "=", False), ("stage_id.is_won", "=", False)]
 
 
 class CrmLead(models.Model):
@@ -146,52 +142,73 @@ class CrmLead(models.Model):
 
     def _duplicate_find(self):
         """{lead: (open lead it duplicates, known contact)} for these new leads, by normalised e-mail or E.164
-        number: crm's criteria (``_get_lead_duplicates`` on e-mail, its "Similar Leads" on ``phone_sanitized``),
-        in one query per batch instead of one per lead. Leads created earlier in the same batch count; searched
+        number: crm's criteria (``_get_lead_duplicates`` on e-mail, its "Similar Leads" on ``phone_sanitized``).
+        One query per batch for the leads and contacts already saved, without flushing these new leads (their
+        values are matched in Python, so that the leads created earlier in the same batch count too). Searched
         as superuser within the lead's company, as crm's own duplicate detection does."""
-        emails = {lead.email_normalized for lead in self if lead.email_normalized}
-        phones = {lead.phone_sanitized for lead in self if lead.phone_sanitized}
-        if not emails and not phones:
+        keyed = self.filtered(lambda lead: lead.email_normalized or lead.phone_sanitized)
+        if not keyed:
             return {}
-        keys = []
-        if emails:
-            keys.append([("email_normalized", "in", list(emails))])
-        if phones:
-            keys.append([("phone_sanitized", "in", list(phones))])
-        Lead = self.sudo().with_context(active_test=False)
-        matches = Lead.search_fetch(
-            expression.AND([expression.OR(keys), OPEN_LEADS, [("id", "<", max(self.ids))]]),
-            ["email_normalized", "phone_sanitized", "company_id", "qualifier_id", "type", "stage_id", "probability",
-             "active"])
+        emails = list({lead.email_normalized for lead in keyed if lead.email_normalized})
+        phones = list({lead.phone_sanitized for lead in keyed if lead.phone_sanitized})
+        Lead = self.env["crm.lead"].sudo().with_context(active_test=False)
         Partner = self.env["res.partner"].sudo()
-        partner_keys = [[("email_normalized", "in", list(emails))]] if emails else []
-        if phones and "phone_sanitized" in Partner._fields:  # with sms, partners keep E.164 numbers too
-            partner_keys.append([("phone_sanitized", "in", list(phones))])
-        partners = Partner.search_fetch(
-            expression.AND([expression.OR(partner_keys), [("partner_share", "=", True)]]),
-            ["email_normalized", "company_id", *(["phone_sanitized"] if "phone_sanitized" in Partner._fields else [])],
-            order="id") if partner_keys else Partner
-
-        def same_person(record, lead):
-            return ((lead.email_normalized and record.email_normalized == lead.email_normalized)
-                    or (lead.phone_sanitized and "phone_sanitized" in record._fields
-                        and record.phone_sanitized == lead.phone_sanitized))
+        partner_phone = "phone_sanitized" in Partner._fields and Partner._fields["phone_sanitized"].store
+        self._duplicate_flush(Partner, partner_phone)
+        rows = self.env.execute_query(SQL(
+            """
+            SELECT 'lead', lead.id, lead.email_normalized, lead.phone_sanitized, lead.company_id
+              FROM crm_lead lead
+              LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
+             WHERE lead.active AND stage.is_won IS NOT TRUE AND lead.id < %(max_id)s AND lead.id != ALL(%(ids)s)
+               AND (lead.email_normalized = ANY(%(emails)s) OR lead.phone_sanitized = ANY(%(phones)s))
+             UNION ALL
+            SELECT 'partner', partner.id, partner.email_normalized, %(partner_phone)s, partner.company_id
+              FROM res_partner partner
+             WHERE partner.active AND partner.partner_share
+               AND (partner.email_normalized = ANY(%(emails)s) OR %(partner_phone)s = ANY(%(phones)s))
+             ORDER BY 2
+            """,
+            max_id=max(self.ids), ids=list(self.ids), emails=emails, phones=phones,
+            partner_phone=SQL("partner.phone_sanitized") if partner_phone else SQL("NULL::varchar"),
+        ))
+        saved = [(kind, record_id, email, phone, company_id or False) for kind, record_id, email, phone, company_id
+                 in rows]
+        # The leads of this batch, for the ones after them (open ones only: checked when they match)
+        saved += [("new", lead.id, lead.email_normalized, lead.phone_sanitized, lead.company_id.id) for lead in keyed]
 
         found = {}
-        for lead in self:
-            if not (lead.email_normalized or lead.phone_sanitized):
-                continue
-            company = lead.company_id or self.env.company
-            leads = matches.filtered(lambda match, lead=lead, company=company: match.id < lead.id
-                                     and match.company_id in (company, match.company_id.browse())
-                                     and same_person(match, lead))
-            contact = partners.filtered(lambda partner, lead=lead, company=company: partner != lead.partner_id
-                                        and partner.company_id in (company, partner.company_id.browse())
-                                        and same_person(partner, lead))[:1]
+        for lead in keyed:
+            company_id = (lead.company_id or self.env.company).id
+            same = [("lead" if kind == "new" else kind, record_id) for kind, record_id, email, phone, company in saved
+                    if company in (company_id, False)
+                    and ((lead.email_normalized and email == lead.email_normalized)
+                         or (lead.phone_sanitized and phone == lead.phone_sanitized))
+                    and (kind == "partner" or record_id < lead.id)
+                    and (kind != "new" or self.browse(record_id).active and not self.browse(record_id).stage_id.is_won)]
+            leads = Lead.browse(record_id for kind, record_id in same if kind == "lead")
+            contact = Partner.browse(record_id for kind, record_id in same
+                                     if kind == "partner" and record_id != lead.partner_id.id)[:1]
             if leads or contact:
                 # The lead crm's merge would keep.
                 found[lead] = (leads._sort_by_confidence_level(reverse=True)[:1], contact)
         return found
+
+    def _duplicate_flush(self, Partner, partner_phone):
+        """Write what the duplicate query reads, if records other than these new leads wait for it."""
+        Lead = self.env["crm.lead"]
+        lead_fnames = ["email_normalized", "phone_sanitized", "active", "stage_id", "company_id"]
+        partner_fnames = ["email_normalized", "active", "partner_share", "company_id"] + (
+            ["phone_sanitized"] if partner_phone else [])
+        for model, fnames, mine in ((Lead, lead_fnames, self.ids), (Partner, partner_fnames, ())):
+            for fname in fnames:
+                field = model._fields[fname]
+                waiting = set(self.env.records_to_compute(field)._ids) | set(
+                    self.env.cache.get_dirty_records(model, field)._ids)
+                if waiting - set(mine):
+                    model.flush_model(fnames)
+                    break
+        self.env["crm.stage"].flush_model(["is_won"])
 
     def _duplicate_flag(self):
         """Flag the new leads of companies that do not allow duplicates. Returns the flagged leads."""

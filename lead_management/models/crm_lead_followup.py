@@ -28,5 +28,6 @@ class CrmLead(models.Model):
             new = leads.filtered(lambda lead: lead.handoff_date and lead.handoff_state == "pending")
             Handoff._log_handoffs(new)
             leads -= new
+        leads = leads.filtered("handoff_date")  # never handed off: no row to follow
         if leads:
             Handoff._follow_leads(leads)

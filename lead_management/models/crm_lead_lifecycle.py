@@ -70,6 +70,7 @@ class CrmLead(models.Model):
                 vals["lifecycle_stage_id"] = Stage._get_first_marketing_stage(company).id
             vals["lifecycle_date"] = fields.Datetime.now()
             prepared.append(vals)
+        Stage.browse({vals["lifecycle_stage_id"] for vals in prepared if vals.get("lifecycle_stage_id")})._warm_cache()
         return prepared
 
     def _lifecycle_log_created(self):

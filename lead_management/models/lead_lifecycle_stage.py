@@ -1,8 +1,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 
 from ..tools import parse_lead_domain
+
+# What every pass of the pipeline reads of a lead's stage (crm's company check, the stored side, the history's
+# codes): kept in the registry's cache, so that creating a lead does not fetch its stage again.
+WARM_FIELDS = ("code", "side", "company_id", "is_side_exit", "sequence", "active")
 
 
 class LeadLifecycleStage(models.Model):
@@ -95,7 +100,7 @@ class LeadLifecycleStage(models.Model):
 
     def write(self, vals):
         result = super().write(vals)
-        if {"code", "company_id", "active", "sequence", "side", "is_side_exit", "entry_domain"} & set(vals):
+        if {*WARM_FIELDS, "entry_domain"} & set(vals):
             self.env.registry.clear_cache()
         return result
 
@@ -103,6 +108,26 @@ class LeadLifecycleStage(models.Model):
         result = super().unlink()
         self.env.registry.clear_cache()
         return result
+
+    @api.model
+    @tools.ormcache()
+    def _get_warm_values(self):
+        """{stage id: values of WARM_FIELDS, as the ORM caches them}."""
+        self.flush_model(WARM_FIELDS)
+        self.env.cr.execute(SQL("SELECT id, %s FROM lead_lifecycle_stage",
+                                SQL(", ").join(SQL.identifier(fname) for fname in WARM_FIELDS)))
+        return {row[0]: row[1:] for row in self.env.cr.fetchall()}
+
+    def _warm_cache(self):
+        """Put WARM_FIELDS of these stages in the transaction's cache, where it has no value yet (the registry's
+        cache is cleared whenever one of them is written)."""
+        known = self._get_warm_values()
+        stages = self.browse(stage_id for stage_id in self._ids if stage_id in known)
+        for position, fname in enumerate(WARM_FIELDS):
+            field = self._fields[fname]
+            missing = self.browse(self.env.cache.get_missing_ids(stages, field))
+            if missing:
+                self.env.cache.update(missing, field, [known[stage_id][position] for stage_id in missing._ids])
 
     @api.model
     def _get_by_code(self, code, company=None):
