@@ -44,6 +44,8 @@ SYSTEM_FIELDS = frozenset({
     "sla_state", "sla_met_date", "sla_response_hours", "sla_response_calendar_hours", "sla_paused_since",
     "sla_clock_ids", "nurture_enrolment_id", "nurture_enrolment_ids",
     "duplicate_of_id", "duplicate_partner_id", "marketing_consent_date",
+    # crm's contact quality, computed from what was typed: the hand-off and the Data Quality report trust them
+    "email_normalized", "email_state", "phone_sanitized", "phone_state", "mobile_state",
 })
 
 

@@ -214,7 +214,7 @@ class CrmLead(models.Model):
         """Flag the new leads of companies that do not allow duplicates. Returns the flagged leads."""
         leads = self.filtered(lambda lead: lead.active
                               and (lead.company_id or self.env.company).sudo().lead_duplicate_policy != "allow")
-        found = leads._duplicate_find() if leads else {}
+        found = leads._duplicate_visible(leads._duplicate_find()) if leads else {}
         flagged = self.browse()
         for lead, (original, contact) in found.items():
             vals = {"duplicate_of_id": original.id, "duplicate_partner_id": contact.id}
@@ -238,6 +238,20 @@ class CrmLead(models.Model):
                 bodies[lead.id] = Markup(" ").join(parts)
             flagged.sudo()._message_log_batch(bodies=bodies)
         return flagged
+
+    def _duplicate_visible(self, found):
+        """``found`` reduced to what the user who creates the leads may read: a lead or a contact hidden from them by
+        the record rules is neither named on their lead nor hinted at (its name would show in the flag, its rep
+        would receive the lead). Leads created as superuser (intake API, website forms, e-mail) see everything."""
+        if self.env.su:
+            return found
+        visible = {}
+        for lead, (original, contact) in found.items():
+            original = original.with_env(self.env)._filtered_access("read").sudo()
+            contact = contact.with_env(self.env)._filtered_access("read").sudo()
+            if original or contact:
+                visible[lead] = (original, contact)
+        return visible
 
     def _duplicate_merge(self):
         """Merge each of these leads flagged as a duplicate into the lead it duplicates, with crm's merge (events,

@@ -25,10 +25,13 @@ class LeadEngagementEvent(models.Model):
     source_id = fields.Many2one("utm.source", index="btree_not_null", ondelete="set null")
     medium_id = fields.Many2one("utm.medium", index="btree_not_null", ondelete="set null")
 
-    _sql_constraints = [
-        ("external_id_type_uniq", "unique (type_id, external_id)",
-         "This event was already recorded (same type and external id)."),
-    ]
+    def init(self):
+        # A replay adds nothing: one event per company, type and sender's id (each company its own senders).
+        self.env.cr.execute("""
+            CREATE UNIQUE INDEX IF NOT EXISTS lead_engagement_event_external_uniq
+                ON lead_engagement_event (COALESCE(company_id, 0), type_id, external_id)
+             WHERE external_id IS NOT NULL
+        """)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -61,11 +64,11 @@ class LeadEngagementEvent(models.Model):
         ``events``: dicts with ``lead_id``, ``type`` (engagement type code or record), optional ``date``,
         ``external_id``, ``note`` and the ``campaign``, ``source`` and ``medium`` that produced the event (each a
         record, an id or a name; an unknown name creates the UTM record, as crm does for a lead's UTM values).
-        Events already recorded (same type and external id) are skipped, so a replay adds nothing. Returns the
+        Events already recorded (same company, type and external id) are skipped, so a replay adds nothing. Returns the
         events created."""
         Type = self.env["lead.engagement.type"]
         utm = {}
-        vals_list, seen = [], set()
+        vals_list = []
         for event in events:
             event_type = event["type"]
             if not isinstance(event_type, models.BaseModel):
@@ -79,18 +82,22 @@ class LeadEngagementEvent(models.Model):
             for key, fname in UTM_KEYS.items():
                 if event.get(key):
                     vals[fname] = self._utm_record_id(self._fields[fname].comodel_name, event[key], utm)
-            key = (event_type.id, vals["external_id"])
+            vals_list.append(vals)
+        # Replays (same company, type and external id) are skipped: within these events, and those recorded.
+        leads = self.env["crm.lead"].sudo().browse({vals["lead_id"] for vals in vals_list})
+        company_of = {lead.id: lead.company_id.id for lead in leads}
+        existing = self.sudo().search_fetch(
+            [("external_id", "in", [vals["external_id"] for vals in vals_list if vals["external_id"]])],
+            ["company_id", "type_id", "external_id"]) if any(vals["external_id"] for vals in vals_list) else self
+        seen = {(event.company_id.id, event.type_id.id, event.external_id) for event in existing}
+        new_vals = []
+        for vals in vals_list:
+            key = (company_of.get(vals["lead_id"], False), vals["type_id"], vals["external_id"])
             if vals["external_id"] and key in seen:
                 continue
             seen.add(key)
-            vals_list.append(vals)
-        with_ids = [vals for vals in vals_list if vals["external_id"]]
-        if with_ids:
-            existing = self.sudo().search_fetch(
-                [("external_id", "in", [vals["external_id"] for vals in with_ids])], ["type_id", "external_id"])
-            known = {(event.type_id.id, event.external_id) for event in existing}
-            vals_list = [vals for vals in vals_list if (vals["type_id"], vals["external_id"]) not in known]
-        return self.create(vals_list)
+            new_vals.append(vals)
+        return self.create(new_vals)
 
     @api.model
     def _utm_record_id(self, model_name, value, found):

@@ -3,7 +3,7 @@
 data-quality view, the hand-off refused without a valid e-mail or phone, and duplicates per policy."""
 from lxml import etree
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, users
 from odoo.tools.safe_eval import safe_eval
 
@@ -200,6 +200,29 @@ class TestDuplicates(LeadManagementCommon):
         self.assertIn("Possible duplicate of", by_email.message_ids[:1].body)
         self.assertIn(by_email, self.env["crm.lead"].search([("duplicate_of_id", "!=", False)]))
 
+    def test_a_lead_hidden_from_its_creator_is_not_named(self):
+        """A salesperson who cannot read marketing's lead creates the same person: the hidden lead is neither named
+        on theirs (a many2one shows its name to anyone) nor gives its rep the new lead."""
+        self._set_company(lead_duplicate_policy="flag")
+        self.assertFalse(self.original.with_user(self.user_salesman)._filtered_access("read"))
+        mine = self.env["crm.lead"].with_user(self.user_salesman).create(
+            {"name": "My call", "type": "lead", "email_from": "grace@navy.example.com"})
+        self.assertFalse(mine.duplicate_of_id)
+        self.assertNotEqual(mine.qualifier_id, self.user_qualifier_2)
+        self.assertNotIn("Possible duplicate", "".join(mine.sudo().message_ids.mapped("body")))
+        # The qualifying rep who can read it sees the flag.
+        theirs = self.env["crm.lead"].with_user(self.user_qualifier_2).create(
+            {"name": "Their call", "type": "lead", "email_from": "grace@navy.example.com"})
+        self.assertEqual(theirs.duplicate_of_id, self.original)
+
+    def test_contact_quality_is_not_written_by_clients(self):
+        lead = self._new(email_from="grace@navy")
+        self.assertEqual(lead.email_state, "incorrect")
+        for vals in ({"email_state": "correct"}, {"phone_sanitized": "+3225551234"}, {"mobile_state": "correct"}):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                lead.with_user(self.user_lead_manager).write(vals)
+        self.assertEqual(lead.email_state, "incorrect")
+
     def test_lost_and_won_leads_are_not_duplicates(self):
         self._set_company(lead_duplicate_policy="flag")
         self.original.action_set_lost()
@@ -228,7 +251,7 @@ class TestDuplicates(LeadManagementCommon):
     def test_merge_policy_flags_leads_created_in_odoo(self):
         """Merge is for the intake API, which merges; a lead created in the form is flagged (someone is on it)."""
         self._set_company(lead_duplicate_policy="merge")
-        with Form(self.env["crm.lead"].with_user(self.user_qualifier)) as form:
+        with Form(self.env["crm.lead"].with_user(self.user_qualifier_2)) as form:
             form.name = "Typed in the form"
             form.email_from = "grace@navy.example.com"
         lead = form.record

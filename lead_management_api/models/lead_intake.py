@@ -2,7 +2,7 @@
 import hashlib
 
 from odoo import api, models, tools
-from odoo.tools import email_normalize, plaintext2html
+from odoo.tools import email_normalize, email_split, plaintext2html
 
 
 class IntakeError(Exception):
@@ -57,8 +57,8 @@ class LeadIntake(models.AbstractModel):
                                         type=data["type"], codes=", ".join(sorted(set(codes))))
         Event = self.env["lead.engagement.event"].sudo()
         if event_type:
-            known = Event.search([("type_id", "=", event_type.id), ("external_id", "=", data["external_id"])],
-                                 limit=1)
+            known = Event.search([("company_id", "in", [company.id, False]), ("type_id", "=", event_type.id),
+                                  ("external_id", "=", data["external_id"])], limit=1)
             if known:
                 return 200, self._event_answer(known)
         lead = self._intake_find_lead(data, company, errors)
@@ -151,6 +151,9 @@ class LeadIntake(models.AbstractModel):
                     "No lead was received with external id “%s”: send the lead first (POST leads), or name it by "
                     "lead_email.", data["lead_external_id"])
             return reference.lead_id
+        if len(email_split(data["lead_email"])) != 1:
+            errors["lead_email"] = self.env._("Give one e-mail address.")
+            return Lead
         # crm's own duplicate detection: the open leads with this e-mail, the one crm trusts most.
         leads = Lead._get_lead_duplicates(email=data["lead_email"]).filtered(
             lambda lead: lead.company_id in (company, Lead.company_id.browse()))

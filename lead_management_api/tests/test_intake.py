@@ -4,10 +4,12 @@ import logging
 from datetime import datetime, timedelta
 from unittest.mock import patch
 
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from odoo.addons.lead_management_api.models.lead_intake_reference import LeadIntakeReference
+from odoo.addons.mail.tests.common import mail_new_test_user
 
 from .common import IntakeCase
 
@@ -218,6 +220,26 @@ class TestEvents(IntakeCase):
         self.assertEqual((response.status_code, response.json()["id"]), (200, answer["id"]))
         self.assertEqual(self.env["lead.engagement.event"].search_count([("external_id", "=", "click-1")]), 1)
 
+    def test_external_ids_are_each_companys_own(self):
+        """A sender of another company replaying an event id of this one records its own event: it never gets this
+        company's lead in the answer."""
+        other = self.env["res.company"].create({"name": "Other Company"})
+        intake_other = mail_new_test_user(self.env, login="lm_intake_other", name="Olga Intake", company_id=other.id,
+                                          company_ids=[Command.set(other.ids)],
+                                          groups="lead_management.group_lead_intake")
+        key_other = self._api_key(intake_other)
+        mine = self.post("/leads", self.lead_body("person-3")).json()
+        theirs = self.post("/leads", self.lead_body("person-3"), key=key_other).json()
+        body = {"external_id": "click-3", "type": "webinar", "lead_external_id": "person-3"}
+        self.assertEqual(self.post("/events", body).status_code, 201)
+        response = self.post("/events", body, key=key_other)
+        self.assertEqual(response.status_code, 201, response.text)
+        self.assertEqual(response.json()["lead"]["id"], theirs["id"])
+        self.assertNotEqual(theirs["id"], mine["id"])
+        events = self.env["lead.engagement.event"].search([("external_id", "=", "click-3")])
+        self.assertEqual(sorted(events.lead_id.ids), sorted([mine["id"], theirs["id"]]))
+        self.assertEqual(self.post("/events", body, key=key_other).status_code, 200, "a replay in its own company")
+
     def test_400(self):
         self.post("/leads", self.lead_body("person-2"))
         before = self.counts()
@@ -228,6 +250,8 @@ class TestEvents(IntakeCase):
             ({"external_id": "x", "type": "webinar", "lead_external_id": "person-2", "date": 1700000000}, {"date"}),
             ({"external_id": "x", "type": "webinar", "lead_external_id": "person-2", "date": "yesterday"}, {"date"}),
             ({"external_id": "x", "type": "nope", "lead_email": "nobody@example.com"}, {"type", "lead_email"}),
+            ({"external_id": "x", "type": "webinar", "lead_email": "person-2@engines.example.com, b@example.com"},
+             {"lead_email"}),
         ):
             with self.subTest(body=body):
                 response = self.post("/events", body)
