@@ -60,6 +60,7 @@ class LeadFunnelReport(models.Model):
     _auto = False
     _order = "lead_create_date desc, stage_sequence"
     _rec_name = "lead_id"
+    _lead_rules_in_view = True
     _depends = {
         "lead.lifecycle.history": ["lead_id", "to_stage_id", "from_stage_id", "date", "hours_in_previous"],
         "lead.lifecycle.stage": ["code", "sequence", "is_side_exit", "active", "company_id"],
@@ -184,8 +185,9 @@ class LeadFunnelReport(models.Model):
                               THEN GREATEST(FLOOR(EXTRACT(EPOCH FROM %(now)s - lead.create_date) / 86400), 0)::int
                          END AS days
               ) AS age
+             WHERE %(lead_rules)s
         """, bits=STAGE_BITS, now=now, moves=lead_moves_sql(), company_stages=company_stages,
-                   last_sequence=last_sequence)
+                   last_sequence=last_sequence, lead_rules=self._lead_rules_sql("lead") or SQL("TRUE"))
 
     def _company_stages_sql(self):
         """(condition on ``stage`` and ``lead``: the stage is one of the lead's company, SQL of the sequence of
