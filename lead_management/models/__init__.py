@@ -1,5 +1,6 @@
 from . import res_company
 from . import lead_access_mixin
+from . import lead_cached_mixin
 from . import lead_lifecycle_stage
 from . import lead_lifecycle_history
 from . import lead_rejection_reason

@@ -12,6 +12,8 @@ WARM_FIELDS = ("code", "side", "company_id", "is_side_exit", "sequence", "active
 
 class LeadLifecycleStage(models.Model):
     _name = "lead.lifecycle.stage"
+    _inherit = ["lead.cached.mixin"]
+    _cached_fields = (*WARM_FIELDS, "entry_domain")  # stage lookups, promotion criteria, warm values
     _description = "Lead Lifecycle Stage"
     _order = "sequence, id"
 
@@ -91,23 +93,6 @@ class LeadLifecycleStage(models.Model):
                 "The entry criteria of lifecycle stage “%(stage)s” are not a valid domain on leads (%(error)s). "
                 "Build them with the domain editor, e.g. [(\"email_from\", \"!=\", False)].",
                 stage=self.name, error=error)) from error
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        stages = super().create(vals_list)
-        self.env.registry.clear_cache()  # stage lookups and promotion criteria are cached
-        return stages
-
-    def write(self, vals):
-        result = super().write(vals)
-        if {*WARM_FIELDS, "entry_domain"} & set(vals):
-            self.env.registry.clear_cache()
-        return result
-
-    def unlink(self):
-        result = super().unlink()
-        self.env.registry.clear_cache()
-        return result
 
     @api.model
     @tools.ormcache()

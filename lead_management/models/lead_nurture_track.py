@@ -20,7 +20,8 @@ class LeadNurtureTrack(models.Model):
 
     _name = "lead.nurture.track"
     _description = "Lead Nurture Track"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "lead.cached.mixin"]
+    _cached_fields = ("active",)  # _get_track_ids
     _order = "sequence, id"
     _check_company_auto = True
 
@@ -62,23 +63,6 @@ class LeadNurtureTrack(models.Model):
     def _check_steps(self):
         for track in self.filtered(lambda track: track.active and not track.step_ids):
             raise ValidationError(self.env._("Track “%s” has no step: add at least one.", track.name))
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        tracks = super().create(vals_list)
-        self.env.registry.clear_cache()  # _get_track_ids
-        return tracks
-
-    def write(self, vals):
-        result = super().write(vals)
-        if "active" in vals:
-            self.env.registry.clear_cache()
-        return result
-
-    def unlink(self):
-        result = super().unlink()
-        self.env.registry.clear_cache()
-        return result
 
     @api.model
     @tools.ormcache()

@@ -13,6 +13,7 @@ class LeadSlaPolicy(models.Model):
     handed off to them. The first active policy (by sequence) whose criteria match a lead sets its clock."""
 
     _name = "lead.sla.policy"
+    _inherit = ["lead.cached.mixin"]  # _get_policy_ids
     _description = "Lead SLA Policy"
     _order = "sequence, id"
     _check_company_auto = True
@@ -90,22 +91,6 @@ class LeadSlaPolicy(models.Model):
                     "The working hours “%(calendar)s” of SLA policy “%(policy)s” have no working time: add "
                     "working hours to them or choose other ones.",
                     calendar=policy.calendar_id.name, policy=policy.name))
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        policies = super().create(vals_list)
-        self.env.registry.clear_cache()  # _get_policy_ids
-        return policies
-
-    def write(self, vals):
-        result = super().write(vals)
-        self.env.registry.clear_cache()
-        return result
-
-    def unlink(self):
-        result = super().unlink()
-        self.env.registry.clear_cache()
-        return result
 
     # ------------------------------------------------------------
     # BUSINESS
