@@ -1,7 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from datetime import datetime
 
-from freezegun import freeze_time
 
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import users
@@ -82,9 +81,9 @@ class TestLifecycleMoves(LeadManagementCommon):
         self.assertEqual(qualified.lifecycle_stage_id, self._stage("qualified"))
 
     def test_history_records_time_in_previous_stage(self):
-        with freeze_time("2026-01-05 09:00:00"):
+        with self.frozen_at("2026-01-05 09:00:00"):
             lead = self._create_leads(1)
-        with freeze_time("2026-01-06 21:00:00"):
+        with self.frozen_at("2026-01-06 21:00:00"):
             lead._lifecycle_move(self._stage("lead"), "Called back")
         move = lead.lifecycle_history_ids.filtered(lambda row: row.from_stage_id)
         self.assertEqual(move.from_stage_id, self._stage("target"))

@@ -1,7 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from datetime import datetime
 
-from freezegun import freeze_time
 
 from odoo.exceptions import UserError
 
@@ -132,7 +131,7 @@ class TestMultiCompany(LeadManagementCommon):
         self.company_2.resource_calendar_id = calendar_2
         self.env["lead.engagement.type"].create({"name": "Click", "code": "mc_click", "points": 20,
                                                  "half_life": 10000, "daily_cap": 30})
-        with freeze_time("2026-03-01 20:00:00"):
+        with self.frozen_at("2026-03-01 20:00:00"):
             lead_1, lead_2 = self._create_leads(1), self._create_lead_2()
             self.env["lead.engagement.event"]._record_events([
                 {"lead_id": lead.id, "type": "mc_click", "date": datetime(2026, 3, 1, hour)}

@@ -1,7 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from datetime import datetime
 
-from freezegun import freeze_time
 
 from odoo.exceptions import ValidationError
 
@@ -53,18 +52,18 @@ class NurtureCommon(LeadManagementCommon):
 class TestNurtureTrack(NurtureCommon):
 
     def test_each_step_once_at_its_time(self):
-        with freeze_time("2026-03-02 09:00:00"):
+        with self.frozen_at("2026-03-02 09:00:00"):
             lead = self._lead()
         self.assertEqual(lead.grade_id, self.grades["C"])
         self.assertEqual(lead.nurture_track_id, self.track)
         self.assertEqual(lead.nurture_next_step_id.name, "Case study")
         self.assertEqual(lead.nurture_next_date, datetime(2026, 3, 3, 9, 0))
         Mail = self.env["mail.mail"]
-        with freeze_time("2026-03-03 08:59:00"):
+        with self.frozen_at("2026-03-03 08:59:00"):
             self._cron()
         self.assertFalse(Mail.search([("model", "=", "crm.lead"), ("res_id", "=", lead.id)]))
         for _run in range(2):
-            with freeze_time("2026-03-03 09:00:00"):
+            with self.frozen_at("2026-03-03 09:00:00"):
                 self._cron()
         mails = Mail.search([("model", "=", "crm.lead"), ("res_id", "=", lead.id)])
         self.assertEqual(len(mails), 1, "sent once, however often the job runs")
@@ -72,16 +71,16 @@ class TestNurtureTrack(NurtureCommon):
         first, second = self._traces(lead)
         self.assertEqual((first.state, first.date_done), ("done", datetime(2026, 3, 3, 9, 0)))
         self.assertEqual((second.step_id.name, second.scheduled_date), ("Call", datetime(2026, 3, 6, 9, 0)))
-        with freeze_time("2026-03-06 09:00:00"):
+        with self.frozen_at("2026-03-06 09:00:00"):
             self._cron()
             self._cron()
         calls = lead.activity_ids.filtered(lambda act: act.summary == "Ask about their project")
         self.assertEqual(len(calls), 1)
         self.assertEqual(calls.user_id, self.user_qualifier)
         # Rescore (no delay) then, a day later, the stage move; then the track is finished.
-        with freeze_time("2026-03-06 09:00:00"):
+        with self.frozen_at("2026-03-06 09:00:00"):
             self._cron()
-        with freeze_time("2026-03-07 09:00:00"):
+        with self.frozen_at("2026-03-07 09:00:00"):
             self._cron()
         self.assertEqual([trace.state for trace in self._traces(lead)], ["done"] * 4)
         self.assertEqual(lead.lifecycle_stage_id, self._stage("suspect"))
@@ -92,10 +91,10 @@ class TestNurtureTrack(NurtureCommon):
 
     def test_track_counts(self):
         before = self.track.active_count
-        with freeze_time("2026-03-02 09:00:00"):
+        with self.frozen_at("2026-03-02 09:00:00"):
             self._lead()
             self._lead()
-        with freeze_time("2026-03-03 09:00:00"):
+        with self.frozen_at("2026-03-03 09:00:00"):
             self._cron()
         case_study, call = self.track.step_ids[:2]
         self.assertEqual((case_study.done_count, call.scheduled_count), (2, 2))
@@ -127,7 +126,7 @@ class TestNurtureExits(NurtureCommon):
     def test_blacklisted_address_opts_out(self):
         lead = self._lead(email_from="optout@example.com")
         self.env["mail.blacklist"]._add("optout@example.com")
-        with freeze_time("2099-01-01"):
+        with self.frozen_at("2099-01-01"):
             self._cron()
         first = self._traces(lead)[:1]
         self.assertEqual(first.state, "skipped")
@@ -138,7 +137,7 @@ class TestNurtureExits(NurtureCommon):
     def test_bad_address_fails_the_step_and_the_batch_goes_on(self):
         bad = self._lead(email_from="not an address")
         good = self._lead()
-        with freeze_time("2099-01-01"):
+        with self.frozen_at("2099-01-01"):
             self._cron()
         self.assertEqual(self._traces(bad)[:1].state, "failed")
         self.assertIn("no valid e-mail", self._traces(bad)[:1].note)
@@ -199,7 +198,7 @@ class TestNurtureConfiguration(NurtureCommon):
         self.assertFalse(lead.nurture_enrolment_id)
 
     def test_one_batch_of_the_job_is_bounded(self):
-        with freeze_time("2026-03-02 09:00:00"):
+        with self.frozen_at("2026-03-02 09:00:00"):
             leads = self.env["crm.lead"].create([{
                 "name": f"Batch {index}", "type": "lead", "team_id": self.team.id, "user_id": False,
                 "qualifier_id": self.user_qualifier.id, "email_from": f"batch{index}@example.com",
@@ -208,7 +207,7 @@ class TestNurtureConfiguration(NurtureCommon):
         self.env.flush_all()
         self.env.invalidate_all()
         # 36 measured: a fixed cost for the batch, not one per lead.
-        with freeze_time("2026-03-03 09:00:00"), self.assertQueryCount(__system__=40):
+        with self.frozen_at("2026-03-03 09:00:00"), self.assertQueryCount(__system__=40):
             self._cron()
             self.env.cr.flush()
         self.assertEqual(set(leads.nurture_enrolment_id.trace_ids.mapped("state")), {"done", "scheduled"})

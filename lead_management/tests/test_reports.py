@@ -2,7 +2,7 @@
 """Funnel, follow-up and campaign ROI figures on a known data set, against values computed by hand.
 
 The data set (main company, in USD; "co2" in EUR), every move made through the addon's own flows under
-frozen dates (2026, UTC); the SLA clocks are written on the leads as the SLA step and job do.
+frozen dates (2026, UTC: Python, the database and the browser, see common.frozen_at); the SLA clocks are written on the leads as the SLA step and job do.
 
 =====  =========  ========================  ==============================================================
 lead   created    campaign/source/medium    moves
@@ -34,7 +34,7 @@ from datetime import datetime
 
 from odoo import fields, models
 from odoo.exceptions import AccessError
-from odoo.tests import freeze_time, tagged
+from odoo.tests import tagged
 
 from .common import LeadManagementCommon
 
@@ -95,19 +95,16 @@ class ReportsCommon(LeadManagementCommon):
 
     @classmethod
     def _new_lead(cls, name, when, **values):
-        with freeze_time(when):
+        with cls.frozen_at(when):
             lead = cls.env["crm.lead"].create({
                 "name": name, "type": "lead", "team_id": cls.team.id, "user_id": False,
                 "qualifier_id": cls.user_qualifier.id, "email_from": f"{name.lower()}@example.com", **values})
             cls.env.flush_all()
-        # crm stamps create_date with the database's clock, which freeze_time does not stop.
-        cls.env.cr.execute("UPDATE crm_lead SET create_date = %s WHERE id = %s", [when, lead.id])
-        lead.invalidate_recordset(["create_date"])
         return lead
 
     @classmethod
     def _move(cls, lead, code, when, user=None):
-        with freeze_time(when):
+        with cls.frozen_at(when):
             lead.with_user(user or cls.user_lead_manager).write({"lifecycle_stage_id": cls.stages[code].id})
             cls.env.flush_all()
 
@@ -118,7 +115,7 @@ class ReportsCommon(LeadManagementCommon):
         others = (cls.team_member_salesman | cls.team_member_salesman_2) - member
         others.assignment_optout = True
         member.assignment_optout = False
-        with freeze_time(when):
+        with cls.frozen_at(when):
             lead.with_user(cls.user_qualifier).action_handoff_to_sales()
             cls._clock(lead, sla_clock="handoff", sla_start=when, sla_deadline=when.replace(hour=when.hour + 4),
                        sla_state="on_track")
@@ -148,12 +145,12 @@ class ReportsCommon(LeadManagementCommon):
         cls._move(cls.l1, "qualified", at("01-12 09:00"))
         cls._handoff(cls.l1, cls.team_member_salesman, at("01-12 10:00"))
         cls.l1_handoff_grade = cls.l1.grade_id
-        with freeze_time(at("01-12 12:00")):
+        with cls.frozen_at(at("01-12 12:00")):
             cls.l1.with_user(cls.user_salesman).action_accept_handoff()
             cls._clock(cls.l1, sla_state="met", sla_met_date=at("01-12 12:00"), sla_response_hours=2.0,
                        sla_response_calendar_hours=2.0)
         cls._event(cls.l1, "email_click", at("01-20 10:00"), campaign="search ads", source="lm google", medium="LM CPC")
-        with freeze_time(at("02-10 09:00")):
+        with cls.frozen_at(at("02-10 09:00")):
             cls.l1.with_user(cls.user_salesman).write({"stage_id": won_stage.id})
             cls.env.flush_all()
         cls._event(cls.l1, "webinar", at("02-15 10:00"), campaign=cls.fair)
@@ -163,9 +160,9 @@ class ReportsCommon(LeadManagementCommon):
         cls._move(cls.l2, "suspect", at("01-21 09:00"))
         cls._move(cls.l2, "qualified", at("02-01 09:00"))
         cls._handoff(cls.l2, cls.team_member_salesman, at("02-02 09:00"))
-        with freeze_time(at("02-02 13:00")):
+        with cls.frozen_at(at("02-02 13:00")):
             cls._clock(cls.l2, sla_state="breached")
-        with freeze_time(at("02-03 09:00")):
+        with cls.frozen_at(at("02-03 09:00")):
             cls.env["crm.lead.reject"].with_user(cls.user_salesman).create({
                 "lead_ids": cls.l2.ids, "rejection_reason_id": cls.not_ready.id}).action_reject()
             cls._clock(cls.l2, sla_met_date=at("02-03 09:00"), sla_response_hours=8.0,
@@ -177,7 +174,7 @@ class ReportsCommon(LeadManagementCommon):
         cls._event(cls.l2, "webinar", at("02-25 10:00"), campaign=cls.web)
         cls._move(cls.l2, "qualified", at("03-01 09:00"), user=cls.user_qualifier)
         cls._handoff(cls.l2, cls.team_member_salesman_2, at("03-02 09:00"))
-        with freeze_time(at("03-02 13:00")):
+        with cls.frozen_at(at("03-02 13:00")):
             cls._clock(cls.l2, sla_state="breached")
         # L3: never moves
         cls.l3 = cls._new_lead("L3", at("02-03 09:00"))
@@ -186,20 +183,19 @@ class ReportsCommon(LeadManagementCommon):
         cls._move(cls.l4, "lead", at("02-11 09:00"))
         cls._move(cls.l4, "disqualified", at("02-15 09:00"))
         # L5, in co2: won at once
-        with freeze_time(at("02-15 09:00")):
+        with cls.frozen_at(at("02-15 09:00")):
             cls.l5 = cls.env["crm.lead"].with_company(cls.company_2).create({
                 "name": "L5", "type": "lead", "company_id": cls.company_2.id, "campaign_id": cls.fair.id,
                 "expected_revenue": 5000, "email_from": "l5@example.com", "user_id": False})
             cls.env.flush_all()
-        cls.env.cr.execute("UPDATE crm_lead SET create_date = %s WHERE id = %s", [at("02-15 09:00"), cls.l5.id])
-        with freeze_time(at("03-05 09:00")):
+        with cls.frozen_at(at("03-05 09:00")):
             cls.l5.write({"stage_id": won_stage.id})
             cls.env.flush_all()
         # L6: handed off, touched within the hour
         cls.l6 = cls._new_lead("L6", at("03-03 09:00"), campaign_id=cls.web.id)
         cls._move(cls.l6, "lead", at("03-03 10:00"))
         cls._handoff(cls.l6, cls.team_member_salesman, at("03-04 09:00"))
-        with freeze_time(at("03-04 10:00")):
+        with cls.frozen_at(at("03-04 10:00")):
             cls._clock(cls.l6, sla_state="met", sla_met_date=at("03-04 10:00"), sla_response_hours=1.0,
                        sla_response_calendar_hours=1.0)
         cls.l8 = cls._new_lead("L8", at("03-28 09:00"), campaign_id=cls.ads.id)
@@ -222,7 +218,7 @@ class ReportsCommon(LeadManagementCommon):
                 return value.code if value._name == "lead.lifecycle.stage" else (value.display_name or False)
             return value
 
-        with freeze_time(NOW):
+        with self.frozen_at(NOW):
             rows = self._report(model, **kwargs)._read_group(domain, groupby, aggregates)
         result = {}
         for row in rows:
@@ -260,7 +256,7 @@ class TestFunnelReport(ReportsCommon):
         })
 
     def test_rows_per_lead(self):
-        with freeze_time(NOW):
+        with self.frozen_at(NOW):
             rows = self._report("lead.funnel.report").search([("lead_id", "=", self.l1.id)])
         self.assertEqual(rows.mapped("stage_id.code"),
                          ["target", "suspect", "lead", "qualified", "prospect", "customer"])
@@ -276,7 +272,7 @@ class TestFunnelReport(ReportsCommon):
         self.assertEqual(set(rows.mapped("handoff_grade_id")), {self.l1_handoff_grade})
         self.assertEqual(set(rows.mapped("user_id")), {self.user_salesman})
         self.assertEqual(set(rows.mapped("qualifier_id")), {self.user_qualifier})
-        with freeze_time(NOW):
+        with self.frozen_at(NOW):
             l2 = self._report("lead.funnel.report").search([("lead_id", "=", self.l2.id)])
         self.assertEqual({row.stage_id.code: row.visit_count for row in l2},
                          {"target": 1, "suspect": 1, "lead": 1, "qualified": 2, "recycled": 1})
@@ -356,7 +352,7 @@ class TestFunnelReport(ReportsCommon):
         })
 
     def test_a_lost_lead_leaves_the_month_end_counts(self):
-        with freeze_time(at("03-10 09:00")):
+        with self.frozen_at(at("03-10 09:00")):
             self.l3.with_user(self.user_lead_manager).action_set_lost()
         figures = self._groups("lead.funnel.month.report", [("lead_id", "=", self.l3.id)], ["month:month", "stage_id"],
                                ["lead_count:sum", "change:sum"])
@@ -368,7 +364,7 @@ class TestFunnelReport(ReportsCommon):
 
     def test_moves_of_this_transaction_show_at_once(self):
         """History rows are written at flush: the report flushes them before it reads (_depends)."""
-        with freeze_time(NOW):
+        with self.frozen_at(NOW):
             self.l8.with_user(self.user_lead_manager).lifecycle_stage_id = self.stages["lead"]
             rows = self._report("lead.funnel.report").search([("lead_id", "=", self.l8.id)])
             month_rows = self._report("lead.funnel.month.report").search(
@@ -377,7 +373,7 @@ class TestFunnelReport(ReportsCommon):
         self.assertEqual(month_rows.stage_id.code, "lead")
 
     def test_every_figure_opens_its_leads(self):
-        with freeze_time(NOW):
+        with self.frozen_at(NOW):
             Funnel = self._report("lead.funnel.report")
             action = Funnel.action_open_leads([("stage_id.code", "=", "qualified")])
             self.assertEqual(action["res_model"], "crm.lead")
@@ -439,7 +435,7 @@ class TestFollowupReport(ReportsCommon):
 
     def test_targets_are_per_company_settings(self):
         self.company.write({"lead_followup_target": 60.0, "lead_close_target": 20.0})
-        with freeze_time(NOW):
+        with self.frozen_at(NOW):
             [figures] = self._report("lead.followup.report")._read_group(
                 [], [], ["followup_target:avg", "followup_gap:avg", "close_target:avg", "close_gap:avg"])
         for value, expected in zip(figures, (60.0, 75.0 - 60.0, 20.0, 25.0 - 20.0), strict=True):
@@ -449,14 +445,14 @@ class TestFollowupReport(ReportsCommon):
         """The SLA job may write the lead's clock without the ORM: the current hand-off reads the lead's own."""
         self.env.cr.execute("UPDATE crm_lead SET sla_deadline = %s WHERE id = %s", [at("03-31 13:00"), self.l2.id])
         self.env.invalidate_all()
-        with freeze_time(NOW):
+        with self.frozen_at(NOW):
             row = self._report("lead.followup.report").search([("lead_id", "=", self.l2.id)], order="date desc",
                                                               limit=1)
             self.assertEqual(row.sla_deadline, at("03-31 13:00"))
             self.assertEqual(row.sla_count, 0, "not decided: the deadline is still ahead")
 
     def test_close_rate_counts_won_handoffs(self):
-        with freeze_time(NOW):
+        with self.frozen_at(NOW):
             action = self._report("lead.followup.report").action_open_leads([("won_count", "=", 1)])
         self.assertEqual(action["domain"], [("id", "in", self.l1.ids)])
 
@@ -507,7 +503,7 @@ class TestCampaignReport(ReportsCommon):
             ("Search Ads", False, False): [1, 0, 0],
             (False, False, False): [2, 0, 0],
         }, places=4)
-        with freeze_time(NOW):
+        with self.frozen_at(NOW):
             rows = self._report("lead.campaign.report").search(
                 [("attribution", "=", "linear"), ("lead_id", "=", self.l1.id)])
         self.assertEqual(sum(rows.mapped("won_revenue")), 10000.0)
@@ -547,7 +543,7 @@ class TestCampaignReport(ReportsCommon):
         own = self.env["lead.lifecycle.stage"].create({
             "name": "Qualified (co2)", "code": "qualified", "sequence": 40, "company_id": self.company_2.id})
         companies = self.company | self.company_2
-        with freeze_time(NOW):
+        with self.frozen_at(NOW):
             rows = self._report("lead.funnel.report", companies=companies).search([("lead_id", "=", self.l5.id)])
             main = self._report("lead.funnel.report", companies=companies).search(
                 [("stage_id.code", "=", "qualified"), ("company_id", "=", self.company.id)])
@@ -558,7 +554,7 @@ class TestCampaignReport(ReportsCommon):
         self.assertEqual(main.lead_id, self.l1 | self.l2 | self.l6)
 
     def test_cost_rows_open_no_lead_and_leads_rows_open_theirs(self):
-        with freeze_time(NOW):
+        with self.frozen_at(NOW):
             action = self._report("lead.campaign.report").action_open_leads([("campaign_id", "=", self.ads.id)])
         self.assertEqual(action["domain"], [("id", "in", sorted((self.l2 | self.l8).ids))])
 
@@ -578,7 +574,7 @@ class TestReportAccess(ReportsCommon):
 
     def test_sales_manager_sees_the_same_figures(self):
         for model in self.REPORTS:
-            with self.subTest(model=model), freeze_time(NOW):
+            with self.subTest(model=model), self.frozen_at(NOW):
                 self.assertEqual(self._report(model, user=self.user_sales_manager).search_count([]),
                                  self._report(model).search_count([]))
 
@@ -588,7 +584,7 @@ class TestReportAccess(ReportsCommon):
             "name": "Hide L1", "model_id": self.env.ref("crm.model_crm_lead").id,
             "domain_force": f"[('id', '!=', {self.l1.id})]"})
         for model in self.REPORTS:
-            with self.subTest(model=model), freeze_time(NOW):
+            with self.subTest(model=model), self.frozen_at(NOW):
                 Report = self._report(model, user=self.user_sales_manager)
                 self.assertFalse(Report.search_count([("lead_id", "=", self.l1.id)]))
         figures = self._groups("lead.campaign.report", [], ["campaign_id"], ["lead_count:sum", "cost:sum"],
@@ -598,7 +594,7 @@ class TestReportAccess(ReportsCommon):
     def test_query_counts(self):
         """A report's figures are one query (record rules included) whatever the number of leads; the overview
         a fixed number: one per figure and a few for the stages and settings."""
-        with freeze_time(NOW):
+        with self.frozen_at(NOW):
             for model in self.REPORTS:
                 Report = self._report(model)
                 Report._read_group([], ["campaign_id"], ["__count"])  # caches: rules, stages
@@ -614,7 +610,7 @@ class TestReportAccess(ReportsCommon):
                 Dashboard.get_dashboard()
 
     def test_dashboard(self):
-        with freeze_time(NOW):
+        with self.frozen_at(NOW):
             data = self.env["lead.management.dashboard"].with_user(self.user_lead_manager).with_context(
                 allowed_company_ids=self.company.ids, tz="UTC").get_dashboard(months=6)
         self.assertEqual(data["start"], "2025-10-01")
@@ -626,11 +622,11 @@ class TestReportAccess(ReportsCommon):
         self.assertEqual(tiles["close"]["value"], "25 %")
         self.assertEqual(tiles["old_open"]["value"], "1")
         for tile in data["tiles"]:
-            with self.subTest(tile=tile["key"]), freeze_time(NOW):
+            with self.subTest(tile=tile["key"]), self.frozen_at(NOW):
                 action = self.env[tile["model"]].with_user(self.user_lead_manager).with_context(
                     allowed_company_ids=self.company.ids).action_open_leads(tile["domain"])
                 self.assertEqual(action["res_model"], "crm.lead")
-        with freeze_time(NOW):
+        with self.frozen_at(NOW):
             action = self.env["lead.followup.report"].with_user(self.user_lead_manager).with_context(
                 allowed_company_ids=self.company.ids).action_open_leads(tiles["followup"]["domain"])
         self.assertEqual(action["domain"], [("id", "in", sorted((self.l1 | self.l2 | self.l6).ids))])

@@ -2,7 +2,6 @@
 from datetime import datetime
 from unittest.mock import patch
 
-from freezegun import freeze_time
 from psycopg2 import IntegrityError
 from psycopg2.errors import SerializationFailure
 
@@ -173,15 +172,15 @@ QUERIES_CREATE_1000 = 2200
 class TestEngagementScore(ScoringCommon):
 
     def test_decay_hand_computed(self):
-        with freeze_time("2026-03-01 12:00:00"):
+        with self.frozen_at("2026-03-01 12:00:00"):
             lead = self._create_leads(1)
             self.env["lead.engagement.event"]._record_events([{"lead_id": lead.id, "type": "test_click"}])
             self.assertAlmostEqual(lead.engagement_score, 20.0)
-        with freeze_time("2026-03-11 12:00:00"):  # one half-life later
+        with self.frozen_at("2026-03-11 12:00:00"):  # one half-life later
             self.env["crm.lead"]._cron_rescore()
             self.assertAlmostEqual(lead.engagement_score, 10.0)
             self.assertEqual(lead.lead_score, 10)
-        with freeze_time("2026-03-16 12:00:00"):  # 1.5 half-lives: 20 * 0.5 ** 1.5
+        with self.frozen_at("2026-03-16 12:00:00"):  # 1.5 half-lives: 20 * 0.5 ** 1.5
             lead._scoring_recompute()
             self.assertAlmostEqual(lead.engagement_score, 7.0711, places=4)
             self.assertEqual(lead.lead_score, 7)
@@ -194,18 +193,18 @@ class TestEngagementScore(ScoringCommon):
     def test_decay_alone_does_not_rewrite_the_lead(self):
         """The floats live in lead.scoring.state: a crm_lead row is rewritten only when the rounded score or
         the grade it shows changes (a rewrite gives the row a new ctid)."""
-        with freeze_time("2026-03-01 12:00:00"):
+        with self.frozen_at("2026-03-01 12:00:00"):
             lead = self._create_leads(1)
             self.env["lead.engagement.event"]._record_events([{"lead_id": lead.id, "type": "test_click"}])
             self.env.flush_all()
             row = self._ctid(lead)
-        with freeze_time("2026-03-01 13:00:00"):  # an hour of decay: 19.94, still 20 once rounded
+        with self.frozen_at("2026-03-01 13:00:00"):  # an hour of decay: 19.94, still 20 once rounded
             self.env["crm.lead"]._cron_rescore()
             self.assertAlmostEqual(lead.engagement_score, 20 * 0.5 ** (1 / 240), places=6)
             self.assertEqual(lead.score_date, datetime(2026, 3, 1, 13, 0))
             self.assertEqual(lead.lead_score, 20)
             self.assertEqual(self._ctid(lead), row, "decay within the rounding must not rewrite the lead")
-        with freeze_time("2026-03-02 12:00:00"):  # a day: 18.66, rounded to 19
+        with self.frozen_at("2026-03-02 12:00:00"):  # a day: 18.66, rounded to 19
             self.env["crm.lead"]._cron_rescore()
             self.assertEqual(lead.lead_score, 19)
             self.assertNotEqual(self._ctid(lead), row)
@@ -219,7 +218,7 @@ class TestEngagementScore(ScoringCommon):
         self.assertEqual(edited.score_date, lead.score_date)
 
     def test_moved_scores_search_sort_and_aggregate_like_columns(self):
-        with freeze_time("2026-03-01 12:00:00"):
+        with self.frozen_at("2026-03-01 12:00:00"):
             lead_1, lead_2, lead_3 = leads = self._create_leads(3)
             self.env["lead.engagement.event"]._record_events(
                 [{"lead_id": lead_1.id, "type": "test_click"}, {"lead_id": lead_2.id, "type": "test_click"},
@@ -238,14 +237,14 @@ class TestEngagementScore(ScoringCommon):
         self.assertTrue(description["fit_score"]["sortable"])
 
     def test_closed_lead_keeps_its_score(self):
-        with freeze_time("2026-03-01 12:00:00"):
+        with self.frozen_at("2026-03-01 12:00:00"):
             lead = self._create_leads(1)
             self.env["lead.engagement.event"]._record_events([{"lead_id": lead.id, "type": "test_click"}])
-        with freeze_time("2026-03-11 12:00:00"):
+        with self.frozen_at("2026-03-11 12:00:00"):
             lead.action_set_lost()
             lead._scoring_recompute()
             self.assertAlmostEqual(lead.engagement_score, 10.0)
-        with freeze_time("2026-06-01 12:00:00"):
+        with self.frozen_at("2026-06-01 12:00:00"):
             self.env["crm.lead"]._scoring_recompute()
             self.assertAlmostEqual(lead.engagement_score, 10.0, msg="no decay after it closed")
 
@@ -256,7 +255,7 @@ class TestEngagementScore(ScoringCommon):
         self.assertAlmostEqual(lead.engagement_score, 0.0)
 
     def test_daily_cap(self):
-        with freeze_time("2026-03-01 12:00:00"):
+        with self.frozen_at("2026-03-01 12:00:00"):
             lead = self._create_leads(1)
             Event = self.env["lead.engagement.event"]
             Event._record_events([{"lead_id": lead.id, "type": "test_click", "date": datetime(2026, 3, 1, h)}
@@ -354,7 +353,7 @@ class TestGrades(ScoringCommon):
             {"name": "Belgium", "domain": "[('country_id.code', '=', 'BE')]", "points": 30},
             {"name": "No phone", "domain": "[('phone', '=', False)]", "points": -5},
         ])
-        with freeze_time("2026-03-01 12:00:00"):
+        with self.frozen_at("2026-03-01 12:00:00"):
             lead = self._create_leads(1, country_id=self.belgium.id)
             self.env["lead.engagement.event"]._record_events([
                 {"lead_id": lead.id, "type": "test_click", "date": datetime(2026, 2, 20, 9)},

@@ -5,7 +5,6 @@ The office works Monday to Friday, 09:00-12:00 and 13:00-17:00 (7 hours a day). 
 2nd; Brussels is UTC+1 and New York UTC-5 until the 8th (New York moves to UTC-4 that day)."""
 from datetime import datetime
 
-from freezegun import freeze_time
 
 from odoo.exceptions import ValidationError
 from odoo.tests import users
@@ -55,7 +54,7 @@ class SlaCommon(LeadManagementCommon):
 class TestSlaDeadlines(SlaCommon):
 
     def test_deadline_across_a_night(self):
-        with freeze_time("2026-03-03 15:30:00"):  # Tuesday 16:30 in Brussels
+        with self.frozen_at("2026-03-03 15:30:00"):  # Tuesday 16:30 in Brussels
             lead = self._lead()
         # Tuesday 16:30-17:00, Wednesday 09:00-12:00 and 13:00-13:30: 4 hours.
         self.assertEqual(lead.sla_state, "on_track")
@@ -65,14 +64,14 @@ class TestSlaDeadlines(SlaCommon):
         self.assertEqual(lead.sla_clock_ids.policy_id, self.speed)
 
     def test_deadline_across_a_weekend(self):
-        with freeze_time("2026-03-06 15:00:00"):  # Friday 16:00 in Brussels
+        with self.frozen_at("2026-03-06 15:00:00"):  # Friday 16:00 in Brussels
             lead = self._lead()
         self.assertEqual(lead.sla_deadline, utc(2026, 3, 9, 11, 0), "Friday 16-17, Monday 09-12")
         self.assertEqual(lead.sla_warning_date, utc(2026, 3, 9, 9, 0))
 
     def test_deadline_in_the_owner_time_zone(self):
         self.user_qualifier_2.tz = "America/New_York"
-        with freeze_time("2026-03-02 13:00:00"):  # Monday: 14:00 in Brussels, 08:00 in New York
+        with self.frozen_at("2026-03-02 13:00:00"):  # Monday: 14:00 in Brussels, 08:00 in New York
             brussels = self._lead()
             new_york = self._lead(qualifier_id=self.user_qualifier_2.id)
         self.assertEqual(brussels.sla_deadline, utc(2026, 3, 3, 9, 0), "Monday 14-17, Tuesday 09-10 in Brussels")
@@ -85,14 +84,14 @@ class TestSlaDeadlines(SlaCommon):
         self.env["resource.calendar.leaves"].create({
             "name": "Day off", "calendar_id": self.office.id, "resource_id": resource.id,
             "date_from": utc(2026, 3, 2, 23, 0), "date_to": utc(2026, 3, 3, 22, 59)})  # Tuesday in Brussels
-        with freeze_time("2026-03-02 15:00:00"):  # Monday 16:00
+        with self.frozen_at("2026-03-02 15:00:00"):  # Monday 16:00
             lead = self._lead()
         self.assertEqual(lead.sla_deadline, utc(2026, 3, 4, 11, 0), "Monday 16-17, off Tuesday, Wednesday 09-12")
         self.assertEqual(lead.sla_clock_ids.deadline_nominal, utc(2026, 3, 3, 11, 0))
         # Away when the deadline falls: warned when they would have been without the day off, and the team
         # leader is told at once.
         self.assertEqual(lead.sla_warning_date, utc(2026, 3, 3, 9, 0), "Monday 16-17, Tuesday 09-10")
-        with freeze_time("2026-03-03 09:00:00"):
+        with self.frozen_at("2026-03-03 09:00:00"):
             self._cron()
         self.assertEqual(lead.sla_state, "at_risk")
         self.assertEqual(lead.sla_clock_ids.escalation, 2)
@@ -103,18 +102,18 @@ class TestSlaDeadlines(SlaCommon):
         waiting = self.env["lead.lifecycle.stage"].create({
             "name": "Waiting on the customer", "code": "waiting", "sequence": 35, "side": "marketing"})
         self.speed.pause_stage_ids = waiting
-        with freeze_time("2026-03-02 08:00:00"):  # Monday 09:00
+        with self.frozen_at("2026-03-02 08:00:00"):  # Monday 09:00
             lead = self._lead()
             self.assertEqual(lead.sla_deadline, utc(2026, 3, 2, 13, 0))
-        with freeze_time("2026-03-02 09:00:00"):  # an hour used
+        with self.frozen_at("2026-03-02 09:00:00"):  # an hour used
             lead._lifecycle_move(waiting, "Asked for their budget")
         self.assertTrue(lead.sla_paused_since)
         self.assertAlmostEqual(lead.sla_clock_ids.consumed_hours, 1.0)
         self.assertEqual(lead.sla_time_left, "Paused")
-        with freeze_time("2026-03-04 08:00:00"):  # nothing escalates while paused
+        with self.frozen_at("2026-03-04 08:00:00"):  # nothing escalates while paused
             self._cron()
         self.assertEqual(lead.sla_state, "on_track")
-        with freeze_time("2026-03-04 08:00:00"):  # Wednesday 09:00: 3 hours left
+        with self.frozen_at("2026-03-04 08:00:00"):  # Wednesday 09:00: 3 hours left
             lead._lifecycle_move(self._stage("lead"), "They answered")
         self.assertFalse(lead.sla_paused_since)
         self.assertEqual(lead.sla_deadline, utc(2026, 3, 4, 11, 0))
@@ -123,29 +122,29 @@ class TestSlaDeadlines(SlaCommon):
 class TestSlaLadder(SlaCommon):
 
     def test_each_rung_once(self):
-        with freeze_time("2026-03-02 08:00:00"):  # Monday 09:00: warning 11:00, deadline 14:00, reassign 16:00
+        with self.frozen_at("2026-03-02 08:00:00"):  # Monday 09:00: warning 11:00, deadline 14:00, reassign 16:00
             lead = self._lead()
         self.assertEqual((lead.sla_warning_date, lead.sla_deadline), (utc(2026, 3, 2, 10, 0), utc(2026, 3, 2, 13, 0)))
         self.assertEqual(lead.sla_clock_ids.reassign_date, utc(2026, 3, 2, 15, 0))
         for moment in ("2026-03-02 09:59:00",):
-            with freeze_time(moment):
+            with self.frozen_at(moment):
                 self._cron()
         self.assertEqual(lead.sla_state, "on_track")
         for _run in range(2):
-            with freeze_time("2026-03-02 10:00:00"):
+            with self.frozen_at("2026-03-02 10:00:00"):
                 self._cron()
         self.assertEqual(lead.sla_state, "at_risk")
         owner_activities = lead.activity_ids.filtered(lambda act: act.user_id == self.user_qualifier)
         self.assertEqual(len(owner_activities), 1, "the owner is reminded once")
         self.assertEqual(len(self._messages(lead, "SLA at risk")), 1)
         for _run in range(2):
-            with freeze_time("2026-03-02 13:00:00"):
+            with self.frozen_at("2026-03-02 13:00:00"):
                 self._cron()
         self.assertEqual(lead.sla_state, "breached")
         self.assertEqual(len(self._messages(lead, "SLA breached")), 1)
         leader = lead.activity_ids.filtered(lambda act: act.user_id == self.user_sales_manager)
         self.assertEqual(len(leader), 1, "the team leader is told once")
-        with freeze_time("2026-03-02 15:00:00"):
+        with self.frozen_at("2026-03-02 15:00:00"):
             self._cron()
             self._cron()
         self.assertEqual(lead.qualifier_id, self.user_qualifier_2, "reassigned to the next rep with room")
@@ -160,7 +159,7 @@ class TestSlaLadder(SlaCommon):
         cron = self.env.ref("lead_management.ir_cron_sla")
         Trigger = self.env["ir.cron.trigger"]
         before = Trigger.search([("cron_id", "=", cron.id)])
-        with freeze_time("2026-03-02 08:00:00"):
+        with self.frozen_at("2026-03-02 08:00:00"):
             self._lead()
         self.assertIn(utc(2026, 3, 2, 10, 0), (Trigger.search([("cron_id", "=", cron.id)]) - before).mapped("call_at"))
 
@@ -168,9 +167,9 @@ class TestSlaLadder(SlaCommon):
 class TestFirstTouch(SlaCommon):
 
     def test_note_by_the_owner_meets_the_clock(self):
-        with freeze_time("2026-03-02 10:00:00"):  # Monday 11:00
+        with self.frozen_at("2026-03-02 10:00:00"):  # Monday 11:00
             lead = self._lead()
-        with freeze_time("2026-03-02 13:00:00"):  # Monday 14:00: 11-12 and 13-14 worked, 3 hours passed
+        with self.frozen_at("2026-03-02 13:00:00"):  # Monday 14:00: 11-12 and 13-14 worked, 3 hours passed
             lead.with_user(self.user_qualifier).message_post(body="Called, wants a demo", message_type="comment",
                                                              subtype_xmlid="mail.mt_note")
         self.assertEqual(lead.sla_state, "met")
@@ -180,7 +179,7 @@ class TestFirstTouch(SlaCommon):
         self.assertEqual(lead.sla_clock_ids.met_by_id, self.user_qualifier)
 
     def test_what_is_not_a_first_touch(self):
-        with freeze_time("2026-03-02 10:00:00"):
+        with self.frozen_at("2026-03-02 10:00:00"):
             lead = self._lead()
             # Another user's note, the customer's e-mail, an automatic message: still waiting.
             lead.with_user(self.user_lead_manager).message_post(body="Please call", message_type="comment",
@@ -191,23 +190,23 @@ class TestFirstTouch(SlaCommon):
         self.assertEqual(lead.sla_state, "on_track")
 
     def test_activity_done_by_the_owner(self):
-        with freeze_time("2026-03-02 10:00:00"):
+        with self.frozen_at("2026-03-02 10:00:00"):
             lead = self._lead()
             call = lead.activity_schedule("mail.mail_activity_data_call", user_id=self.user_qualifier.id)
             call.with_user(self.user_qualifier).action_feedback(feedback="Left a voicemail")
         self.assertEqual(lead.sla_state, "met")
 
     def test_activity_done_by_someone_else(self):
-        with freeze_time("2026-03-02 10:00:00"):
+        with self.frozen_at("2026-03-02 10:00:00"):
             lead = self._lead()
             call = lead.activity_schedule("mail.mail_activity_data_call", user_id=self.user_lead_manager.id)
             call.with_user(self.user_lead_manager).action_feedback(feedback="Not the owner")
         self.assertEqual(lead.sla_state, "on_track")
 
     def test_touch_after_the_deadline_stays_breached(self):
-        with freeze_time("2026-03-02 08:00:00"):
+        with self.frozen_at("2026-03-02 08:00:00"):
             lead = self._lead()
-        with freeze_time("2026-03-02 14:00:00"):
+        with self.frozen_at("2026-03-02 14:00:00"):
             self._cron()
             lead.with_user(self.user_qualifier).message_post(body="Sorry, late", message_type="comment",
                                                              subtype_xmlid="mail.mt_note")
@@ -216,9 +215,9 @@ class TestFirstTouch(SlaCommon):
         self.assertAlmostEqual(lead.sla_response_hours, 5.0)
 
     def test_owner_change_restarts_the_clock(self):
-        with freeze_time("2026-03-02 08:00:00"):
+        with self.frozen_at("2026-03-02 08:00:00"):
             lead = self._lead()
-        with freeze_time("2026-03-02 10:00:00"):
+        with self.frozen_at("2026-03-02 10:00:00"):
             lead.qualifier_id = self.user_qualifier_2
         old, new = lead.sla_clock_ids.sorted("id")
         self.assertEqual(old.state, "stopped")
@@ -226,7 +225,7 @@ class TestFirstTouch(SlaCommon):
         self.assertEqual(lead.sla_deadline, utc(2026, 3, 2, 15, 0), "11-12, 13-16 in Brussels")
 
     def test_leaving_the_covered_stages_stops_without_met(self):
-        with freeze_time("2026-03-02 08:00:00"):
+        with self.frozen_at("2026-03-02 08:00:00"):
             lead = self._lead()
             lead._lifecycle_move(self._stage("disqualified"), "No budget")
         self.assertEqual(lead.sla_state, "none")
@@ -236,7 +235,7 @@ class TestFirstTouch(SlaCommon):
 class TestHandoffClock(SlaCommon):
 
     def test_accept_meets_and_reject_restarts_speed_to_lead(self):
-        with freeze_time("2026-03-02 08:00:00"):  # Monday 09:00
+        with self.frozen_at("2026-03-02 08:00:00"):  # Monday 09:00
             lead = self._lead(lifecycle_stage_id=self._stage("qualified").id)
             lead.with_user(self.user_qualifier).action_handoff_to_sales()
         self.assertEqual(lead.sla_clock, "handoff")
@@ -245,7 +244,7 @@ class TestHandoffClock(SlaCommon):
         speed, handoff = lead.sla_clock_ids.sorted("id")
         self.assertEqual(speed.state, "met", "handing off was the rep's first touch")
         salesman = lead.user_id
-        with freeze_time("2026-03-02 14:00:00"):  # Monday 15:00
+        with self.frozen_at("2026-03-02 14:00:00"):  # Monday 15:00
             lead.with_user(salesman)._handoff_reject(self.env.ref("lead_management.rejection_reason_not_ready"))
         self.assertEqual(handoff.state, "met")
         self.assertAlmostEqual(handoff.response_hours, 5.0)
@@ -259,10 +258,10 @@ class TestHandoffClock(SlaCommon):
         one more today."""
         self.team_member_salesman_2.assignment_optout = True
         self.team_member_salesman.assignment_max = 90  # 3 a day
-        with freeze_time("2026-03-02 08:00:00"):
+        with self.frozen_at("2026-03-02 08:00:00"):
             old = self._lead(lifecycle_stage_id=self._stage("qualified").id)
             old.with_user(self.user_lead_manager).action_handoff_to_sales()
-        with freeze_time("2026-03-04 08:00:00"):
+        with self.frozen_at("2026-03-04 08:00:00"):
             leads = self.env["crm.lead"].create([{
                 "name": f"New {index}", "type": "lead", "team_id": self.team.id, "user_id": False,
                 "email_from": f"new{index}@example.com", "lifecycle_stage_id": self._stage("qualified").id}
@@ -290,7 +289,7 @@ class TestSlaRules(SlaCommon):
     @users("lm_salesman")
     def test_salesperson_sees_the_clocks_of_their_leads(self):
         Lead = self.env["crm.lead"].sudo()
-        with freeze_time("2026-03-02 08:00:00"):
+        with self.frozen_at("2026-03-02 08:00:00"):
             mine, hidden = Lead.create([{"name": name, "type": "lead", "team_id": self.team.id, "user_id": False,
                                          "qualifier_id": self.user_qualifier.id, "email_from": "x@example.com"}
                                         for name in ("Mine", "Hidden")])
@@ -302,7 +301,7 @@ class TestSlaRules(SlaCommon):
         self.assertFalse(Clock.search_count([("lead_id", "=", hidden.id)]))
 
     def test_one_batch_of_the_job_is_bounded(self):
-        with freeze_time("2026-03-02 08:00:00"):
+        with self.frozen_at("2026-03-02 08:00:00"):
             leads = self.env["crm.lead"].create([{
                 "name": f"Due {index}", "type": "lead", "team_id": self.team.id, "user_id": False,
                 "qualifier_id": self.user_qualifier.id, "email_from": f"due{index}@example.com"}
@@ -310,15 +309,15 @@ class TestSlaRules(SlaCommon):
         self.env.flush_all()
         self.env.invalidate_all()
         # 35 measured: a fixed cost for the batch, not one per clock.
-        with freeze_time("2026-03-02 10:00:00"), self.assertQueryCount(__system__=40):
+        with self.frozen_at("2026-03-02 10:00:00"), self.assertQueryCount(__system__=40):
             self._cron()
             self.env.cr.flush()
         self.assertEqual(set(leads.mapped("sla_state")), {"at_risk"})
 
     def test_queue_is_sorted_by_deadline(self):
-        with freeze_time("2026-03-02 09:00:00"):
+        with self.frozen_at("2026-03-02 09:00:00"):
             late = self._lead(name="Later")
-        with freeze_time("2026-03-02 08:00:00"):
+        with self.frozen_at("2026-03-02 08:00:00"):
             early = self._lead(name="Sooner")
         list_view = self.env.ref("lead_management.crm_lead_view_list_qualification")
         self.assertIn('default_order="sla_deadline', list_view.arch)

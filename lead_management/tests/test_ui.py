@@ -1,12 +1,14 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo.tests import HttpCase, tagged
+from datetime import datetime
 
-from .common import LeadManagementCommon
-from .test_reports import ReportsCommon
+from odoo.tests import tagged
+
+from .common import LeadManagementCommon, LeadManagementHttpCase
+from .test_reports import NOW, ReportsCommon
 
 
 @tagged("post_install", "-at_install")
-class TestUi(HttpCase, LeadManagementCommon):
+class TestUi(LeadManagementHttpCase, LeadManagementCommon):
 
     def test_login_and_find_lead_management_menu(self):
         self.start_tour("/web/login", "lead_management_menu_tour", login=None)
@@ -64,9 +66,44 @@ class TestUi(HttpCase, LeadManagementCommon):
         self.assertTrue(overdue.sla_met_date)
 
 @tagged("post_install", "-at_install")
-class TestReportsUi(HttpCase, ReportsCommon):
+class TestReportsUi(LeadManagementHttpCase, ReportsCommon):
 
     def test_dashboard_and_reports(self):
         """A Lead Manager opens the overview and every report, switches pivot and graph, filters a campaign and
-        opens the leads behind a figure."""
-        self.start_tour("/odoo", "lead_management_reports_tour", login="lm_manager")
+        opens the leads behind a figure. The data set is dated 2025-12 to 2026-03 and the overview shows the last 12
+        months: the tour runs on the data set's day, in Python, the database and the browser."""
+        with self.frozen_at(NOW):
+            self.start_tour("/odoo", "lead_management_reports_tour", login="lm_manager")
+
+
+@tagged("post_install", "-at_install")
+class TestClock(LeadManagementHttpCase, LeadManagementCommon):
+    """The tests' clock (common.frozen_at) holds for the whole stack: Python, the database and the browser."""
+
+    def test_database_and_orm_on_the_frozen_clock(self):
+        with self.frozen_at("2028-02-29 23:30:00"):
+            self.env.cr.execute("SELECT now() AT TIME ZONE 'UTC', transaction_timestamp() AT TIME ZONE 'UTC'")
+            self.assertEqual(self.env.cr.fetchone(), (datetime(2028, 2, 29, 23, 30),) * 2)
+            lead = self._create_leads(1)
+            self.env.flush_all()
+            self.assertEqual(lead.create_date, datetime(2028, 2, 29, 23, 30))
+            self.assertEqual(lead.lifecycle_history_ids.date, datetime(2028, 2, 29, 23, 30))
+        self.env.cr.execute("SELECT now() AT TIME ZONE 'UTC' > '2028-03-01'::timestamp "
+                            "OR now() AT TIME ZONE 'UTC' < '2028-02-29'::timestamp")
+        self.assertTrue(self.env.cr.fetchone()[0], "the real clock is back")
+
+    def test_browser_on_the_frozen_clock_in_the_users_time_zone(self):
+        """31 December, 23:30 UTC: for a user in Tonga (UTC+13) it is already the 1st of January."""
+        self.user_lead_manager.tz = "Pacific/Tongatapu"
+        code = """
+            const now = luxon.DateTime.now();
+            const seen = now.toFormat("yyyy-MM-dd HH:mm") + " UTC" + now.toFormat("ZZ");
+            if (seen.startsWith("2027-01-01 12:3") && seen.endsWith("UTC+13:00")
+                    && new Date().toISOString().startsWith("2026-12-31T23:3")) {
+                console.log("test successful");
+            } else {
+                console.error("the browser's clock says " + seen + " / " + new Date().toISOString());
+            }
+        """
+        with self.frozen_at("2026-12-31 23:30:00"):
+            self.browser_js("/odoo", code, ready="odoo.isReady", login="lm_manager")
