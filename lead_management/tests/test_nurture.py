@@ -1,7 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from datetime import datetime
 
-
 from odoo.exceptions import ValidationError
 
 from .common import LeadManagementCommon

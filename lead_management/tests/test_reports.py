@@ -2,7 +2,8 @@
 """Funnel, follow-up and campaign ROI figures on a known data set, against values computed by hand.
 
 The data set (main company, in USD; "co2" in EUR), every move made through the addon's own flows under
-frozen dates (2026, UTC: Python, the database and the browser, see common.frozen_at); the SLA clocks are written on the leads as the SLA step and job do.
+frozen dates (2026, UTC: Python, the database and the browser, see common.frozen_at); the SLA clocks are
+written on the leads as the SLA step and job do.
 
 =====  =========  ========================  ==============================================================
 lead   created    campaign/source/medium    moves

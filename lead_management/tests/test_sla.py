@@ -5,7 +5,6 @@ The office works Monday to Friday, 09:00-12:00 and 13:00-17:00 (7 hours a day). 
 2nd; Brussels is UTC+1 and New York UTC-5 until the 8th (New York moves to UTC-4 that day)."""
 from datetime import datetime
 
-
 from odoo.exceptions import ValidationError
 from odoo.tests import users
 
