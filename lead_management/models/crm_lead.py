@@ -30,23 +30,16 @@ never context keys: a client can send any context over RPC.
 """
 from dataclasses import dataclass
 
-from odoo import api, models
+from odoo import api, models, tools
 from odoo.exceptions import AccessError
 
-# Written by the pipeline only: refused in create/write (and dropped from defaults) for anyone but the
-# superuser, so that no client can forge a grade, a hand-off answer or a lifecycle date over RPC.
-SYSTEM_FIELDS = frozenset({
-    "lifecycle_date", "lifecycle_history_ids",
-    "lead_score", "grade_id",
-    "handoff_date", "handoff_state", "handoff_answer_date", "handoff_user_id",
-    "rejection_reason_id", "rejection_note", "recycle_count",
-    "sla_clock_id", "sla_policy_id", "sla_clock", "sla_owner_id", "sla_start", "sla_deadline", "sla_warning_date",
-    "sla_state", "sla_met_date", "sla_response_hours", "sla_response_calendar_hours", "sla_paused_since",
-    "sla_clock_ids", "nurture_enrolment_id", "nurture_enrolment_ids",
-    "duplicate_of_id", "duplicate_partner_id", "marketing_consent_date",
-    # crm's contact quality, computed from what was typed: the hand-off and the Data Quality report trust them
-    "email_normalized", "email_state", "phone_sanitized", "phone_state", "mobile_state",
-})
+# The fields the addon adds to crm.lead that a person may write (form, import, RPC). Every other field of ours is
+# written by the pipeline only, and refused in create/write (and dropped from defaults) for anyone but the
+# superuser, so that no client can forge a grade, a hand-off answer, a lifecycle date or the side that decides who
+# sees a lead: see CrmLead._lead_management_system_fields.
+WRITABLE_FIELDS = frozenset({"lifecycle_stage_id", "qualifier_id", "marketing_consent"})
+# crm's contact quality, computed from what was typed: the hand-off and the Data Quality report trust them
+CRM_SYSTEM_FIELDS = frozenset({"email_normalized", "email_state", "phone_sanitized", "phone_state"})
 
 
 @dataclass
@@ -74,7 +67,7 @@ class CrmLead(models.Model):
     def default_get(self, fields_list):
         defaults = super().default_get(fields_list)
         if not self.env.su:
-            for fname in SYSTEM_FIELDS.intersection(defaults):
+            for fname in self._lead_management_system_fields().intersection(defaults):
                 del defaults[fname]
         return self._ownership_defaults(defaults, fields_list)
 
@@ -120,10 +113,25 @@ class CrmLead(models.Model):
         self._followup_step(changes)
 
     @api.model
+    def _lead_management_writable_fields(self):
+        """The fields of the addon (and its bridges) that people write; a bridge adds its own."""
+        return WRITABLE_FIELDS
+
+    @api.model
+    @tools.ormcache()
+    def _lead_management_system_fields(self):
+        """Every field that only the addon's modules define on crm.lead, but the writable ones, and crm's contact
+        quality: written by the pipeline only. Derived from the fields themselves, so that a field added later (a
+        stored compute, a related field, a bridge's) is protected unless it is said to be writable."""
+        ours = {fname for fname, field in self._fields.items()
+                if field._modules and all(module.startswith("lead_management") for module in field._modules)}
+        return frozenset(ours - self._lead_management_writable_fields()) | CRM_SYSTEM_FIELDS
+
+    @api.model
     def _check_system_fields(self, vals_list):
         if self.env.su:
             return
-        forbidden = SYSTEM_FIELDS.intersection(fname for vals in vals_list for fname in vals)
+        forbidden = self._lead_management_system_fields().intersection(fname for vals in vals_list for fname in vals)
         if forbidden:
             names = ", ".join(sorted(self._fields[fname].string for fname in forbidden))
             raise AccessError(self.env._(

@@ -8,7 +8,7 @@ from odoo.exceptions import AccessError
 from odoo.service.model import check_method_name
 from odoo.tests import Form, users
 
-from odoo.addons.lead_management.models.crm_lead import SYSTEM_FIELDS
+from odoo.addons.lead_management.models.crm_lead import WRITABLE_FIELDS
 
 from .common import LeadManagementCommon
 
@@ -135,28 +135,37 @@ class TestRulesHoldOverRpc(LeadManagementCommon):
         self.assertEqual(grades["B"].min_score, 40)
 
     def test_system_fields_are_refused(self):
+        """Every field the addon adds to crm.lead is in the explicit writable list or refused over call_kw, for
+        every role, on write and on create. The list is taken from the fields themselves (the modules that define
+        them), not from the addon's own list: a field added later is covered without being named here."""
         handed = self._create_leads(1, qualifier_id=self.user_qualifier.id)
         handed.with_user(self.user_qualifier).action_handoff_to_sales()
-        # A forged value for every system field, of the field's type.
+        Lead = self.env["crm.lead"]
+        ours = {fname for fname, field in Lead._fields.items()
+                if field._modules and all(module.startswith("lead_management") for module in field._modules)}
+        self.assertLessEqual(WRITABLE_FIELDS, ours)
+        self.assertLessEqual({"lifecycle_side", "grade_id", "handoff_state", "sla_state", "mobile_state",
+                              "marketing_consent_date", "duplicate_of_id", "is_sales_ready"}, ours - WRITABLE_FIELDS)
+        # A forged value for every other field, of the field's type; crm's contact quality fields too.
         forged = {"selection": lambda field: field.get_values(self.env)[-1], "many2one": lambda field: 1,
                   "one2many": lambda field: [(0, 0, {})], "datetime": lambda field: "2020-01-01 00:00:00",
                   "integer": lambda field: 7, "float": lambda field: 99.0, "char": lambda field: "forged",
-                  "text": lambda field: "forged"}
-        Lead = self.env["crm.lead"]
-        values = {fname: forged[Lead._fields[fname].type](Lead._fields[fname]) for fname in SYSTEM_FIELDS}
+                  "text": lambda field: "forged", "boolean": lambda field: True, "html": lambda field: "<p>forged</p>"}
+        system = (ours - WRITABLE_FIELDS) | {"email_normalized", "email_state", "phone_sanitized", "phone_state"}
+        values = {fname: forged[Lead._fields[fname].type](Lead._fields[fname]) for fname in system}
         values["lifecycle_history_ids"] = [(0, 0, {"to_stage_id": self._stage("customer").id, "reason": "forged"})]
-        self.assertLessEqual({"handoff_state", "grade_id", "lead_score", "lifecycle_date", "sla_state",
-                              "lifecycle_history_ids"}, set(values))
+        values["lifecycle_side"] = "sales"
+        stored = [fname for fname in values if Lead._fields[fname].store]
         handed.invalidate_recordset()
-        before = handed.read(list(values))[0]
-        for user in (self.user_qualifier, self.user_lead_manager, handed.user_id):
+        before = handed.read(stored)[0]
+        for user in (self.user_qualifier, self.user_lead_manager, handed.user_id, self.user_sales_manager):
             for fname, value in values.items():
                 with self.subTest(user=user.login, field=fname), self.assertRaises(AccessError):
                     self._call(user, "crm.lead", "write", [handed.id], {fname: value})
                 with self.subTest(user=user.login, field=fname, on="create"), self.assertRaises(AccessError):
                     self._call(user, "crm.lead", "create", [{"name": "Forged", fname: value}])
         handed.invalidate_recordset()
-        self.assertEqual(handed.read(list(values))[0], before)
+        self.assertEqual(handed.read(stored)[0], before)
         # Defaults sent in the context are dropped, not applied.
         [new_id] = self._call(self.user_qualifier, "crm.lead", "create", [{"name": "Defaults", "type": "lead"}],
                               context={"default_handoff_state": "accepted", "default_lead_score": 99,
@@ -171,6 +180,17 @@ class TestRulesHoldOverRpc(LeadManagementCommon):
             with self.subTest(user=user.login), self.assertRaises(AccessError):
                 self._call(user, "lead.lifecycle.history", "create",
                            [{"lead_id": handed.id, "to_stage_id": self._stage("customer").id}])
+
+    def test_lifecycle_side_is_the_stages(self):
+        """A qualifying rep once wrote 'sales' on a lead at Target: every salesperson then saw it (the global rule
+        reads that column) while its stage still said marketing."""
+        lead = self.lead
+        self.assertEqual((lead.lifecycle_code, lead.lifecycle_side), ("target", "marketing"))
+        with self.assertRaises(AccessError):
+            self._call(self.user_qualifier, "crm.lead", "write", [lead.id], {"lifecycle_side": "sales"})
+        lead.invalidate_recordset()
+        self.assertEqual(lead.lifecycle_side, "marketing")
+        self.assertFalse(self.env["crm.lead"].with_user(self.user_salesman).search([("id", "=", lead.id)]))
 
     @users("lm_qualifier")
     def test_the_form_still_saves(self):
