@@ -83,6 +83,7 @@ class CrmLead(models.Model):
     def write(self, vals):  # pylint: disable=method-required-super
         # super().write is called by _write_pipeline, once per group of leads moving to one stage.
         self._check_system_fields([vals])
+        self._handoff_check_write(vals)  # only sales answers a hand-off: refused before anything is written
         return self._write_pipeline(vals)
 
     def _write_pipeline(self, vals, reason=None, by_hand=True):

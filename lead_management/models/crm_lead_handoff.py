@@ -4,9 +4,12 @@ from collections import defaultdict
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
+
+from .crm_lead_sla import RUNNING
+from .lead_handoff import HANDOFF_STATES
 
 HANDOFF_ACTIVITY = "lead_management.mail_activity_type_handoff"
 
@@ -17,8 +20,10 @@ class CrmLead(models.Model):
     # Hand-off to sales and sales' answer
     handoff_date = fields.Datetime("Handed Off On", readonly=True, copy=False, tracking=True, index=True)
     handoff_state = fields.Selection(
-        [("pending", "Awaiting Sales Answer"), ("accepted", "Accepted"), ("rejected", "Rejected")],
-        "Sales Answer", readonly=True, copy=False, tracking=True, index=True)
+        HANDOFF_STATES, "Sales Answer", readonly=True, copy=False, tracking=True, index=True,
+        help="The last hand-off's outcome: awaiting the salesperson's answer, accepted or rejected by them, "
+             "withdrawn by marketing (lost or disqualified by a qualifying rep), or not answered (the salesperson "
+             "let it go without answering: unassigned, passed on, lost, or reassigned by the SLA).")
     handoff_answer_date = fields.Datetime("Answered On", readonly=True, copy=False)
     handoff_user_id = fields.Many2one(
         "res.users", "Handed Off To", readonly=True, copy=False, index="btree_not_null",
@@ -136,14 +141,32 @@ class CrmLead(models.Model):
             raise UserError(self.env._(
                 "Only leads awaiting sales' answer can be accepted or rejected: %s.",
                 ", ".join(not_pending[:5].mapped("display_name"))))
-        if self.env.su or self.env.user.has_group("sales_team.group_sale_manager") \
-                or self.env.user.has_group("lead_management.group_lead_manager"):
-            return
-        others = self.filtered(lambda lead: lead.user_id != self.env.user)
+        # Server code acting as superuser (never a client) answers on purpose; a person answers for their own.
+        others = self.browse() if self.env.su else self - self._handoff_answerable()
         if others:
             raise AccessError(self.env._(
                 "Only the salesperson who received a lead (or a sales manager) answers for it: %s.",
                 ", ".join(others[:5].mapped("display_name"))))
+
+    def _handoff_answerable(self):
+        """The leads whose pending hand-off the current user may answer: the salesperson it went to, or a sales
+        manager. Marketing (qualifying reps, lead managers) hands off and never answers for sales, nor does the
+        system (a conversion made by a scheduled job withdraws the hand-off)."""
+        if self.env.uid == SUPERUSER_ID:
+            return self.browse()
+        if self.env.user.has_group("sales_team.group_sale_manager"):
+            return self
+        return self.filtered(lambda lead: lead.handoff_user_id == self.env.user)
+
+    def _handoff_outcome_if_dropped(self):
+        """How a pending hand-off of this lead ends when the current user lets it go without an answer (lost,
+        side exit, unassigned, passed on): withdrawn when marketing takes it back, else not answered (the
+        salesperson, a sales manager or the system dropped it)."""
+        self.ensure_one()
+        user = self.env.user
+        if user != self.handoff_user_id and user.has_group("lead_management.group_lead_qualifier"):
+            return "withdrawn"
+        return "unanswered"
 
     def _handoff_pick_salespeople(self, force_quota=False, exclude=None):
         """Choose a salesperson per lead the way crm's assignment does: members of the lead's team who do
@@ -267,24 +290,89 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------
 
     def _handoff_step(self, changes):
-        """A pending hand-off is settled by whatever crm did with the lead meanwhile (converted or won:
-        accepted; lost or disqualified: withdrawn); leads that became sales-ready go to sales when their
-        company hands off automatically."""
-        pending = changes.moved.filtered(lambda lead: lead.handoff_state == "pending")
-        accepted = pending.filtered(lambda lead: lead.lifecycle_side == "sales")
-        if accepted:
-            accepted.activity_feedback([HANDOFF_ACTIVITY], feedback=self.env._("Accepted by sales"))
-            accepted._write_pipeline({"handoff_state": "accepted", "handoff_answer_date": fields.Datetime.now()},
-                                     by_hand=False)
-        withdrawn = pending.filtered(lambda lead: lead.lifecycle_stage_id.is_side_exit)
-        if withdrawn:
-            withdrawn.activity_unlink([HANDOFF_ACTIVITY])
-            withdrawn._write_pipeline({"handoff_state": False}, by_hand=False)
+        """A pending hand-off is settled by whatever happened to the lead meanwhile, by whom (see
+        _handoff_settle); leads that became sales-ready go to sales when their company hands off automatically."""
+        pending = self.filtered(lambda lead: lead.handoff_state == "pending")
+        if pending and not changes.created:
+            pending._handoff_settle(changes)
         if changes.created:
             candidates = self
         else:
             candidates = changes.regraded | changes.moved.filtered(lambda lead: lead.lifecycle_code == "qualified")
         candidates._handoff_auto()
+
+    def _handoff_check_write(self, vals):
+        """Before crm's write: refuse a write that would settle a pending hand-off as accepted (a conversion, a won
+        stage) by anyone but its salesperson or a sales manager, so that nothing of it is written."""
+        pending = self.filtered(lambda lead: lead.handoff_state == "pending")
+        if not pending or "lifecycle_stage_id" in vals or self.env.uid == SUPERUSER_ID:
+            return
+        for leads, stage_for_company, _label in pending._lifecycle_crm_moves(vals):
+            to_sales = leads.filtered(
+                lambda lead, stage_for=stage_for_company: stage_for(lead.company_id or self.env.company).side == "sales")
+            refused = to_sales - to_sales._handoff_answerable()
+            if refused:
+                raise refused._handoff_refusal()
+
+    def _handoff_refusal(self):
+        return UserError(self.env._(
+            "%(leads)s awaits the answer of %(user)s, to whom it was handed off: only they (or a sales manager) "
+            "can accept it, or convert it to an opportunity. Ask them to answer, or reject it for them as a sales "
+            "manager.", leads=", ".join(self[:5].mapped("display_name")), user=self[0].handoff_user_id.name))
+
+    def _handoff_settle(self, changes):
+        """These leads await their salesperson's answer and were just written. Only that salesperson or a sales
+        manager answers, by whatever path: converted or won by them, the hand-off is accepted; by anybody else
+        (a qualifying rep converting its own hand-off, say) it is refused, and the system's conversion withdraws
+        it. Lost, moved to a side exit, unassigned or passed on: withdrawn when marketing did it, not answered
+        when sales (or the system) did; passed on to another salesperson, it becomes a new hand-off to them."""
+        _ = self.env._
+        moved = changes.moved & self
+        to_sales = moved.filtered(lambda lead: lead.lifecycle_side == "sales")
+        accepted = to_sales._handoff_answerable()
+        refused = to_sales - accepted
+        if refused and self.env.uid != SUPERUSER_ID:
+            raise refused._handoff_refusal()  # checked before the write too (_handoff_check_write)
+        # What follows is the pipeline's doing, in the user's name: the user may lose sight of the lead meanwhile.
+        self, moved, accepted, refused = self.sudo(), moved.sudo(), accepted.sudo(), refused.sudo()
+        if accepted:
+            accepted.activity_feedback([HANDOFF_ACTIVITY], feedback=_("Accepted by sales"))
+            accepted._write_pipeline({"handoff_state": "accepted", "handoff_answer_date": fields.Datetime.now()},
+                                     by_hand=False)
+        ended = {lead: "withdrawn" for lead in refused}  # by the system
+        for lead in moved.filtered(lambda lead: lead.lifecycle_stage_id.is_side_exit or not lead.active):
+            ended[lead] = lead._handoff_outcome_if_dropped()
+        passed = self.browse()
+        if "user_id" in changes.fields:
+            for lead in (self - moved).filtered(lambda lead: lead.user_id != lead.handoff_user_id):
+                ended[lead] = lead._handoff_outcome_if_dropped()
+                if lead.user_id:
+                    passed |= lead
+        if not ended:
+            return
+        leads = self.browse([lead.id for lead in ended])
+        leads.activity_unlink([HANDOFF_ACTIVITY])
+        # Not an answer: the clock stops without a first touch (a breached clock stays breached).
+        leads.filtered(lambda lead: lead.sla_clock == "handoff" and lead.sla_state in RUNNING)._sla_stop(
+            _("Hand-off ended without an answer"))
+        by_outcome = defaultdict(lambda: self.browse())
+        for lead, outcome in ended.items():
+            by_outcome[outcome] |= lead
+        for outcome, group in by_outcome.items():
+            group.sudo()._write_pipeline({"handoff_state": outcome}, by_hand=False)
+        labels = dict(self._fields["handoff_state"]._description_selection(self.env))
+        leads._message_log_batch(bodies={lead.id: Markup("<p>%s</p>") % _(
+            "Hand-off to %(user)s ended: %(outcome)s (by %(by)s).", user=lead.handoff_user_id.name,
+            outcome=labels[ended[lead]], by=self.env.user.name) for lead in leads})
+        for lead in passed:
+            # Passed on to a colleague: a hand-off to them, with its own clock and answer.
+            lead.sudo().with_context(mail_auto_subscribe_no_notify=True)._write_pipeline({
+                "handoff_user_id": lead.user_id.id, "handoff_date": fields.Datetime.now(), "handoff_state": "pending",
+                "handoff_answer_date": False, "rejection_reason_id": False, "rejection_note": False,
+            }, reason=_("Passed on to %s", lead.user_id.name), by_hand=False)
+            lead.with_context(mail_activity_quick_update=True).sudo().activity_schedule(
+                HANDOFF_ACTIVITY, user_id=lead.user_id.id,
+                note=_("Accept this lead or reject it with a reason: it was passed on to you."))
 
     def _handoff_auto(self):
         """Hand off the sales-ready leads of companies that do it automatically; those sales has no room for

@@ -74,8 +74,11 @@ class CrmLead(models.Model):
             return
         running = self.filtered(lambda lead: lead.sla_state in RUNNING)
         if vals.get("handoff_state") in ("accepted", "rejected"):
-            running.filtered(lambda lead: lead.sla_clock == "handoff")._sla_met(
-                self.env.user, self.env._("Answered by sales"))
+            # Met by the salesperson's own answer only; a sales manager answering for them stops the clock.
+            answered = running.filtered(lambda lead: lead.sla_clock == "handoff")
+            by_owner = answered.filtered(lambda lead: lead.sla_owner_id == self.env.user)
+            by_owner._sla_met(self.env.user, self.env._("Answered by sales"))
+            (answered - by_owner)._sla_stop(self.env._("Answered by %s", self.env.user.name))
         if vals.get("handoff_state") == "pending":
             # Handing a lead off is its qualifying rep's doing: a touch, then the salesperson's clock.
             running.filtered(lambda lead: lead.sla_clock == "speed")._sla_touch(self.env.user)

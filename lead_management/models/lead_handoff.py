@@ -7,7 +7,8 @@ HANDOFF_STATES = [
     ("pending", "Awaiting Sales Answer"),
     ("accepted", "Accepted"),
     ("rejected", "Rejected"),
-    ("withdrawn", "Withdrawn"),
+    ("withdrawn", "Withdrawn by Marketing"),
+    ("unanswered", "Not Answered"),
 ]
 # The lead's hand-off clock, copied to its current hand-off while that clock runs: once sales rejects the
 # lead, a new (speed-to-lead) clock replaces these values on the lead, the hand-off keeps them.
@@ -59,8 +60,8 @@ class LeadHandoff(models.Model):
     @api.model
     def _log_handoffs(self, leads):
         """New hand-offs of ``leads`` (their handoff_* fields just written): a row each; a pending row the lead
-        still had is withdrawn (handed off again, e.g. to another salesperson)."""
-        self._current(leads).filtered(lambda row: row.state == "pending").state = "withdrawn"
+        still had was not answered (handed off again: the SLA gave it to another salesperson)."""
+        self._current(leads).filtered(lambda row: row.state == "pending").state = "unanswered"
         rows = self.create([{
             "lead_id": lead.id,
             "company_id": lead.company_id.id,

@@ -51,6 +51,10 @@ class LeadFollowupReport(models.Model):
     rejected_count = fields.Integer("Rejected", readonly=True)
     answered_count = fields.Integer("Answered", readonly=True)
     pending_count = fields.Integer("Awaiting Answer", readonly=True)
+    unanswered_count = fields.Integer("Not Answered", readonly=True,
+                                      help="The salesperson let the hand-off go without an answer: unassigned, passed "
+                                           "on, lost, or reassigned by the SLA.")
+    withdrawn_count = fields.Integer("Withdrawn by Marketing", readonly=True)
     followed_up_count = fields.Integer("Followed Up", readonly=True)
     not_followed_up_count = fields.Integer("Not Followed Up", readonly=True)
     within_sla_count = fields.Integer("Followed Up in Time", readonly=True)
@@ -140,6 +144,8 @@ class LeadFollowupReport(models.Model):
                        (handoff.state = 'rejected')::int AS rejected_count,
                        (handoff.state IN ('accepted', 'rejected'))::int AS answered_count,
                        (handoff.state = 'pending')::int AS pending_count,
+                       (handoff.state = 'unanswered')::int AS unanswered_count,
+                       (handoff.state = 'withdrawn')::int AS withdrawn_count,
                        (handoff.state = 'accepted' AND lead.active AND COALESCE(crm_stage.is_won, FALSE))::int
                            AS won_count,
                        COALESCE(company.lead_followup_target, 0) AS followup_target,

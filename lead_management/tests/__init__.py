@@ -16,3 +16,4 @@ from . import test_nurture
 from . import test_jobs
 from . import test_reports
 from . import test_contact
+from . import test_followup_integrity

@@ -1,0 +1,193 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The follow-up figures are made only by what they measure (issue 17): a hand-off is answered only by the
+salesperson it went to or a sales manager, whatever the path; a salesperson's SLA clock is met only by their own
+touch; dropping a hand-off is "not answered", never "withdrawn"; access ends when ownership ends; merges keep
+the record. Each test failed on 0860ba2."""
+from odoo import SUPERUSER_ID
+from odoo.exceptions import AccessError, UserError
+
+from .test_sla import SlaCommon
+
+
+class FollowupCommon(SlaCommon):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # One salesperson with room: the tests know who answers.
+        cls.team_member_salesman_2.assignment_optout = True
+
+    def _handed(self, **values):
+        """A qualified lead of the qualifying rep, handed off by them to Sam (the hand-off clock running)."""
+        lead = self._lead(lifecycle_stage_id=self._stage("qualified").id, **values)
+        lead.with_user(self.user_qualifier).action_handoff_to_sales()
+        self.assertEqual((lead.handoff_state, lead.user_id, lead.sla_clock, lead.sla_state),
+                         ("pending", self.user_salesman, "handoff", "on_track"))
+        return lead
+
+    def _breach(self, lead):
+        self.env.flush_all()
+        self.env.cr.execute("""UPDATE lead_sla_clock SET deadline = now() AT TIME ZONE 'UTC' - interval '1 hour',
+                                      warning_date = now() AT TIME ZONE 'UTC' - interval '2 hour',
+                                      next_check = now() AT TIME ZONE 'UTC' - interval '2 hour'
+                                WHERE id = %s""", [lead.sla_clock_id.id])
+        self.env.invalidate_all()
+        self._cron()
+        self.assertEqual(lead.sla_state, "breached")
+
+    def _rows(self, lead):
+        return self.env["lead.handoff"].search([("lead_id", "=", lead.id)], order="id")
+
+    def _figures(self, leads, user=None):
+        """The follow-up report's totals over ``leads`` as the lead manager reads them."""
+        Report = self.env["lead.followup.report"].with_user(user or self.user_lead_manager)
+        fields = ["handoff_count", "accepted_count", "rejected_count", "answered_count", "pending_count",
+                  "unanswered_count", "withdrawn_count", "followed_up_count", "within_sla_count", "sla_count"]
+        [row] = Report._read_group([("lead_id", "in", leads.ids)], [], [f"{fname}:sum" for fname in fields])
+        return dict(zip(fields, row, strict=True))
+
+
+class TestOnlySalesAnswers(FollowupCommon):
+
+    def test_qualifier_cannot_convert_its_own_handoff(self):
+        """Demo lead 207: the rep converted the lead it handed off; the log said "accepted by sales" and the
+        salesperson's breached clock "met"."""
+        lead = self._handed()
+        self._breach(lead)
+        for call in (lambda lead: lead.convert_opportunity(lead.partner_id),
+                     lambda lead: lead.write({"type": "opportunity"}),
+                     lambda lead: lead.action_accept_handoff()):
+            with self.subTest(call=call), self.assertRaises(UserError):  # AccessError included
+                call(lead.with_user(self.user_qualifier))
+        # A lead manager may write the lead, and still does not answer for sales.
+        with self.assertRaisesRegex(UserError, "awaits the answer of Sam Salesman"):
+            lead.with_user(self.user_lead_manager).convert_opportunity(lead.partner_id)
+        with self.assertRaises(AccessError):
+            lead.with_user(self.user_lead_manager).action_accept_handoff()
+        lead.invalidate_recordset()
+        self.assertEqual((lead.type, lead.handoff_state, lead.sla_state), ("lead", "pending", "breached"))
+        self.assertEqual(self._rows(lead).mapped("state"), ["pending"])
+        self.assertFalse(lead.sla_clock_id.met_date)
+
+    def test_salesperson_converts_and_meets(self):
+        lead = self._handed()
+        lead.with_user(self.user_salesman).convert_opportunity(lead.partner_id)
+        self.assertEqual((lead.type, lead.handoff_state, lead.sla_state), ("opportunity", "accepted", "met"))
+        self.assertEqual(lead.sla_clock_id.met_by_id, self.user_salesman)
+        self.assertEqual(self._rows(lead).mapped("state"), ["accepted"])
+
+    def test_sales_manager_answers_without_meeting_the_salespersons_clock(self):
+        lead = self._handed()
+        lead.with_user(self.user_sales_manager).action_accept_handoff()
+        self.assertEqual(lead.handoff_state, "accepted")
+        clock = lead.sla_clock_ids.filtered(lambda clock: clock.clock == "handoff")
+        self.assertEqual(clock.state, "stopped")
+        self.assertFalse(clock.met_by_id)
+
+    def test_someone_elses_touch_does_not_meet_the_salespersons_clock(self):
+        lead = self._handed()
+        lead.with_user(self.user_lead_manager).message_post(body="Any news?", message_type="comment")
+        lead.activity_schedule("mail.mail_activity_data_todo", user_id=self.user_lead_manager.id)
+        lead.activity_ids.filtered(lambda a: a.user_id == self.user_lead_manager).with_user(
+            self.user_lead_manager).action_feedback("done")
+        self.assertEqual(lead.sla_state, "on_track")
+        lead.with_user(self.user_salesman).message_post(body="Calling them now", message_type="comment")
+        self.assertEqual(lead.sla_state, "met")
+
+    def test_system_conversion_withdraws(self):
+        lead = self._handed()
+        lead.with_user(SUPERUSER_ID).convert_opportunity(lead.partner_id)
+        self.assertEqual(lead.handoff_state, "withdrawn")
+        self.assertEqual(self._rows(lead).mapped("state"), ["withdrawn"])
+        self.assertNotEqual(lead.sla_clock_ids.filtered(lambda clock: clock.clock == "handoff").state, "met")
+
+
+class TestDroppedIsNotAnswered(FollowupCommon):
+
+    def test_salesperson_unassigns(self):
+        lead = self._handed()
+        self._breach(lead)
+        lead.with_user(self.user_salesman).write({"user_id": False})
+        self.assertEqual(lead.handoff_state, "unanswered")
+        self.assertEqual(self._rows(lead).mapped("state"), ["unanswered"])
+        self.assertEqual(lead.sla_clock_ids.filtered(lambda clock: clock.clock == "handoff").state, "breached")
+        self.assertEqual(self._figures(lead)["unanswered_count"], 1)
+        self.assertEqual(self._figures(lead)["answered_count"], 0)
+
+    def test_salesperson_passes_it_on(self):
+        lead = self._handed()
+        lead.with_user(self.user_salesman).write({"user_id": self.user_salesman_2.id})
+        first, second = self._rows(lead)
+        self.assertEqual((first.user_id, first.state), (self.user_salesman, "unanswered"))
+        self.assertEqual((second.user_id, second.state), (self.user_salesman_2, "pending"))
+        self.assertEqual((lead.handoff_state, lead.handoff_user_id, lead.sla_owner_id),
+                         ("pending", self.user_salesman_2, self.user_salesman_2))
+        # The colleague answers for themself; the first salesperson no longer can.
+        with self.assertRaises(AccessError):
+            lead.with_user(self.user_salesman).action_accept_handoff()
+        lead.with_user(self.user_salesman_2).action_accept_handoff()
+        self.assertEqual(self._rows(lead).mapped("state"), ["unanswered", "accepted"])
+
+    def test_salesperson_loses_or_disqualifies_it(self):
+        lost, disqualified = self._handed(), self._handed(email_from="other@example.com")
+        lost.with_user(self.user_salesman).action_set_lost()
+        disqualified.with_user(self.user_salesman).write({"lifecycle_stage_id": self._stage("disqualified").id})
+        for lead in (lost, disqualified):
+            with self.subTest(lead=lead.name):
+                self.assertEqual(lead.with_context(active_test=False).handoff_state, "unanswered")
+                self.assertEqual(self._rows(lead).mapped("state"), ["unanswered"])
+
+    def test_marketing_withdraws(self):
+        lead = self._handed()
+        lead.with_user(self.user_lead_manager).action_set_lost()
+        self.assertEqual(self._rows(lead).mapped("state"), ["withdrawn"])
+
+
+class TestAccessEndsWithOwnership(FollowupCommon):
+
+    def _readable(self, user, lead):
+        return bool(self.env["crm.lead"].with_user(user).search([("id", "=", lead.id)]))
+
+    def _writable(self, user, lead):
+        try:
+            lead.with_user(user).check_access("write")
+        except AccessError:
+            return False
+        return True
+
+    def test_team_change_applies_at_once(self):
+        """The rules read the user's teams from a cache that team changes did not clear."""
+        unowned = self._lead(qualifier_id=False)
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE crm_lead SET qualifier_id = NULL WHERE id = %s", [unowned.id])
+        self.env.invalidate_all()
+        self.assertTrue(self._readable(self.user_qualifier_2, unowned))  # the rule's domain is now cached
+        self.env["crm.team.member"].search([("user_id", "=", self.user_qualifier_2.id)]).unlink()
+        self.assertFalse(self._readable(self.user_qualifier_2, unowned))
+        self.env["crm.team.member"].create({"crm_team_id": self.team.id, "user_id": self.user_qualifier_2.id})
+        self.assertTrue(self._readable(self.user_qualifier_2, unowned))
+
+    def test_qualifier_reads_but_no_longer_changes_what_went_to_sales(self):
+        """The written choice: a qualifying rep keeps reading the leads it qualified (what became of its work),
+        and changes them only while marketing holds them."""
+        lead = self._handed()
+        self.assertTrue(self._readable(self.user_qualifier, lead))
+        self.assertFalse(self._writable(self.user_qualifier, lead))
+        lead.with_user(self.user_salesman).action_accept_handoff()
+        self.assertEqual(lead.lifecycle_code, "prospect")
+        self.assertTrue(self._readable(self.user_qualifier, lead))
+        self.assertFalse(self._writable(self.user_qualifier, lead))
+
+    def test_rejected_lead_is_the_qualifiers_again_and_no_longer_the_salespersons(self):
+        """The written choice: the salesperson who rejected a lead keeps reading it (its own answer), and changes
+        it no more."""
+        lead = self._handed()
+        self.env["crm.lead.reject"].with_user(self.user_salesman).create({
+            "lead_ids": lead.ids, "rejection_reason_id": self.env.ref(
+                "lead_management.rejection_reason_not_ready").id}).action_reject()
+        self.assertEqual(lead.lifecycle_code, "recycled")
+        self.assertTrue(self._writable(self.user_qualifier, lead))
+        self.assertTrue(self._readable(self.user_salesman, lead))
+        self.assertFalse(self._writable(self.user_salesman, lead))
+        # Another qualifying rep of the team sees none of it: the lead is owned.
+        self.assertFalse(self._readable(self.user_qualifier_2, lead))
