@@ -308,8 +308,8 @@ class CrmLead(models.Model):
         if not pending or "lifecycle_stage_id" in vals or self.env.uid == SUPERUSER_ID:
             return
         for leads, stage_for_company, _label in pending._lifecycle_crm_moves(vals):
-            to_sales = leads.filtered(
-                lambda lead, stage_for=stage_for_company: stage_for(lead.company_id or self.env.company).side == "sales")
+            to_sales = leads.filtered(lambda lead, stage_for=stage_for_company: (
+                stage_for(lead.company_id or self.env.company).side == "sales"))
             refused = to_sales - to_sales._handoff_answerable()
             if refused:
                 raise refused._handoff_refusal()
@@ -339,7 +339,7 @@ class CrmLead(models.Model):
             accepted.activity_feedback([HANDOFF_ACTIVITY], feedback=_("Accepted by sales"))
             accepted._write_pipeline({"handoff_state": "accepted", "handoff_answer_date": fields.Datetime.now()},
                                      by_hand=False)
-        ended = {lead: "withdrawn" for lead in refused}  # by the system
+        ended = dict.fromkeys(refused, "withdrawn")  # by the system
         for lead in moved.filtered(lambda lead: lead.lifecycle_stage_id.is_side_exit or not lead.active):
             ended[lead] = lead._handoff_outcome_if_dropped()
         passed = self.browse()
