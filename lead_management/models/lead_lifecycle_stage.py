@@ -3,7 +3,7 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-from ..tools import parse_lead_domain
+from ..tools import check_domain_readable, parse_lead_domain
 
 # What every pass of the pipeline reads of a lead's stage (crm's company check, the stored side, the history's
 # codes): kept in the registry's cache, so that creating a lead does not fetch its stage again.
@@ -68,8 +68,9 @@ class LeadLifecycleStage(models.Model):
 
     @api.constrains("entry_domain")
     def _check_entry_domain(self):
+        # As the user who saves it: the criteria may name only fields they can read.
         for stage in self.filtered("entry_domain"):
-            stage._get_entry_domain()
+            check_domain_readable(self.env["crm.lead"], stage._get_entry_domain())
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_in_use(self):

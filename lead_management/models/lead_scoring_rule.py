@@ -7,7 +7,7 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, ValidationError
 from odoo.osv import expression
 
-from ..tools import domain_field_names, parse_lead_domain
+from ..tools import check_domain_readable, parse_lead_domain
 
 
 @dataclass(frozen=True)
@@ -56,14 +56,16 @@ class LeadScoringRule(models.Model):
 
     @api.constrains("domain")
     def _check_domain(self):
+        # As the user who saves it: the rule may name only fields they can read.
         for rule in self:
-            rule._get_domain()
+            check_domain_readable(self.env["crm.lead"], rule._get_domain())
 
     @api.model
     def _check_vals(self, vals):
         """Refuse bad input before anything is written."""
         if "domain" in vals:
-            self.new({"name": vals.get("name") or self[:1].name or "", "domain": vals["domain"]})._get_domain()
+            domain = self.new({"name": vals.get("name") or self[:1].name or "", "domain": vals["domain"]})._get_domain()
+            check_domain_readable(self.env["crm.lead"], domain)
         points = vals.get("points")
         if "points" in vals and (isinstance(points, bool) or not isinstance(points, int | float)
                                  or points != int(points)):
@@ -170,12 +172,11 @@ class LeadScoringRule(models.Model):
                                        summary=self.env._("Fix the scoring rule “%s”", rule.name))
 
     def _is_readable_by_user(self):
-        """Whether the current user may read every field this rule's domain reads (explanations name only
-        such rules)."""
+        """Whether the current user may read every field, along every path, that this rule's domain reads
+        (explanations name only such rules)."""
         self.ensure_one()
         try:
-            names = domain_field_names(self._get_domain())
-            self.env["crm.lead"].check_field_access_rights("read", list(names))
+            check_domain_readable(self.env["crm.lead"], self._get_domain())
         except (AccessError, ValidationError):
             return False
         return True
@@ -186,7 +187,9 @@ class LeadScoringRule(models.Model):
         original = self._origin
         try:
             new_domain = self._get_domain() if self.active else None
-        except ValidationError as error:
+            if new_domain is not None:
+                check_domain_readable(self.env["crm.lead"], new_domain)
+        except (AccessError, ValidationError) as error:
             return Markup("<p class='text-danger'>%s</p>") % error.args[0]
         moves = self.env["crm.lead"]._scoring_preview_rule(
             original if original and original.active and original.is_valid else None,

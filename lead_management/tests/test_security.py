@@ -245,3 +245,41 @@ class TestNoOracle(SecurityCommon):
     def test_grade_wizard_is_for_lead_managers(self):
         with self.assertRaises(AccessError):
             Form(self.env["lead.grade.preview"].with_user(self.user_salesman))
+
+
+class TestUserDomainsRunWithTheAuthorsRights(SecurityCommon):
+    """Fit rules and entry criteria name only fields their author can read, along the whole path (they were validated
+    as superuser, and the breakdown checked only the first field of a path)."""
+
+    HIDDEN_PATH = "[('message_ids.tracking_value_ids.old_value_char', 'ilike', 'salary')]"  # tracking: system only
+
+    def test_lead_manager_cannot_save_a_condition_on_what_they_cannot_read(self):
+        for model, values in (("lead.scoring.rule", {"name": "Probe", "points": 1, "domain": self.HIDDEN_PATH}),
+                              ("lead.lifecycle.stage", {"name": "Probe", "code": "probe", "sequence": 35,
+                                                        "entry_domain": self.HIDDEN_PATH})):
+            with self.subTest(model=model), self.assertRaisesRegex(AccessError, "tracking_value_ids"):
+                self._call("lead_manager", model, "create", [values])
+        rule = self.env["lead.scoring.rule"].create({"name": "Fine", "points": 1, "domain": "[('email_from', '!=', False)]"})
+        with self.assertRaises(AccessError):
+            self._call("lead_manager", "lead.scoring.rule", "write", [rule.id], {"domain": self.HIDDEN_PATH})
+        # Any sub-domain too.
+        with self.assertRaises(AccessError):
+            self._call("lead_manager", "lead.scoring.rule", "create", [{
+                "name": "Probe", "points": 1,
+                "domain": "[('message_ids', 'any', [('tracking_value_ids.old_value_char', '=', 'x')])]"}])
+        # An administrator may write it: they can read what it reads.
+        self.assertTrue(self.env["lead.scoring.rule"].with_user(self.env.ref("base.user_admin")).create(
+            {"name": "Admin's rule", "points": 1, "domain": self.HIDDEN_PATH}))
+
+    def test_breakdown_checks_the_whole_path(self):
+        self.env["lead.scoring.rule"].create([
+            {"name": "Signed up by invitation", "domain": "[('partner_id.signup_type', '=', 'signup')]",
+             "points": 7},
+            {"name": "Known", "domain": "[('email_from', '!=', False)]", "points": 5},
+        ])
+        lead = self._create_leads(1, qualifier_id=self.user_qualifier.id)
+        partner = self.env["res.partner"].create({"name": "Invited", "signup_type": "signup"})
+        lead.partner_id = partner
+        self._rescore()
+        breakdown = lead.with_user(self.user_qualifier).get_score_breakdown()
+        self.assertEqual(sorted(line["rule"] for line in breakdown["fit"]), ["Known", "Rules on fields you cannot see"])

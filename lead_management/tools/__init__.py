@@ -1,2 +1,2 @@
 from .contact import email_is_valid
-from .domain import domain_field_names, fields_read_by, parse_lead_domain
+from .domain import check_domain_readable, domain_field_names, fields_read_by, parse_lead_domain

@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from ast import literal_eval
 
+from odoo.exceptions import AccessError
+
 
 def parse_lead_domain(env, text):
     """The domain written in ``text``, checked against crm.lead (fields and paths must exist).
@@ -35,3 +37,31 @@ def fields_read_by(model, names):
                 names.add(name)
                 todo.append(name)
     return frozenset(names)
+
+
+def check_domain_readable(model, domain):
+    """Raise an AccessError naming the first field, along the whole of any path of ``domain`` (``any`` sub-domains
+    included), that the current user may not read: the model's access rights and the field's groups. A condition
+    written by a user may name only what that user can read (as crm checks a team's assignment domain by searching
+    with it as that user), since the addon evaluates it for every lead."""
+    env = model.env
+    if env.su:
+        return
+    for leaf in domain:
+        if not (isinstance(leaf, list | tuple) and len(leaf) == 3 and isinstance(leaf[0], str)):
+            continue
+        path, operator, value = leaf
+        current = model
+        for name in path.split("."):
+            field = current._fields.get(name)
+            if not current.has_access("read") or (field is not None and not field.is_accessible(env)):
+                raise AccessError(env._(
+                    "The condition on “%(path)s” reads %(what)s, which you may not read: remove that condition, or "
+                    "ask an administrator to write it.", path=path,
+                    what=f"{current._description} ({current._name})" if field is None or not current.has_access("read")
+                    else f"“{field.string}” of {current._description}"))
+            if field is None or not field.relational:
+                break
+            current = env[field.comodel_name]
+        if operator in ("any", "not any") and isinstance(value, list | tuple):
+            check_domain_readable(current, value)
