@@ -134,9 +134,9 @@ class LeadIntakeController(http.Controller):
         found = request.env["res.users.apikeys"]._lead_intake_authenticate(key.strip())
         if not found:
             raise Reply(401, {"authorization": _(
-                "This API key is invalid, expired or revoked: create a new one in the API user's preferences "
-                "(Account Security > New API Key).")}, {"WWW-Authenticate": 'Bearer realm="lead_management", '
-                                                                          'error="invalid_token"'})
+                "This API key is invalid, expired or revoked, or not an intake key: an administrator makes one on "
+                "the API user's form (Settings > Users > Account Security > New Intake API Key).")},
+                {"WWW-Authenticate": 'Bearer realm="lead_management", error="invalid_token"'})
         key_id, uid, lang = found
         # The API user's language for the messages of the answer (read with the key: no second query).
         request.update_env(user=uid, context=dict(request.env.context, lang=lang or "en_US"))

@@ -4,6 +4,7 @@ import json
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.lead_management.tests.common import LeadManagementCommon
+from odoo.addons.lead_management_api.models.res_users_apikeys import INTAKE_SCOPE
 from odoo.addons.lead_management_api.schemas import PREFIX
 
 
@@ -19,8 +20,9 @@ class IntakeCase(HttpCase, LeadManagementCommon):
         cls.Lead = cls.env["crm.lead"].with_context(active_test=False)
 
     @classmethod
-    def _api_key(cls, user, expiration=None):
-        return cls.env["res.users.apikeys"].with_user(user).sudo()._generate(None, f"key of {user.login}", expiration)
+    def _api_key(cls, user, expiration=None, scope=INTAKE_SCOPE):
+        """A new API key of ``user``: an intake key by default, or of ``scope`` (None: an ordinary key, for RPC)."""
+        return cls.env["res.users.apikeys"].with_user(user).sudo()._generate(scope, f"key of {user.login}", expiration)
 
     def post(self, path, body=None, key=None, content_type="application/json", data=None, headers=None):
         """POST ``body`` (as JSON, or ``data`` as is) to the intake route ``path``; returns the response."""
