@@ -188,7 +188,8 @@ ERRORS_COMMON = {
     403: "The key's user is not in the Lead Intake (API) group",
     411: "Body sent without a Content-Length header (chunked)",
     413: "Body larger than the configured size, or more items than the configured number",
-    415: "Body not sent as application/json",
+    415: "Body not sent as application/json, or with a charset other than UTF-8 (or UTF-16, UTF-32): refused before "
+         "it is read",
     429: "More requests than the configured rate for this key: wait Retry-After seconds",
 }
 ENDPOINTS = {

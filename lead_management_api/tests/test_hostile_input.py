@@ -1,0 +1,64 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Bodies that cost the server (finding 5 of issue 17): charsets other than JSON's are refused before anything is
+decoded."""
+import codecs
+import json
+import time
+
+from odoo.tests import tagged
+
+from .common import IntakeCase
+
+
+@tagged("post_install", "-at_install")
+class TestCharsets(IntakeCase):
+
+    def test_415_for_a_charset_other_than_jsons_before_decoding(self):
+        # The issue's body: digits, decoded with Python's quadratic punycode codec (about 100 s for the 1 MB the
+        # body may have). Refused before the body is read.
+        digits = b"1" * (1024 * 1024 - 1)
+        started = time.monotonic()
+        response = self.post("/leads", data=digits, content_type="application/json; charset=punycode")
+        self.assertLess(time.monotonic() - started, 10)
+        self.assertEqual(response.status_code, 415, response.text)
+        self.assertIn("punycode", response.json()["errors"]["charset"])
+        body = json.dumps(self.lead_body("latin-é", notes="Café"), ensure_ascii=False).encode("latin-1")
+        before = self.counts()
+        for charset in ("punycode", "latin-1", "ISO-8859-1", "utf-7", "idna", "cp1252", "utf_8", "rot13",
+                        "no-such-charset", ""):
+            with self.subTest(charset=charset):
+                response = self.post("/leads", data=body, content_type=f"application/json; charset={charset}")
+                if charset == "":  # an empty charset is no charset: UTF-8, which this body is not
+                    self.assertEqual(response.status_code, 400, response.text)
+                    continue
+                self.assertEqual(response.status_code, 415, response.text)
+                self.assertEqual(list(response.json()["errors"]), ["charset"])
+        self.assertEqual(self.counts(), before)
+
+    def test_utf8_utf16_and_utf32_are_taken(self):
+        body = json.dumps(self.lead_body("charset", notes="Ça va ? 😀"), ensure_ascii=False)
+        cases = [
+            (None, body.encode()), ("utf-8", body.encode()), ("UTF-8", body.encode()), ('"utf-8"', body.encode()),
+            ("utf8", body.encode()), ("utf-8", codecs.BOM_UTF8 + body.encode()),
+            ("utf-16", body.encode("utf-16")), ("utf-16", body.encode("utf-16-le")),
+            ("utf-16", body.encode("utf-16-be")), ("utf-16le", body.encode("utf-16-le")),
+            ("utf-16be", codecs.BOM_UTF16_BE + body.encode("utf-16-be")),
+            ("utf-32", body.encode("utf-32")), ("utf-32", body.encode("utf-32-be")),
+            ("UTF-32LE", body.encode("utf-32-le")),
+        ]
+        for index, (charset, data) in enumerate(cases):
+            with self.subTest(charset=charset, index=index):
+                content_type = "application/json" + (f"; charset={charset}" if charset else "")
+                response = self.post("/leads", data=data, content_type=content_type)
+                self.assertIn(response.status_code, (200, 201), response.text)
+                lead = self.Lead.browse(response.json()["id"])
+                self.assertIn("Ça va ? 😀", lead.description)
+
+    def test_400_for_bytes_that_are_not_the_declared_charset(self):
+        body = json.dumps(self.lead_body("bad-bytes")).encode()
+        for charset, data in (("utf-8", b'{"external_id": "\xff"}'), ("utf-16le", body + b"\x00"),
+                              ("utf-16", b"\xd8\x00\x00{"), ("utf-32be", b"\x00\x11\x00\x00" * 2)):
+            with self.subTest(charset=charset):
+                response = self.post("/leads", data=data, content_type=f"application/json; charset={charset}")
+                self.assertEqual(response.status_code, 400, response.text)
+                self.assertIn("not valid JSON", response.json()["errors"]["body"])
