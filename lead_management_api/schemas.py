@@ -12,6 +12,9 @@ from pydantic_core import PydanticCustomError
 API_VERSION = "1.0.0"
 PREFIX = "/lead_management/v1"
 CLOCK_SKEW = timedelta(minutes=5)
+# The earliest date an event may have: before it a date is a client's placeholder (0001-01-01, a zero
+# timestamp) rather than an engagement, and years 1 and 9999 with an offset do not even convert to UTC.
+EARLIEST_DATE = datetime(1970, 1, 1)
 
 
 def _clean_text(value):
@@ -32,9 +35,15 @@ def _require_string(value):
 
 
 def _to_utc(value):
-    """Naive date-times are UTC; aware ones are converted (Odoo stores naive UTC). Not in the future."""
+    """Naive date-times are UTC; aware ones are converted (Odoo stores naive UTC). From EARLIEST_DATE, not in
+    the future."""
     if value.tzinfo:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        try:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        except OverflowError:  # 0001-01-01T00:00+05:00 is in year 0, 9999-12-31T23:59-05:00 in year 10000
+            raise PydanticCustomError("date_out_of_range", "must be from 1970-01-01 (UTC)") from None
+    if value < EARLIEST_DATE:
+        raise PydanticCustomError("date_out_of_range", "must be from 1970-01-01 (UTC)")
     if value > datetime.now(timezone.utc).replace(tzinfo=None) + CLOCK_SKEW:
         raise PydanticCustomError("date_in_future", "must not be in the future")
     return value
@@ -103,7 +112,7 @@ class EventIn(_Body):
     lead_email: Text(320) | None = Field(None, description="The lead, by e-mail address, when lead_external_id is "
                                                            "not given: the open lead crm's duplicate detection finds.")
     date: UtcDatetime | None = Field(None, description="When it happened (ISO 8601; UTC when no offset is given); "
-                                                       "now by default. Not in the future.")
+                                                       "now by default. From 1970-01-01 (UTC), not in the future.")
     campaign: Text(255) | None = None
     source: Text(255) | None = None
     medium: Text(255) | None = None

@@ -310,6 +310,7 @@ class LeadIntakeController(http.Controller):
             "datetime_parsing": lambda err: iso_datetime,
             "datetime_type": lambda err: iso_datetime,
             "date_in_future": lambda err: _("Must not be in the future."),
+            "date_out_of_range": lambda err: _("Must be from 1970-01-01 (UTC), and not in the future."),
             "model_type": lambda err: _("Must be a JSON object."),
             "dict_type": lambda err: _("Must be a JSON object."),
             "list_type": lambda err: _("Must be a list."),

@@ -1,6 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Bodies that cost the server (finding 5 of issue 17): charsets other than JSON's are refused before anything is
-decoded."""
+"""Bodies that cost the server or reach its database (findings 5 and 6 of issue 17): charsets other than JSON's
+are refused before anything is decoded, dates outside what can be stored get a 400 naming the field."""
 import codecs
 import json
 import time
@@ -62,3 +62,44 @@ class TestCharsets(IntakeCase):
                 response = self.post("/leads", data=data, content_type=f"application/json; charset={charset}")
                 self.assertEqual(response.status_code, 400, response.text)
                 self.assertIn("not valid JSON", response.json()["errors"]["body"])
+
+
+@tagged("post_install", "-at_install")
+class TestDates(IntakeCase):
+
+    def setUp(self):
+        super().setUp()
+        self.assertEqual(self.post("/leads", self.lead_body("dated")).status_code, 201)
+
+    def event(self, external_id, date):
+        return {"external_id": external_id, "type": "webinar", "lead_external_id": "dated", "date": date}
+
+    def test_400_for_dates_that_cannot_be_stored(self):
+        before = self.counts()
+        for date in ("0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00Z",
+                     "0001-01-01T00:00:00-14:00", "9999-12-31T23:59:59+14:00", "9999-12-31T23:59:59Z",
+                     "1969-12-31T23:59:59Z", "1970-01-01T13:59:59+14:00", "2023-02-29T10:00:00Z",
+                     "2026-01-01T24:00:01Z", "2026-01-01T10:00:00+24:00"):
+            with self.subTest(date=date):
+                response = self.post("/events", self.event("edge", date))
+                self.assertEqual(response.status_code, 400, response.text)
+                self.assertEqual(list(response.json()["errors"]), ["date"])
+        response = self.post("/events/batch", {"items": [self.event("edge-1", "0001-01-01T00:00:00+05:00"),
+                                                         self.event("edge-2", "9999-12-31T23:59:59-05:00")]})
+        self.assertEqual([result["status"] for result in response.json()["results"]], [400, 400])
+        self.assertEqual(self.counts(), before)
+
+    def test_calendar_edges_that_can_be_stored(self):
+        Event = self.env["lead.engagement.event"]
+        for index, (date, stored) in enumerate((
+            ("1970-01-01T00:00:00Z", "1970-01-01 00:00:00"),
+            ("1970-01-01T00:00:00-14:00", "1970-01-01 14:00:00"),
+            ("2024-02-29T23:59:59-14:00", "2024-03-01 13:59:59"),
+            ("2024-02-29T00:00:00+14:00", "2024-02-28 10:00:00"),
+            ("2025-12-31T23:59:59+14:00", "2025-12-31 09:59:59"),
+            ("2025-12-31T23:59:59", "2025-12-31 23:59:59"),
+        )):
+            with self.subTest(date=date):
+                response = self.post("/events", self.event(f"ok-{index}", date))
+                self.assertEqual(response.status_code, 201, response.text)
+                self.assertEqual(str(Event.browse(response.json()["id"]).date), stored)

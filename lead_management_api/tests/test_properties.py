@@ -1,10 +1,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Whatever a client throws at the intake API (random types, any unicode, huge strings, nested junk, wrong
-content types and charsets, bytes that are not JSON, bodies of the allowed maximum size and one byte over), the
-answer is never a 5xx, always JSON, and nothing is half-written: a refused item leaves no row, an accepted lead
-always has its reference. A charset other than JSON's is refused (415) before anything is decoded."""
+content types and charsets, bytes that are not JSON, calendar edges, bodies of the allowed maximum size and one
+byte over), the answer is never a 5xx, always JSON, and nothing is half-written: a refused item leaves no row, an
+accepted lead always has its reference. A charset other than JSON's is refused (415) before anything is decoded."""
 import codecs
 import json
+from datetime import timedelta, timezone
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -39,6 +40,20 @@ def _or_junk(valid):
     return st.one_of(valid, valid, junk)
 
 
+# Calendar edges: years 1 and 9999, the Unix epoch, leap days (and a day that does not exist), the last second of a
+# year, UTC offsets up to ±14 h (and ±23:59, the most ISO 8601 writes).
+offsets = st.sampled_from(["", "Z", "+00:00", "+14:00", "-14:00", "+05:00", "-05:00", "+23:59", "-23:59", "+24:00"])
+edge_dates = st.builds(
+    lambda year, day, time, offset: f"{year:04d}-{day}T{time}{offset}",
+    st.sampled_from([1, 2, 1969, 1970, 2000, 2023, 2024, 2025, 2028, 9998, 9999]),
+    st.sampled_from(["01-01", "02-28", "02-29", "03-01", "12-31", "13-01", "00-10"]),
+    st.sampled_from(["00:00:00", "23:59:59", "23:59:59.999999", "24:00:00", "23:59:60", "12:00"]),
+    offsets)
+any_dates = st.datetimes(timezones=st.none() | st.builds(
+    timezone, st.timedeltas(min_value=-timedelta(hours=23, minutes=59), max_value=timedelta(hours=23, minutes=59)))
+).map(lambda value: value.isoformat())
+
+
 lead_bodies = st.fixed_dictionaries(
     {"external_id": _or_junk(st.text(min_size=1, max_size=30))},
     optional={
@@ -56,7 +71,7 @@ event_bodies = st.fixed_dictionaries(
     optional={
         "lead_external_id": _or_junk(st.sampled_from(["known-1", "known-2", "unknown"])),
         "lead_email": _or_junk(st.sampled_from(["known-1@engines.example.com", "nobody@example.com"]) | any_text),
-        "date": _or_junk(st.datetimes().map(lambda value: value.isoformat()) | any_text),
+        "date": _or_junk(edge_dates | any_dates | any_text),
         "note": _or_junk(any_text), "campaign": _or_junk(any_text), "unexpected": junk,
     })
 
