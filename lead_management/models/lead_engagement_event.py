@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import re
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -113,5 +115,20 @@ class LeadEngagementEvent(models.Model):
                 value=value, model=self.env[model_name]._description))
         key = (model_name, value.strip().lower())
         if key not in found:
-            found[key] = self.env["utm.mixin"]._find_or_create_record(model_name, value).id
+            found[key] = self._utm_find_or_create(model_name, value).id
         return found[key]
+
+    @api.model
+    def _utm_find_or_create(self, model_name, name):
+        """utm.mixin's ``_find_or_create_record``, with the name taken literally: there, a name is a pattern of
+        ``=ilike`` ("50%" finds "50 shades", a trailing backslash is an SQL error)."""
+        Model = self.env[model_name]
+        name = name.strip()
+        pattern = re.sub(r"([\\%_])", r"\\\1", name)
+        record = Model.with_context(active_test=False).search([("name", "=ilike", pattern)], limit=1)
+        if not record:
+            values = {"name": name}
+            if "is_auto_campaign" in Model._fields:
+                values["is_auto_campaign"] = True
+            record = Model.create(values)
+        return record

@@ -252,8 +252,15 @@ class LeadIntakeController(http.Controller):
                 self._rollback(env)
                 return 400, {"errors": {"body": str(error.args[0])[:500]}}
             except psycopg2.DataError as error:
+                # A last resort: values are checked before they reach the database. The database's text names
+                # tables and columns: logged here, never answered.
+                login = env.user.login
                 self._rollback(env)
-                return 400, {"errors": {"body": env._("A value could not be stored: %s", str(error).strip()[:200])}}
+                _logger.warning("Lead intake %s by %s: the database refused a value: %s", request.httprequest.path,
+                                login, str(error).strip()[:500])
+                return 400, {"errors": {"body": env._(
+                    "A value could not be stored: check each field against /lead_management/v1/openapi.json "
+                    "(lengths, formats, dates), or contact the administrator of this server.")}}
             except CONCURRENCY_ERRORS as error:
                 self._rollback(env)
                 _logger.info("Lead intake: %s on attempt %s, trying again", type(error).__name__, attempt)

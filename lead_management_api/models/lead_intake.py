@@ -132,12 +132,12 @@ class LeadIntake(models.AbstractModel):
     @api.model
     def _intake_utm(self, data):
         """campaign_id, source_id, medium_id from the names sent (found case-insensitively, else created)."""
-        Mixin = self.env["utm.mixin"].sudo()
+        Event = self.env["lead.engagement.event"].sudo()
         values = {}
         for key, fname, model in (("campaign", "campaign_id", "utm.campaign"), ("source", "source_id", "utm.source"),
                                   ("medium", "medium_id", "utm.medium")):
             if data.get(key):
-                values[fname] = Mixin._find_or_create_record(model, data[key]).id
+                values[fname] = Event._utm_find_or_create(model, data[key]).id
         return values
 
     @api.model

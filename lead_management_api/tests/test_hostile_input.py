@@ -1,13 +1,19 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Bodies that cost the server or reach its database (findings 5 and 6 of issue 17): charsets other than JSON's
-are refused before anything is decoded, dates outside what can be stored get a 400 naming the field."""
+"""Bodies that cost the server or reach its database (findings 5, 6 and 12 of issue 17): charsets other than JSON's
+are refused before anything is decoded, dates outside what can be stored get a 400 naming the field, and no
+answer carries the database's text."""
 import codecs
 import json
 import time
+from unittest.mock import patch
 
 from odoo.tests import tagged
 
+from odoo.addons.lead_management_api.models.lead_intake import LeadIntake
+
 from .common import IntakeCase
+
+LOGGER = "odoo.addons.lead_management_api.controllers.intake"
 
 
 @tagged("post_install", "-at_install")
@@ -103,3 +109,43 @@ class TestDates(IntakeCase):
                 response = self.post("/events", self.event(f"ok-{index}", date))
                 self.assertEqual(response.status_code, 201, response.text)
                 self.assertEqual(str(Event.browse(response.json()["id"]).date), stored)
+
+
+@tagged("post_install", "-at_install")
+class TestNoDatabaseText(IntakeCase):
+
+    def test_utm_names_are_taken_literally(self):
+        # utm.mixin finds names with =ilike: a trailing backslash was PostgreSQL's "LIKE pattern must not end with
+        # escape character", answered as it was; "50%" found another campaign.
+        self.env["utm.campaign"].create({"name": "50 shades of grey"})
+        response = self.post("/leads", self.lead_body("utm-1", campaign="Spring\\", source="50%", medium="E_ail"))
+        self.assertEqual(response.status_code, 201, response.text)
+        lead = self.Lead.browse(response.json()["id"])
+        self.assertEqual((lead.campaign_id.name, lead.source_id.name, lead.medium_id.name),
+                         ("Spring\\", "50%", "E_ail"), "not utm's “Email” medium")
+        response = self.post("/leads", self.lead_body("utm-2", campaign="50%"))
+        self.assertEqual(self.Lead.browse(response.json()["id"]).campaign_id.name, "50%")
+        response = self.post("/events", {"external_id": "utm-ev", "type": "webinar", "lead_external_id": "utm-1",
+                                         "campaign": "SPRING\\", "source": "%", "medium": "\\\\"})
+        self.assertEqual(response.status_code, 201, response.text)
+        event = self.env["lead.engagement.event"].browse(response.json()["id"])
+        self.assertEqual(event.campaign_id, lead.campaign_id, "found again, case-insensitively")
+        self.assertEqual((event.source_id.name, event.medium_id.name), ("%", "\\\\"))
+
+    def test_a_value_the_database_refuses_is_answered_without_its_text(self):
+        def refused_by_the_database(self, data):
+            self.env["crm.lead"].sudo().create({"name": "half-written", "type": "lead"})
+            self.env.cr.execute("SELECT 'not a number'::integer")
+
+        before = self.counts()
+        with patch.object(LeadIntake, "_intake_lead", refused_by_the_database), \
+                self.assertLogs(LOGGER, level="WARNING") as logs:
+            response = self.post("/leads", self.lead_body("db-text"))
+        self.assertEqual(response.status_code, 400, response.text)
+        message = response.json()["errors"]["body"]
+        for internal in ("integer", "invalid input", "syntax", "not a number", "psycopg", "SQL", "LINE"):
+            self.assertNotIn(internal, message)
+        self.assertIn("openapi.json", message)
+        self.assertTrue(any("invalid input syntax for type integer" in line for line in logs.output),
+                        "the detail is in the server's log")
+        self.assertEqual(self.counts(), before, "nothing half-written")
