@@ -1,9 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """An intake key opens the intake API only, and the intake API takes intake keys only (finding 4 of issue 17):
 through XML-RPC, JSON-RPC and the web login, as a marketing tool holding the key would try them."""
-import importlib.util
 import json
-import os
 import xmlrpc.client
 
 from odoo.tests import tagged
@@ -11,7 +9,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.lead_management_api.models.res_users_apikeys import INTAKE_SCOPE
 
-from .common import IntakeCase
+from .common import IntakeCase, migration
 
 
 class RpcError(Exception):
@@ -85,11 +83,7 @@ class TestIntakeKeys(RpcMixin, IntakeCase):
         old_key = self._api_key(self.user_intake, scope=None)
         sales_key = self._api_key(self.user_salesman, scope=None)
         self.assertTrue(self._partners_over_jsonrpc(self.user_intake, old_key)["result"], "a full login before")
-        path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations", "18.0.1.1.0", "post-migrate.py")
-        spec = importlib.util.spec_from_file_location("lead_management_api_post_migrate_18_0_1_1_0", path)
-        migration = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(migration)
-        migration.migrate(self.env.cr, "18.0.1.0.0")
+        migration("lead_management_api", "18.0.1.1.0", "post-migrate.py")(self.env.cr, "18.0.1.0.0")
         self.env["res.users.apikeys"].invalidate_model()
         self.assertEqual(self.post("/leads", self.lead_body("migrated-1"), key=old_key).status_code, 201)
         self._assert_rpc_refuses(self.user_intake, old_key)
