@@ -7,7 +7,7 @@ import codecs
 import json
 from datetime import timedelta, timezone
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from odoo.tests import tagged
@@ -185,3 +185,17 @@ class TestNoServerErrorNoPartialRecord(IntakeCase):
     @given(event_bodies)
     def test_random_events(self, body):
         self._check("/events", "application/json", json.dumps(body).encode("utf-8", "surrogatepass"))
+
+    @SETTINGS
+    @given(edge_dates | any_dates)
+    @example("0001-01-01T00:00:00+05:00")
+    @example("9999-12-31T23:59:59-05:00")
+    def test_random_event_dates(self, date):
+        """A valid event but for its date: stored, or refused with a 400 that names the date alone."""
+        body = {"external_id": "dated", "type": "webinar", "lead_external_id": "known-1", "date": date}
+        before = self.counts()
+        response = self.post("/events", body)
+        self.assertIn(response.status_code, (200, 201, 400), response.text)
+        if response.status_code == 400:
+            self.assertEqual(list(response.json()["errors"]), ["date"])
+            self.assertEqual(self.counts(), before)
