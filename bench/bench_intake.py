@@ -61,7 +61,7 @@ env["ir.config_parameter"].set_param("lead_management_api.max_batch_items", 1000
 env["ir.config_parameter"].set_param("lead_management_api.max_body_kb", 10240)
 source = env["utm.source"].search([("name", "=", "Bench")]) or env["utm.source"].create({"name": "Bench"})
 Keys = env["res.users.apikeys"]
-print("BENCH", intake.id, Keys.with_user(intake).sudo()._generate(None, "bench", None),
+print("BENCH", intake.id, Keys.with_user(intake).sudo()._generate("lead_management_intake", "bench", None),
       rpc.id, Keys.with_user(rpc).sudo()._generate(None, "bench", None), team.id, source.id,
       env.ref("base.be").id)
 env.cr.commit()

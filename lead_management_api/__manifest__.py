@@ -2,7 +2,7 @@
 {
     "name": "Lead Management Intake API",
     "summary": "HTTP API for marketing tools: leads and engagement events as JSON, authenticated with Odoo API keys",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "website": "https://github.com/lead-management/lead_management",
     "author": "lead_management developers",
@@ -20,6 +20,7 @@
         "data/ir_config_parameter_data.xml",
         "views/crm_lead_views.xml",
         "views/res_config_settings_views.xml",
+        "views/res_users_views.xml",
     ],
     "demo": [
         "demo/lead_management_api_demo.xml",

@@ -9,9 +9,12 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic.json_schema import models_json_schema
 from pydantic_core import PydanticCustomError
 
-API_VERSION = "1.0.0"
+API_VERSION = "1.1.0"
 PREFIX = "/lead_management/v1"
 CLOCK_SKEW = timedelta(minutes=5)
+# The earliest date an event may have: before it a date is a client's placeholder (0001-01-01, a zero
+# timestamp) rather than an engagement, and years 1 and 9999 with an offset do not even convert to UTC.
+EARLIEST_DATE = datetime(1970, 1, 1)
 
 
 def _clean_text(value):
@@ -32,9 +35,15 @@ def _require_string(value):
 
 
 def _to_utc(value):
-    """Naive date-times are UTC; aware ones are converted (Odoo stores naive UTC). Not in the future."""
+    """Naive date-times are UTC; aware ones are converted (Odoo stores naive UTC). From EARLIEST_DATE, not in
+    the future."""
     if value.tzinfo:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        try:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        except OverflowError:  # 0001-01-01T00:00+05:00 is in year 0, 9999-12-31T23:59-05:00 in year 10000
+            raise PydanticCustomError("date_out_of_range", "must be from 1970-01-01 (UTC)") from None
+    if value < EARLIEST_DATE:
+        raise PydanticCustomError("date_out_of_range", "must be from 1970-01-01 (UTC)")
     if value > datetime.now(timezone.utc).replace(tzinfo=None) + CLOCK_SKEW:
         raise PydanticCustomError("date_in_future", "must not be in the future")
     return value
@@ -46,7 +55,8 @@ def Text(max_length, min_length=None):  # a type, named like one
 
 
 ExternalId = Annotated[Text(255, min_length=1), Field(
-    description="The sender's own id of this record: sending it again answers 200 with the same record and "
+    description="The sender's own id of this record (each API user has its own ids: another sender's same id is "
+                "another record): sending it again answers 200 with the same record and "
                 "creates nothing.", examples=["form-2026-000123"])]
 UtcDatetime = Annotated[datetime, BeforeValidator(_require_string), AfterValidator(_to_utc)]
 
@@ -100,10 +110,12 @@ class EventIn(_Body):
     type: Text(64, min_length=1) = Field(description="Code of an engagement type: form_fill, download, webinar, "
                                                      "email_click, visit, or one an administrator added.")
     lead_external_id: Text(255) | None = Field(None, description="The lead, by the external_id it was sent with.")
-    lead_email: Text(320) | None = Field(None, description="The lead, by e-mail address, when lead_external_id is "
-                                                           "not given: the open lead crm's duplicate detection finds.")
+    lead_email: Text(320) | None = Field(None, description=(
+        "The lead, by e-mail address, when lead_external_id is not given: the lead this API user most recently sent "
+        "with this address (found through merges). Leads of other senders or made in Odoo are not found: 400, as "
+        "for an unknown address."))
     date: UtcDatetime | None = Field(None, description="When it happened (ISO 8601; UTC when no offset is given); "
-                                                       "now by default. Not in the future.")
+                                                       "now by default. From 1970-01-01 (UTC), not in the future.")
     campaign: Text(255) | None = None
     source: Text(255) | None = None
     medium: Text(255) | None = None
@@ -135,22 +147,27 @@ class _Answer(BaseModel):
 
 
 class LeadOut(_Answer):
-    id: int = Field(description="The lead that holds the data: the lead it was merged into, if it was.")
-    external_id: str | None = Field(description="The external id it was sent with (none for a lead created in "
-                                                "Odoo and found by e-mail).")
+    """The lead as the API user that sent it may see it. A lead it sent: as it is now. A lead merged (on entry or
+    later in Odoo) with a lead it did not send (another API user's, or one made in Odoo): as it was when sent,
+    whatever became of it; such a merge is never told, and nothing of the other lead is shown."""
+
+    id: int = Field(description="The lead that holds the data: the lead it was merged into, when that is a lead this "
+                                "API user sent; else the id the lead was created with.")
+    external_id: str | None = Field(description="This API user's external id of the lead.")
     lifecycle_stage: str | None = Field(description="Code of the lifecycle stage: target, suspect, lead, …")
     grade: str | None = Field(description="Name of the grade (A–D by default).")
     score: int
-    merged_into: int | None = Field(description="Set when the lead duplicated an open lead and was merged into it "
-                                                "(Settings: Duplicate Leads = Merge).")
-    duplicate_of: int | None = Field(description="Set when the lead was kept but flagged as a possible duplicate.")
+    merged_into: int | None = Field(description="Set when the lead duplicated an open lead this API user sent and was "
+                                                "merged into it (Settings: Duplicate Leads = Merge).")
+    duplicate_of: int | None = Field(description="Set when the lead was kept but flagged as a possible duplicate of a "
+                                                 "lead this API user sent.")
 
 
 class EventOut(_Answer):
     id: int
     external_id: str
     type: str
-    lead: LeadOut = Field(description="The lead, scored with this event.")
+    lead: LeadOut = Field(description="The lead, scored with this event, as this API user may see it (LeadOut).")
 
 
 class Errors(_Answer):
@@ -184,11 +201,12 @@ SCHEMAS = [LeadIn, EventIn, LeadBatchIn, EventBatchIn, LeadOut, EventOut, Errors
 # path: (summary, request schema, {status: (description, answer schema)})
 ERRORS_COMMON = {
     400: "Invalid body: malformed JSON, or fields that are missing, of the wrong type or unknown",
-    401: "No API key, or an invalid, expired or revoked one",
+    401: "No API key, or an invalid, expired or revoked one, or a key that is not an intake key",
     403: "The key's user is not in the Lead Intake (API) group",
     411: "Body sent without a Content-Length header (chunked)",
     413: "Body larger than the configured size, or more items than the configured number",
-    415: "Body not sent as application/json",
+    415: "Body not sent as application/json, or with a charset other than UTF-8 (or UTF-16, UTF-32): refused before "
+         "it is read",
     429: "More requests than the configured rate for this key: wait Retry-After seconds",
 }
 ENDPOINTS = {
@@ -243,9 +261,11 @@ def openapi_document(server_url=None, limits=None):
                               "content": {"application/json": {"schema": {"type": "object"}}}}},
     }}
     description = (
-        "Leads and engagement events from marketing tools. Authenticate with an Odoo API key of a user in the "
-        "Lead Intake (API) group: `Authorization: Bearer <key>`. Every answer is JSON; errors are "
-        "`{\"errors\": {field: message}}`.")
+        "Leads and engagement events from marketing tools. Authenticate with an intake API key of a user in the "
+        "Lead Intake (API) group (New Intake API Key on the user's form): `Authorization: Bearer <key>`. Every "
+        "answer is JSON; errors are `{\"errors\": {field: message}}`. Each API user has its own external ids and "
+        "sees only the leads it sent: no answer tells whether another sender, or someone in Odoo, already had the "
+        "person.")
     if limits:
         description += (" Limits on this server: %(max_body_bytes)s bytes per body, %(max_batch_items)s items per "
                         "batch, %(rate_limit)s requests per minute per key (0: no limit)." % limits)
@@ -255,8 +275,10 @@ def openapi_document(server_url=None, limits=None):
         "paths": paths,
         "components": {
             "schemas": definitions.get("$defs", {}),
-            "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer",
-                                           "description": "An Odoo user API key (Preferences > Account Security)"}},
+            "securitySchemes": {"apiKey": {
+                "type": "http", "scheme": "bearer",
+                "description": "An intake API key of an Odoo user (Settings > Users > the user > Account Security > "
+                               "New Intake API Key); other keys are refused"}},
         },
     }
     if server_url:

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import re
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -19,6 +21,12 @@ class LeadEngagementEvent(models.Model):
     date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
     external_id = fields.Char("External ID", index="btree_not_null", copy=False,
                               help="The sender's id of the event: sending it again adds nothing.")
+    # Who the external id belongs to: an intake API user's ids are its own (two marketing tools may use the same
+    # ids); empty for events recorded by Odoo and other modules, whose ids are unique per company. Written by
+    # the addon only (as superuser).
+    sender_id = fields.Many2one("res.users", "Sent By", readonly=True, copy=False, index="btree_not_null",
+                                ondelete="restrict", groups="base.group_system",
+                                help="The intake API user that sent the event and its external id.")
     note = fields.Char()
     # What produced the event: attribution beyond first touch credits these (lead.campaign.report).
     campaign_id = fields.Many2one("utm.campaign", index="btree_not_null", ondelete="set null")
@@ -26,10 +34,11 @@ class LeadEngagementEvent(models.Model):
     medium_id = fields.Many2one("utm.medium", index="btree_not_null", ondelete="set null")
 
     def init(self):
-        # A replay adds nothing: one event per company, type and sender's id (each company its own senders).
+        # A replay adds nothing: one event per company, sender, type and external id (each company its own senders,
+        # each intake sender its own ids; events of no sender share their company's).
         self.env.cr.execute("""
-            CREATE UNIQUE INDEX IF NOT EXISTS lead_engagement_event_external_uniq
-                ON lead_engagement_event (COALESCE(company_id, 0), type_id, external_id)
+            CREATE UNIQUE INDEX IF NOT EXISTS lead_engagement_event_sender_external_uniq
+                ON lead_engagement_event (COALESCE(company_id, 0), COALESCE(sender_id, 0), type_id, external_id)
              WHERE external_id IS NOT NULL
         """)
 
@@ -62,10 +71,12 @@ class LeadEngagementEvent(models.Model):
         """The one entry point for other modules and the intake API.
 
         ``events``: dicts with ``lead_id``, ``type`` (engagement type code or record), optional ``date``,
-        ``external_id``, ``note`` and the ``campaign``, ``source`` and ``medium`` that produced the event (each a
-        record, an id or a name; an unknown name creates the UTM record, as crm does for a lead's UTM values).
-        Events already recorded (same company, type and external id) are skipped, so a replay adds nothing. Returns the
-        events created."""
+        ``external_id``, ``note``, the ``campaign``, ``source`` and ``medium`` that produced the event (each a
+        record, an id or a name; an unknown name creates the UTM record, as crm does for a lead's UTM values), and
+        ``sender`` (a user or its id: the intake API user whose external id it is; only as superuser). Events
+        already recorded (same company, sender, type and external id) are skipped, so a replay adds nothing; the
+        external ids of one sender never collide with another's, nor with those of events without sender.
+        Returns the events created."""
         Type = self.env["lead.engagement.type"]
         utm = {}
         vals_list = []
@@ -79,20 +90,26 @@ class LeadEngagementEvent(models.Model):
                     "note": event.get("note")}
             if event.get("date"):
                 vals["date"] = event["date"]
+            if event.get("sender"):
+                sender = event["sender"]
+                vals["sender_id"] = sender.id if isinstance(sender, models.BaseModel) else sender
             for key, fname in UTM_KEYS.items():
                 if event.get(key):
                     vals[fname] = self._utm_record_id(self._fields[fname].comodel_name, event[key], utm)
             vals_list.append(vals)
-        # Replays (same company, type and external id) are skipped: within these events, and those recorded.
+        # Replays (same company, sender, type and external id) are skipped: within these events, and those recorded.
         leads = self.env["crm.lead"].sudo().browse({vals["lead_id"] for vals in vals_list})
         company_of = {lead.id: lead.company_id.id for lead in leads}
         existing = self.sudo().search_fetch(
             [("external_id", "in", [vals["external_id"] for vals in vals_list if vals["external_id"]])],
-            ["company_id", "type_id", "external_id"]) if any(vals["external_id"] for vals in vals_list) else self
-        seen = {(event.company_id.id, event.type_id.id, event.external_id) for event in existing}
+            ["company_id", "sender_id", "type_id", "external_id"]) if any(
+                vals["external_id"] for vals in vals_list) else self
+        seen = {(event.company_id.id, event.sender_id.id, event.type_id.id, event.external_id)
+                for event in existing.sudo()}
         new_vals = []
         for vals in vals_list:
-            key = (company_of.get(vals["lead_id"], False), vals["type_id"], vals["external_id"])
+            key = (company_of.get(vals["lead_id"], False), vals.get("sender_id", False), vals["type_id"],
+                   vals["external_id"])
             if vals["external_id"] and key in seen:
                 continue
             seen.add(key)
@@ -113,5 +130,20 @@ class LeadEngagementEvent(models.Model):
                 value=value, model=self.env[model_name]._description))
         key = (model_name, value.strip().lower())
         if key not in found:
-            found[key] = self.env["utm.mixin"]._find_or_create_record(model_name, value).id
+            found[key] = self._utm_find_or_create(model_name, value).id
         return found[key]
+
+    @api.model
+    def _utm_find_or_create(self, model_name, name):
+        """utm.mixin's ``_find_or_create_record``, with the name taken literally: there, a name is a pattern of
+        ``=ilike`` ("50%" finds "50 shades", a trailing backslash is an SQL error)."""
+        Model = self.env[model_name]
+        name = name.strip()
+        pattern = re.sub(r"([\\%_])", r"\\\1", name)
+        record = Model.with_context(active_test=False).search([("name", "=ilike", pattern)], limit=1)
+        if not record:
+            values = {"name": name}
+            if "is_auto_campaign" in Model._fields:
+                values["is_auto_campaign"] = True
+            record = Model.create(values)
+        return record

@@ -33,6 +33,14 @@ MAX_TRIES = 5
 MAX_ERRORS = 50  # errors listed per item: a body with 100,000 unknown keys gets 50 of them and a count
 DEFAULT_LIMITS = {"max_batch_items": 100, "max_body_kb": 1024, "rate_limit": 600}
 GROUP = "lead_management.group_lead_intake"
+# The charsets a JSON body may declare (RFC 8259: UTF-8; RFC 7159 also allowed UTF-16 and UTF-32), each with the
+# codec that reads it: linear, built into Python. Any other charset is refused before the body is read, so no
+# client chooses the codec that decodes it (punycode, for one, is quadratic).
+JSON_CHARSETS = {
+    "utf-8": "utf-8-sig", "utf8": "utf-8-sig",  # a leading BOM is ignored, as RFC 8259 allows
+    "utf-16": "utf-16", "utf-16le": "utf-16-le", "utf-16be": "utf-16-be",
+    "utf-32": "utf-32", "utf-32le": "utf-32-le", "utf-32be": "utf-32-be",
+}
 
 
 class Reply(Exception):
@@ -134,9 +142,9 @@ class LeadIntakeController(http.Controller):
         found = request.env["res.users.apikeys"]._lead_intake_authenticate(key.strip())
         if not found:
             raise Reply(401, {"authorization": _(
-                "This API key is invalid, expired or revoked: create a new one in the API user's preferences "
-                "(Account Security > New API Key).")}, {"WWW-Authenticate": 'Bearer realm="lead_management", '
-                                                                          'error="invalid_token"'})
+                "This API key is invalid, expired or revoked, or not an intake key: an administrator makes one on "
+                "the API user's form (Settings > Users > Account Security > New Intake API Key).")},
+                {"WWW-Authenticate": 'Bearer realm="lead_management", error="invalid_token"'})
         key_id, uid, lang = found
         # The API user's language for the messages of the answer (read with the key: no second query).
         request.update_env(user=uid, context=dict(request.env.context, lang=lang or "en_US"))
@@ -158,6 +166,11 @@ class LeadIntakeController(http.Controller):
         httprequest = request.httprequest
         if httprequest.mimetype != "application/json":
             raise Reply(415, {"body": _("Send the body as JSON, with the header “Content-Type: application/json”.")})
+        charset = (httprequest.mimetype_params.get("charset") or "utf-8").strip().lower()
+        if charset not in JSON_CHARSETS:
+            raise Reply(415, {"charset": _(
+                "The charset “%s” is not taken: send the body as UTF-8 (“Content-Type: application/json; "
+                "charset=utf-8”, or no charset).", charset[:50])})
         limit = limits["max_body_bytes"]
         if httprequest.content_length is None:
             # A chunked body would be read whole before its size is known.
@@ -170,12 +183,26 @@ class LeadIntakeController(http.Controller):
         except RequestEntityTooLarge as error:
             raise too_large from error
         try:
-            body = json.loads(raw.decode(httprequest.mimetype_params.get("charset") or "utf-8"))
-        except (ValueError, UnicodeDecodeError, LookupError, RecursionError) as error:
+            body = json.loads(self._decode(raw, charset))
+        except UnicodeDecodeError as error:
+            raise Reply(400, {"body": _(
+                "The body is not valid JSON: byte %(position)s is not %(charset)s.",
+                charset=charset.upper(), position=error.start)}) from error
+        except (ValueError, RecursionError) as error:
             raise Reply(400, {"body": _("The body is not valid JSON: %s", str(error)[:200])}) from error
         if not isinstance(body, dict):
             raise Reply(400, {"body": _("The body must be a JSON object.")})
         return body
+
+    def _decode(self, raw, charset):
+        """The text of ``raw`` in ``charset`` (one of JSON_CHARSETS). UTF-16 or UTF-32 without a byte order mark
+        is read in the byte order its first character shows (JSON text starts with an ASCII character), else
+        big-endian (RFC 2781); a byte order mark that matches the declared order is dropped."""
+        codec = JSON_CHARSETS[charset]
+        if codec in ("utf-16", "utf-32"):
+            detected = json.detect_encoding(raw)
+            codec = detected if detected.startswith(codec) else f"{codec}-be"
+        return raw.decode(codec).removeprefix("\ufeff")
 
     def _batch_items(self, kind, body, limits):
         envelope = schemas.LeadBatchIn if kind == "lead" else schemas.EventBatchIn
@@ -225,8 +252,15 @@ class LeadIntakeController(http.Controller):
                 self._rollback(env)
                 return 400, {"errors": {"body": str(error.args[0])[:500]}}
             except psycopg2.DataError as error:
+                # A last resort: values are checked before they reach the database. The database's text names
+                # tables and columns: logged here, never answered.
+                login = env.user.login
                 self._rollback(env)
-                return 400, {"errors": {"body": env._("A value could not be stored: %s", str(error).strip()[:200])}}
+                _logger.warning("Lead intake %s by %s: the database refused a value: %s", request.httprequest.path,
+                                login, str(error).strip()[:500])
+                return 400, {"errors": {"body": env._(
+                    "A value could not be stored: check each field against /lead_management/v1/openapi.json "
+                    "(lengths, formats, dates), or contact the administrator of this server.")}}
             except CONCURRENCY_ERRORS as error:
                 self._rollback(env)
                 _logger.info("Lead intake: %s on attempt %s, trying again", type(error).__name__, attempt)
@@ -283,6 +317,7 @@ class LeadIntakeController(http.Controller):
             "datetime_parsing": lambda err: iso_datetime,
             "datetime_type": lambda err: iso_datetime,
             "date_in_future": lambda err: _("Must not be in the future."),
+            "date_out_of_range": lambda err: _("Must be from 1970-01-01 (UTC), and not in the future."),
             "model_type": lambda err: _("Must be a JSON object."),
             "dict_type": lambda err: _("Must be a JSON object."),
             "list_type": lambda err: _("Must be a list."),

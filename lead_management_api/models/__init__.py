@@ -1,5 +1,7 @@
 from . import res_company
 from . import res_users_apikeys
+from . import res_users_apikeys_description
+from . import res_users
 from . import lead_intake_reference
 from . import lead_intake_hit
 from . import lead_intake

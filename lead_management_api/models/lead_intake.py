@@ -23,11 +23,15 @@ class LeadIntake(models.AbstractModel):
 
     @api.model
     def _intake_lead(self, data):
-        """(201 or 200, answer) for a validated LeadIn ``data`` (a dict). Raises IntakeError."""
+        """(201 or 200, answer) for a validated LeadIn ``data`` (a dict). Raises IntakeError.
+
+        The sender (the API user) sees its own external ids only, and only what it sent: a lead that duplicates one
+        it did not send is merged (or flagged) as the company's policy says, but answered as the new lead it was,
+        so that no answer tells whether someone else already had this person."""
         company = self.env.company
         Reference = self.env["lead.intake.reference"].sudo()
-        known = Reference.search([("company_id", "=", company.id), ("external_id", "=", data["external_id"])],
-                                 limit=1)
+        known = Reference.search([("company_id", "=", company.id), ("user_id", "=", self.env.uid),
+                                  ("external_id", "=", data["external_id"])], limit=1)
         if known:
             return 200, self._lead_answer(known)
         values = self._intake_lead_values(data, company)
@@ -36,12 +40,21 @@ class LeadIntake(models.AbstractModel):
         # external id it arrived, and a lead merged at once leaves crm's merge summary instead of a stray note.
         lead = self.env["crm.lead"].sudo().with_context(mail_create_nosubscribe=True, mail_create_nolog=True).create(
             values)
-        merged = False
-        if lead.duplicate_of_id and company.lead_duplicate_policy == "merge":
-            lead = lead._duplicate_merge().get(lead.id, lead)
-            merged = True
-        reference = Reference.create({"lead_id": lead.id, "company_id": company.id, "user_id": self.env.uid,
-                                      "external_id": data["external_id"], "merged": merged})
+        told = Reference._answer_values(lead)  # the lead as created: all the sender may know of a withheld merge
+        merged = withheld = False
+        original = lead.duplicate_of_id
+        if original and company.lead_duplicate_policy == "merge":
+            withheld = not self._intake_sent_leads(original)
+            merged_into = lead._duplicate_merge().get(lead.id)
+            if merged_into:
+                lead, merged = merged_into, True
+            else:
+                withheld = False
+        reference = Reference.create({
+            "lead_id": lead.id, "company_id": company.id, "user_id": self.env.uid, "external_id": data["external_id"],
+            "merged": merged, "lead_withheld": withheld, "email_normalized": email_normalize(data.get("email") or ""),
+            **told,
+        })
         return 201, self._lead_answer(reference)
 
     @api.model
@@ -57,8 +70,9 @@ class LeadIntake(models.AbstractModel):
                                         type=data["type"], codes=", ".join(sorted(set(codes))))
         Event = self.env["lead.engagement.event"].sudo()
         if event_type:
-            known = Event.search([("company_id", "in", [company.id, False]), ("type_id", "=", event_type.id),
-                                  ("external_id", "=", data["external_id"])], limit=1)
+            known = Event.search([("company_id", "in", [company.id, False]), ("sender_id", "=", self.env.uid),
+                                  ("type_id", "=", event_type.id), ("external_id", "=", data["external_id"])],
+                                 limit=1)
             if known:
                 return 200, self._event_answer(known)
         lead = self._intake_find_lead(data, company, errors)
@@ -68,7 +82,7 @@ class LeadIntake(models.AbstractModel):
         events = Event._record_events([{
             "lead_id": lead.id, "type": event_type, "date": data.get("date"), "external_id": data["external_id"],
             "note": data.get("note"), "campaign": utm.get("campaign_id"), "source": utm.get("source_id"),
-            "medium": utm.get("medium_id"),
+            "medium": utm.get("medium_id"), "sender": self.env.uid,
         }])
         return 201, self._event_answer(events)
 
@@ -77,7 +91,7 @@ class LeadIntake(models.AbstractModel):
         """Advisory lock keys (64-bit integers) of an item: its external id, and for a lead the normalised e-mail and
         number it will be found by, so that concurrent requests for one person are done one after the other."""
         company = self.env.company
-        names = [f"{kind}:{company.id}:{data.get('type', '')}:{data['external_id']}"]
+        names = [f"{kind}:{company.id}:{self.env.uid}:{data.get('type', '')}:{data['external_id']}"]
         if kind == "lead":
             email = email_normalize(data.get("email") or "")
             if email:
@@ -132,38 +146,63 @@ class LeadIntake(models.AbstractModel):
     @api.model
     def _intake_utm(self, data):
         """campaign_id, source_id, medium_id from the names sent (found case-insensitively, else created)."""
-        Mixin = self.env["utm.mixin"].sudo()
+        Event = self.env["lead.engagement.event"].sudo()
         values = {}
         for key, fname, model in (("campaign", "campaign_id", "utm.campaign"), ("source", "source_id", "utm.source"),
                                   ("medium", "medium_id", "utm.medium")):
             if data.get(key):
-                values[fname] = Mixin._find_or_create_record(model, data[key]).id
+                values[fname] = Event._utm_find_or_create(model, data[key]).id
         return values
 
     @api.model
     def _intake_find_lead(self, data, company, errors):
-        Lead = self.env["crm.lead"].sudo()
+        """The lead an event names, among those this sender sent (references follow merges): by its external id,
+        else by the e-mail address it was sent with (the most recent lead sent with it). Another sender's lead, or
+        one made in Odoo, is never found: the error is the same as for an address nobody sent."""
+        Reference = self.env["lead.intake.reference"].sudo()
+        mine = [("company_id", "=", company.id), ("user_id", "=", self.env.uid)]
         if data.get("lead_external_id"):
-            reference = self.env["lead.intake.reference"].sudo().search(
-                [("company_id", "=", company.id), ("external_id", "=", data["lead_external_id"])], limit=1)
+            reference = Reference.search(mine + [("external_id", "=", data["lead_external_id"])], limit=1)
             if not reference:
                 errors["lead_external_id"] = self.env._(
-                    "No lead was received with external id “%s”: send the lead first (POST leads), or name it by "
-                    "lead_email.", data["lead_external_id"])
+                    "No lead was received from you with external id “%s”: send the lead first (POST leads), or name "
+                    "it by lead_email.", data["lead_external_id"])
             return reference.lead_id
-        if len(email_split(data["lead_email"])) != 1:
+        email = len(email_split(data["lead_email"])) == 1 and email_normalize(data["lead_email"])
+        if not email:
             errors["lead_email"] = self.env._("Give one e-mail address.")
-            return Lead
-        # crm's own duplicate detection: the open leads with this e-mail, the one crm trusts most.
-        leads = Lead._get_lead_duplicates(email=data["lead_email"]).filtered(
-            lambda lead: lead.company_id in (company, Lead.company_id.browse()))
-        if not leads:
+            return Reference.lead_id
+        reference = Reference.search(mine + [("email_normalized", "=", email)], limit=1)
+        if not reference:
             errors["lead_email"] = self.env._(
-                "No open lead has the e-mail address “%s”: send the lead first (POST leads).", data["lead_email"])
-        return leads._sort_by_confidence_level(reverse=True)[:1]
+                "No lead you sent has the e-mail address “%s”: send the lead first (POST leads).", data["lead_email"])
+        return reference.lead_id
 
     @api.model
-    def _lead_answer(self, reference):
+    def _intake_sent_leads(self, leads):
+        """Those of ``leads`` this sender may see: it sent them (it holds a reference to them that is not
+        withheld), whatever merged into them since."""
+        if not leads:
+            return leads
+        return self.env["lead.intake.reference"].sudo().search_fetch(
+            [("lead_id", "in", leads.ids), ("user_id", "=", self.env.uid), ("lead_withheld", "=", False)],
+            ["lead_id"]).lead_id
+
+    @api.model
+    def _lead_answer(self, reference, merged_into=True):
+        """The lead of this sender's ``reference``, as the sender may see it: the lead as it is now when the sender
+        sent it; as it was sent when it is withheld (merged with a lead the sender did not send). Another lead is
+        never named (``duplicate_of`` only when the sender sent that lead too)."""
+        if reference.lead_withheld:
+            return {
+                "id": reference.answer_lead_id,
+                "external_id": reference.external_id,
+                "lifecycle_stage": reference.answer_stage or None,
+                "grade": reference.answer_grade or None,
+                "score": reference.answer_score or 0,
+                "merged_into": None,
+                "duplicate_of": None,
+            }
         lead = reference.lead_id
         return {
             "id": lead.id,
@@ -171,25 +210,24 @@ class LeadIntake(models.AbstractModel):
             "lifecycle_stage": lead.lifecycle_code or None,
             "grade": lead.grade_id.name or None,
             "score": lead.lead_score or 0,
-            "merged_into": lead.id if reference.merged else None,
-            "duplicate_of": lead.duplicate_of_id.id or None,
+            "merged_into": lead.id if merged_into and reference.merged else None,
+            "duplicate_of": self._intake_sent_leads(lead.duplicate_of_id).id or None,
         }
 
     @api.model
     def _event_answer(self, event):
+        # The lead through this sender's first reference to it (one it may see first), as _lead_answer shows it.
         lead = event.lead_id
-        reference = lead.intake_reference_ids.sorted("id")[:1]  # the first one received
+        reference = self.env["lead.intake.reference"].sudo().search(
+            [("lead_id", "=", lead.id), ("user_id", "=", self.env.uid)], order="lead_withheld, id", limit=1)
+        if reference:
+            lead_answer = self._lead_answer(reference, merged_into=False)
+        else:  # the event was moved to a lead this sender never sent: its id only
+            lead_answer = {"id": lead.id, "external_id": None, "lifecycle_stage": None, "grade": None, "score": 0,
+                           "merged_into": None, "duplicate_of": None}
         return {
             "id": event.id,
             "external_id": event.external_id,
             "type": event.type_id.code,
-            "lead": {
-                "id": lead.id,
-                "external_id": reference.external_id or None,
-                "lifecycle_stage": lead.lifecycle_code or None,
-                "grade": lead.grade_id.name or None,
-                "score": lead.lead_score or 0,
-                "merged_into": None,
-                "duplicate_of": lead.duplicate_of_id.id or None,
-            },
+            "lead": lead_answer,
         }

@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import Command, fields, models
 
 
 class ResConfigSettings(models.TransientModel):
@@ -12,3 +12,14 @@ class ResConfigSettings(models.TransientModel):
         "Body Size (KB)", config_parameter="lead_management_api.max_body_kb", default=1024)
     lead_intake_rate_limit = fields.Integer(
         "Requests per Minute per Key", config_parameter="lead_management_api.rate_limit", default=600)
+
+    def action_lead_intake_users(self):
+        """The users of the Lead Intake (API) group: on each one's form, New Intake API Key."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Intake Users"),
+            "res_model": "res.users",
+            "view_mode": "list,form",
+            "domain": [("groups_id", "in", self.env.ref("lead_management.group_lead_intake").ids)],
+            "context": {"default_groups_id": [Command.set(self.env.ref("lead_management.group_lead_intake").ids)]},
+        }

@@ -1,9 +1,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import importlib.util
 import json
+import os
 
+from odoo.modules import get_module_path
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.lead_management.tests.common import LeadManagementCommon
+from odoo.addons.lead_management_api.models.res_users_apikeys import INTAKE_SCOPE
 from odoo.addons.lead_management_api.schemas import PREFIX
 
 
@@ -19,8 +23,9 @@ class IntakeCase(HttpCase, LeadManagementCommon):
         cls.Lead = cls.env["crm.lead"].with_context(active_test=False)
 
     @classmethod
-    def _api_key(cls, user, expiration=None):
-        return cls.env["res.users.apikeys"].with_user(user).sudo()._generate(None, f"key of {user.login}", expiration)
+    def _api_key(cls, user, expiration=None, scope=INTAKE_SCOPE):
+        """A new API key of ``user``: an intake key by default, or of ``scope`` (None: an ordinary key, for RPC)."""
+        return cls.env["res.users.apikeys"].with_user(user).sudo()._generate(scope, f"key of {user.login}", expiration)
 
     def post(self, path, body=None, key=None, content_type="application/json", data=None, headers=None):
         """POST ``body`` (as JSON, or ``data`` as is) to the intake route ``path``; returns the response."""
@@ -41,3 +46,14 @@ class IntakeCase(HttpCase, LeadManagementCommon):
         self.env.flush_all()
         return (self.Lead.search_count([]), self.env["lead.engagement.event"].search_count([]),
                 self.env["lead.intake.reference"].search_count([]))
+
+
+def migration(module, version, name):
+    """The migration script ``name`` of ``module``'s ``version`` (its ``migrate(cr, version)``), loaded as Odoo
+    loads it."""
+    path = os.path.join(get_module_path(module), "migrations", version, name)
+    spec = importlib.util.spec_from_file_location(f"{module}_{version}_{name}".replace(".", "_").replace("-", "_"),
+                                                  path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    return script.migrate

@@ -29,7 +29,8 @@ class TestApiMatrix(SecurityCommon):
 
     def test_references_follow_their_lead(self):
         Reference = self.env["lead.intake.reference"]
-        hidden = Reference.create({"lead_id": self.hidden.id, "company_id": self.company.id, "external_id": "h-1"})
+        hidden = Reference.create({"lead_id": self.hidden.id, "company_id": self.company.id, "external_id": "h-1",
+                                   "user_id": self.users["intake"].id})
         for role in ("salesman", "qualifier"):
             with self.subTest(role=role):
                 self.assertFalse(self._call(role, "lead.intake.reference", "search_count", [("id", "=", hidden.id)]))
