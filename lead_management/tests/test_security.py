@@ -259,7 +259,8 @@ class TestUserDomainsRunWithTheAuthorsRights(SecurityCommon):
                                                         "entry_domain": self.HIDDEN_PATH})):
             with self.subTest(model=model), self.assertRaisesRegex(AccessError, "tracking_value_ids"):
                 self._call("lead_manager", model, "create", [values])
-        rule = self.env["lead.scoring.rule"].create({"name": "Fine", "points": 1, "domain": "[('email_from', '!=', False)]"})
+        rule = self.env["lead.scoring.rule"].create(
+            {"name": "Fine", "points": 1, "domain": "[('email_from', '!=', False)]"})
         with self.assertRaises(AccessError):
             self._call("lead_manager", "lead.scoring.rule", "write", [rule.id], {"domain": self.HIDDEN_PATH})
         # Any sub-domain too.
