@@ -254,16 +254,21 @@ class CrmLead(models.Model):
         return visible
 
     def _duplicate_merge(self):
-        """Merge each of these leads flagged as a duplicate into the lead it duplicates, with crm's merge (events,
-        history, messages and activities follow). Returns {lead id: the lead that stays}: crm keeps the lead it
-        trusts most (the older one when both are alike)."""
+        """Merge each of these new leads flagged as a duplicate into the lead it duplicates: the lead that was there
+        stays as it is (crm's merge would keep whichever it trusts most, and write the newcomer's text into its
+        description); what the new lead brought is logged on it as crm's merge summary, a note; its events,
+        history, messages and followers follow, and the person's consent, if stated, is theirs again. Returns
+        {lead id: the lead that stays}."""
         result = {}
         for lead in self.sudo().filtered("duplicate_of_id"):
             original = lead.duplicate_of_id
             if not original.active:
                 continue
-            head = (original | lead)._merge_opportunity(auto_unlink=True, max_length=0)
-            if head.duplicate_of_id:
-                head._write_pipeline({"duplicate_of_id": False}, by_hand=False)
-            result[lead.id] = head.with_env(self.env)
+            followers = original._merge_followers(lead)
+            original._merge_log_summary(followers, lead)
+            original._merge_dependences(lead)
+            if lead.marketing_consent:
+                original._write_pipeline({"marketing_consent": lead.marketing_consent}, by_hand=False)
+            lead.unlink()
+            result[lead.id] = original.with_env(self.env)
         return result

@@ -11,6 +11,23 @@ SLA_FIELDS = frozenset({"sla_clock", "sla_state", "sla_deadline", "sla_met_date"
 class CrmLead(models.Model):
     _inherit = "crm.lead"
 
+    def _merge_dependences(self, opportunities):
+        """The follow-up figures are the same before and after a merge: the hand-offs of the merged leads come to
+        the lead that stays, each as it stood (its answer, its clock, its rejection reason), frozen there; their SLA
+        clocks end (a breached one stays breached) and come along; the times they were recycled add up."""
+        result = super()._merge_dependences(opportunities)
+        tails = opportunities.sudo()
+        Handoff = self.env["lead.handoff"].sudo()
+        Handoff._follow_leads(tails.filtered("handoff_date"))
+        running = tails.filtered(lambda lead: lead.sla_clock_id and not lead.sla_clock_id.closed)
+        running._sla_stop(self.env._("Merged into %s", self.display_name), keep=True)
+        Handoff.search([("lead_id", "in", tails.ids)]).write({"lead_id": self.id, "merged": True})
+        tails.with_context(active_test=False).sla_clock_ids.write({"lead_id": self.id})
+        recycled = sum(tails.mapped("recycle_count"))
+        if recycled:
+            self.sudo()._write_pipeline({"recycle_count": self.recycle_count + recycled}, by_hand=False)
+        return result
+
     # ------------------------------------------------------------
     # PIPELINE STEP 9: FOLLOW-UP LOG
     # ------------------------------------------------------------

@@ -34,6 +34,16 @@ class CrmLead(models.Model):
         self.filtered("nurture_enrolment_id")._nurture_exit("manual")
         return True
 
+    def _merge_dependences(self, opportunities):
+        # The merged leads' time on nurture tracks is part of the story of the lead that stays: their tracks end
+        # (the lead that stays follows its own) and their enrolments and steps come along.
+        result = super()._merge_dependences(opportunities)
+        tails = opportunities.sudo()
+        tails.filtered("nurture_enrolment_id")._nurture_exit("merged")
+        tails.nurture_enrolment_ids.trace_ids.write({"lead_id": self.id})
+        tails.nurture_enrolment_ids.write({"lead_id": self.id})
+        return result
+
     # ------------------------------------------------------------
     # PIPELINE STEP 8: NURTURE
     # ------------------------------------------------------------

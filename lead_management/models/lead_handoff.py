@@ -50,6 +50,8 @@ class LeadHandoff(models.Model):
     sla_met_date = fields.Datetime("First Touch On", readonly=True)
     sla_response_hours = fields.Float("Response (Working Hours)", readonly=True, aggregator="avg")
     sla_response_calendar_hours = fields.Float("Response (Hours)", readonly=True, aggregator="avg")
+    merged = fields.Boolean(readonly=True, help="The lead it was made for was merged into this one: the row keeps what "
+                                                "that lead's hand-off was and no longer follows a lead.")
 
     def init(self):
         # The follow-up step looks up each lead's current (latest) hand-off.
@@ -108,11 +110,12 @@ class LeadHandoff(models.Model):
 
     @api.model
     def _current(self, leads):
-        """The latest hand-off row of each lead that has one."""
+        """The latest hand-off row of each lead that has one (rows brought in by a merge are not the lead's own)."""
         if not leads:
             return self.browse()
         self.flush_model()
         self.env.cr.execute("""
-            SELECT DISTINCT ON (lead_id) id FROM lead_handoff WHERE lead_id = ANY(%s) ORDER BY lead_id, id DESC
+            SELECT DISTINCT ON (lead_id) id FROM lead_handoff WHERE lead_id = ANY(%s) AND merged IS NOT TRUE
+             ORDER BY lead_id, id DESC
         """, [list(leads.ids)])
         return self.browse(row[0] for row in self.env.cr.fetchall())

@@ -10,6 +10,7 @@ EXIT_REASONS = [
     ("left", "Left marketing's hands"),
     ("finished", "Finished the track"),
     ("manual", "Removed by hand"),
+    ("merged", "Merged into another lead"),
 ]
 
 

@@ -20,7 +20,7 @@ class LeadFollowupReport(models.Model):
     _order = "date desc"
     _rec_name = "lead_id"
     _depends = {
-        "lead.handoff": ["lead_id", "company_id", "date", "user_id", "qualifier_id", "team_id", "grade_id",
+        "lead.handoff": ["lead_id", "company_id", "date", "user_id", "qualifier_id", "team_id", "grade_id", "merged",
                          "state", "answer_date", "rejection_reason_id", "sla_deadline", "sla_met_date",
                          "sla_response_hours"],
         "crm.lead": ["campaign_id", "source_id", "medium_id", "active", "stage_id", "handoff_date", "sla_clock",
@@ -162,7 +162,7 @@ class LeadFollowupReport(models.Model):
                              CASE WHEN current_clock THEN lead.sla_response_hours ELSE handoff.sla_response_hours END
                                  AS response_hours
                         FROM (SELECT lead.sla_clock = 'handoff' AND lead.handoff_date = handoff.date
-                                     AS current_clock) AS flag
+                                     AND handoff.merged IS NOT TRUE AS current_clock) AS flag
                   ) AS clock
               ) AS row
         """, now=now)

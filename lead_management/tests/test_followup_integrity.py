@@ -191,3 +191,61 @@ class TestAccessEndsWithOwnership(FollowupCommon):
         self.assertFalse(self._writable(self.user_salesman, lead))
         # Another qualifying rep of the team sees none of it: the lead is owned.
         self.assertFalse(self._readable(self.user_qualifier_2, lead))
+
+
+class TestMergesKeepTheRecord(FollowupCommon):
+
+    def _reject(self, lead):
+        self.env["crm.lead.reject"].with_user(self.user_salesman).create({
+            "lead_ids": lead.ids, "rejection_reason_id": self.env.ref(
+                "lead_management.rejection_reason_not_ready").id}).action_reject()
+
+    def test_salesperson_cannot_erase_a_breached_handoff_by_merging(self):
+        """Sam merges the hand-off he let breach into his opportunity of the same person: crm's merge deleted the
+        hand-off, its clock and its row in the follow-up report with the merged lead."""
+        opportunity = self._handed(email_from="same@example.com")
+        opportunity.with_user(self.user_salesman).action_accept_handoff()
+        breached = self._handed(email_from="same@example.com")
+        self._breach(breached)
+        leads = opportunity | breached
+        before = self._figures(leads)
+        self.assertEqual((before["handoff_count"], before["pending_count"], before["accepted_count"]), (2, 1, 1))
+        head = leads.with_user(self.user_salesman).merge_opportunity()
+        self.assertEqual(head, opportunity)
+        self.assertFalse(breached.exists())
+        self.assertEqual(self._figures(head), before)
+        clocks = head.sla_clock_ids.filtered(lambda clock: clock.clock == "handoff")
+        self.assertEqual(sorted(clocks.mapped("state")), ["breached", "met"])
+        self.assertTrue(all(clocks.mapped("closed")))
+
+    def test_rejections_and_recycling_come_along(self):
+        rejected = self._handed(email_from="person@example.com")
+        self._reject(rejected)
+        other = self._handed(email_from="person2@example.com")
+        self._reject(other)
+        leads = rejected | other
+        before = self._figures(leads)
+        self.assertEqual(before["rejected_count"], 2)
+        head = leads.with_user(self.user_lead_manager).merge_opportunity()
+        self.assertEqual(head.recycle_count, 2)
+        self.assertEqual(self._figures(head), before)
+        self.assertEqual(self._rows(head).mapped("rejection_reason_id"),
+                         self.env.ref("lead_management.rejection_reason_not_ready"))
+        self.assertEqual(len(self._rows(head)), 2)
+
+    def test_nurture_history_comes_along(self):
+        track = self.env["lead.nurture.track"].create({"name": "Warm up", "step_ids": [(0, 0, {
+            "name": "Call", "action": "activity", "delay": 1, "delay_unit": "days",
+            "activity_type_id": self.env.ref("mail.mail_activity_data_call").id})]})
+        grade_d = self.env["lead.grade"].search([("name", "=", "D")])
+        grade_d.nurture_track_id = track
+        nurtured, other = self._create_leads(2, qualifier_id=self.user_qualifier.id, email_from=False,
+                                             phone="+32 2 290 34 90")
+        self.assertEqual(nurtured.grade_id, grade_d)
+        self.assertTrue(nurtured.nurture_enrolment_id)
+        enrolments = (nurtured | other).nurture_enrolment_id
+        head = (nurtured | other).with_user(self.user_lead_manager).merge_opportunity()
+        tail = (nurtured | other) - head
+        self.assertFalse(tail.exists())
+        self.assertEqual(head.nurture_enrolment_ids, enrolments)
+        self.assertEqual(head.nurture_enrolment_ids.filtered(lambda e: e.state == "exited").exit_reason, "merged")

@@ -277,7 +277,9 @@ class TestDuplicatePolicies(IntakeCase):
         self.assertEqual((second["id"], second["merged_into"]), (first["id"], first["id"]))
         lead = self.Lead.browse(first["id"])
         self.assertEqual(sorted(lead.intake_reference_ids.mapped("external_id")), ["dup-1", "dup-2"])
-        self.assertIn("Second form", lead.description)
+        # The new details are a note on the lead, not text appended to its description.
+        self.assertNotIn("Second form", lead.description or "")
+        self.assertTrue(lead.message_ids.filtered(lambda message: "Second form" in (message.body or "")))
         self.assertEqual(len(lead.engagement_event_ids), 1)
         # By phone too; and the merged one's replay answers the same lead.
         third = self.post("/leads", self.lead_body("dup-3", email="other@navy.example.com", phone="02 555 12 34",
@@ -290,6 +292,27 @@ class TestDuplicatePolicies(IntakeCase):
         # Events sent for the merged lead's external id reach the lead that stays.
         response = self.post("/events", {"external_id": "dup-ev-2", "type": "download", "lead_external_id": "dup-2"})
         self.assertEqual(response.json()["lead"]["id"], first["id"])
+
+    def test_merge_keeps_the_lead_that_was_there(self):
+        """crm's merge keeps the lead it trusts most: a newcomer with a higher probability replaced a salesperson's
+        lead, and its text was appended to the description of the lead that stayed."""
+        existing = self.env["crm.lead"].create({
+            "name": "Grace's project", "type": "lead", "team_id": self.team.id, "user_id": self.user_salesman.id,
+            "email_from": "grace@navy.example.com", "description": "<p>Budget approved.</p>"})
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE crm_lead SET probability = 0.5, automated_probability = 0.5 WHERE id = %s",
+                            [existing.id])
+        self.env.invalidate_all()
+        answer = self.post("/leads", self.lead_body("keep-1", email="grace@navy.example.com",
+                                                    notes="Wants a call on Friday")).json()
+        # Answered as a new lead (the sender did not send the one it joined), merged into the one that was there.
+        self.assertEqual(answer["merged_into"], None)
+        self.assertFalse(self.Lead.browse(answer["id"]).exists())
+        self.assertTrue(existing.exists())
+        self.assertEqual(self.env["lead.intake.reference"].search([("external_id", "=", "keep-1")]).lead_id, existing)
+        self.assertEqual((existing.name, existing.user_id), ("Grace's project", self.user_salesman))
+        self.assertEqual(existing.description, "<p>Budget approved.</p>")
+        self.assertTrue(existing.message_ids.filtered(lambda message: "Wants a call on Friday" in (message.body or "")))
 
     def test_flag(self):
         self._set_company(lead_duplicate_policy="flag")
