@@ -12,6 +12,7 @@ from . import lead_engagement_event
 from . import lead_sla_policy
 from . import lead_sla_clock
 from . import mail_activity
+from . import mail_template
 from . import lead_nurture_track
 from . import lead_nurture_step
 from . import lead_nurture_enrolment

@@ -10,7 +10,8 @@ from odoo.tools import SQL
 
 NURTURE_BATCH_SIZE = 500
 # A write touching one of these may enrol a lead or end its enrolment.
-NURTURE_FIELDS = frozenset({"active", "handoff_state", "type", "lifecycle_stage_id", "email_from", "partner_id"})
+NURTURE_FIELDS = frozenset({"active", "handoff_state", "type", "lifecycle_stage_id", "email_from", "partner_id",
+                            "marketing_consent"})
 
 
 class CrmLead(models.Model):
@@ -81,7 +82,7 @@ class CrmLead(models.Model):
         # Marketing nurtures the leads it holds (a qualifying rep owns them), not those of crm-style teams.
         if (not self.qualifier_id or not self.active or self.type != "lead" or self.lifecycle_side != "marketing"
                 or self.lifecycle_code == "disqualified" or self.handoff_state == "pending" or self.is_blacklisted
-                or grade.disposition != "nurture" or not grade.nurture_track_id.active):
+                or self.marketing_consent == "refused" or grade.disposition != "nurture" or not grade.nurture_track_id.active):
             return self.env["lead.nurture.track"]
         return grade.nurture_track_id
 
@@ -92,7 +93,7 @@ class CrmLead(models.Model):
             return "lost"
         if self.handoff_state == "pending":
             return "handed_off"
-        if self.is_blacklisted:
+        if self.is_blacklisted or self.marketing_consent == "refused":
             return "opted_out"
         if self.grade_id.disposition == "handoff":
             return "sales_ready"

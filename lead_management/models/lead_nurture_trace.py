@@ -76,23 +76,32 @@ class LeadNurtureTrace(models.Model):
         finished._nurture_exit("finished")
 
     def _nurture_run_email(self, step, leads):
-        """Send the step's template to the leads that can receive it: the e-mail blacklist is the lead's
-        opt-out (they leave the track), a lead without a valid address fails this step."""
+        """Send the step's template to the leads that may receive it. A lead whose consent is refused, or one of
+        whose recipients (every address the template would write to: the lead's, its copies, its partners') is on
+        the e-mail blacklist, opted out: the step is skipped and the lead leaves the track. A lead without a valid
+        address fails this step."""
+        _ = self.env._
         by_lead = {trace.lead_id: trace for trace in self}
-        # Asked now, not read from a cached value: the address may have been blacklisted a minute ago.
-        blacklisted = set(self.env["mail.blacklist"].sudo().search(
-            [("email", "in", [email for email in leads.mapped("email_normalized") if email])]).mapped("email"))
-        opted_out = leads.filtered(lambda lead: lead.email_normalized in blacklisted)
-        for lead in opted_out:
-            by_lead[lead].write({"state": "skipped", "note": self.env._("opted out: the address is blacklisted")})
-        no_address = (leads - opted_out).filtered(lambda lead: not lead.email_normalized)
+        refused = leads.filtered(lambda lead: lead.marketing_consent == "refused")
+        for lead in refused:
+            by_lead[lead].write({"state": "skipped", "note": _("opted out: the person refused marketing e-mails")})
+        no_address = (leads - refused).filtered(lambda lead: not lead.email_normalized)
         for lead in no_address:
-            by_lead[lead].write({"state": "failed", "note": self.env._("no valid e-mail address")})
-        receivers = leads - opted_out - no_address
+            by_lead[lead].write({"state": "failed", "note": _("no valid e-mail address")})
+        candidates = leads - refused - no_address
+        recipients = step.mail_template_id._nurture_recipients(candidates)
+        # Asked now, not read from a cached value: an address may have been blacklisted a minute ago.
+        blacklisted = set(self.env["mail.blacklist"].sudo().search(
+            [("email", "in", list(set().union(*recipients.values())))]).mapped("email"))
+        opted_out = candidates.filtered(lambda lead: recipients[lead.id] & blacklisted)
+        for lead in opted_out:
+            by_lead[lead].write({"state": "skipped", "note": _(
+                "opted out: %s is blacklisted", ", ".join(sorted(recipients[lead.id] & blacklisted)))})
+        receivers = candidates - opted_out
         if receivers:
             step.mail_template_id.send_mail_batch(receivers.ids)
-        if opted_out:
-            opted_out._nurture_exit("opted_out")
+        if refused | opted_out:
+            (refused | opted_out)._nurture_exit("opted_out")
 
     def _nurture_run_activity(self, step, leads):
         for owner, owned in leads.grouped(lambda lead: lead.qualifier_id or lead.user_id).items():

@@ -210,3 +210,62 @@ class TestNurtureConfiguration(NurtureCommon):
             self._cron()
             self.env.cr.flush()
         self.assertEqual(set(leads.nurture_enrolment_id.trace_ids.mapped("state")), {"done", "scheduled"})
+
+
+class TestConsentHolds(NurtureCommon):
+    """No nurture e-mail to a person who refused marketing e-mails, nor to an address not checked against the
+    blacklist (only the blacklist, on the first address of the lead, stopped them)."""
+
+    def _mails(self, lead):
+        return self.env["mail.mail"].search([("model", "=", "crm.lead"), ("res_id", "=", lead.id)])
+
+    def _run_first_step(self, lead):
+        trace = self._traces(lead)[:1]
+        self.assertEqual(trace.step_id.action, "email")
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE lead_nurture_trace SET scheduled_date = now() AT TIME ZONE 'UTC' "
+                            "- interval '1 minute' WHERE id = %s", [trace.id])
+        self.env.invalidate_all()
+        self._cron()
+        return trace
+
+    def test_refused_consent_is_never_nurtured(self):
+        refused = self._lead(marketing_consent="refused")
+        self.assertFalse(refused.nurture_enrolment_id)
+        lead = self._lead(email_from="later@example.com")
+        self.assertTrue(lead.nurture_enrolment_id)
+        lead.with_user(self.user_qualifier).marketing_consent = "refused"
+        self.assertFalse(lead.nurture_enrolment_id)
+        self.assertEqual(lead.nurture_enrolment_ids.exit_reason, "opted_out")
+
+    def test_refused_consent_stops_a_due_email(self):
+        lead = self._lead()
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE crm_lead SET marketing_consent = 'refused' WHERE id = %s", [lead.id])
+        self.env.invalidate_all()
+        trace = self._run_first_step(lead)
+        self.assertEqual(trace.state, "skipped")
+        self.assertFalse(self._mails(lead))
+
+    def test_every_address_is_checked_against_the_blacklist(self):
+        lead = self._lead(email_from="nina@example.com, nina.private@example.com")
+        self.env["mail.blacklist"].sudo()._add("nina.private@example.com")
+        trace = self._run_first_step(lead)
+        self.assertEqual(trace.state, "skipped")
+        self.assertIn("nina.private@example.com", trace.note)
+        self.assertFalse(self._mails(lead))
+        self.assertFalse(lead.nurture_enrolment_id)
+
+    def test_template_recipients_are_checked_too(self):
+        partner = self.env["res.partner"].create({"name": "Nina's boss", "email": "boss@example.com"})
+        self.template.partner_to = str(partner.id)
+        self.env["mail.blacklist"].sudo()._add("boss@example.com")
+        lead = self._lead()
+        trace = self._run_first_step(lead)
+        self.assertEqual(trace.state, "skipped")
+        self.assertFalse(self._mails(lead))
+        # With the boss off the blacklist, the e-mail goes.
+        self.env["mail.blacklist"].sudo()._remove("boss@example.com")
+        other = self._lead(email_from="other@example.com")
+        self.assertEqual(self._run_first_step(other).state, "done")
+        self.assertTrue(self._mails(other))
