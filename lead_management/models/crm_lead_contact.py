@@ -30,13 +30,46 @@ class CrmLead(models.Model):
         help="Whether the person agreed to receive marketing communication; empty when nobody asked.")
     marketing_consent_date = fields.Datetime(
         "Consent Stated On", compute="_compute_marketing_consent_date", store=True, copy=False)
-    # Duplicates found when the lead arrived (Settings > CRM > Lead Management > Duplicates)
+    # Duplicates found when the lead arrived (Settings > CRM > Lead Management > Duplicates). A many2one shows the
+    # name of its record to whoever reads it: the stored flags are for those who see every lead; the others read
+    # them through the duplicate_* computes below, which name only what they may read.
     duplicate_of_id = fields.Many2one(
-        "crm.lead", "Possible Duplicate Of", readonly=True, copy=False, index="btree_not_null", ondelete="set null",
+        "crm.lead", "Possible Duplicate Of (All)", readonly=True, copy=False, index="btree_not_null",
+        ondelete="set null", groups="lead_management.group_lead_manager,sales_team.group_sale_manager",
         help="An open lead with the same e-mail address or phone number existed when this one arrived.")
     duplicate_partner_id = fields.Many2one(
-        "res.partner", "Known Contact", readonly=True, copy=False, index="btree_not_null", ondelete="set null",
+        "res.partner", "Known Contact (All)", readonly=True, copy=False, index="btree_not_null", ondelete="set null",
+        groups="lead_management.group_lead_manager,sales_team.group_sale_manager",
         help="A contact with the same e-mail address (or phone number) existed when this lead arrived.")
+    duplicate_lead_id = fields.Many2one(
+        "crm.lead", "Possible Duplicate Of", compute="_compute_duplicate_visible",
+        help="An open lead with the same e-mail address or phone number existed when this one arrived.")
+    duplicate_contact_id = fields.Many2one(
+        "res.partner", "Known Contact", compute="_compute_duplicate_visible",
+        help="A contact with the same e-mail address (or phone number) existed when this lead arrived.")
+    is_possible_duplicate = fields.Boolean(
+        "Possible Duplicate", compute="_compute_duplicate_visible", search="_search_is_possible_duplicate",
+        help="Flagged as a possible duplicate when it arrived, whether or not you may see the lead it duplicates.")
+
+    @api.depends("duplicate_of_id", "duplicate_partner_id")
+    @api.depends_context("uid")
+    def _compute_duplicate_visible(self):
+        stored = {lead.id: (lead.duplicate_of_id, lead.duplicate_partner_id) for lead in self.sudo()}
+        originals = self.browse().union(*(original for original, _contact in stored.values()))
+        contacts = self.env["res.partner"].union(*(contact for _original, contact in stored.values()))
+        readable = originals.with_env(self.env)._filtered_access("read")
+        readable_contacts = contacts.with_env(self.env)._filtered_access("read")
+        for lead in self:
+            original, contact = stored.get(lead.id, (originals.browse(), contacts.browse()))
+            lead.is_possible_duplicate = bool(original)
+            lead.duplicate_lead_id = original if original in readable else False
+            lead.duplicate_contact_id = contact if contact in readable_contacts else False
+
+    def _search_is_possible_duplicate(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise NotImplementedError(self.env._("Search on 'Possible Duplicate' supports = True and = False only."))
+        flagged = self.sudo().with_context(active_test=False)._search([("duplicate_of_id", "!=", False)])
+        return [("id", "in" if (operator == "=") == value else "not in", flagged)]
 
     @api.depends("mobile", "country_id.code", "company_id.country_id")
     def _compute_mobile_state(self):
@@ -88,9 +121,10 @@ class CrmLead(models.Model):
     def action_merge_duplicate(self):
         """Open crm's merge wizard on this lead and the lead it duplicates."""
         self.ensure_one()
-        if not self.duplicate_of_id:
+        original = self.sudo().duplicate_of_id.with_env(self.env)
+        if not original:
             raise UserError(self.env._("“%s” is not flagged as a duplicate.", self.display_name))
-        leads = self | self.duplicate_of_id
+        leads = self | original
         leads.check_access("write")
         return {
             "type": "ir.actions.act_window",
@@ -230,12 +264,14 @@ class CrmLead(models.Model):
             for lead in flagged:
                 original, contact = found[lead]
                 parts = []
+                # A message is read by whoever reads the lead, now and later: it names neither the lead nor the
+                # contact (the banner of the form does, to those who may read them).
                 if original:
-                    parts.append(Markup(self.env._("Possible duplicate of %s: merge it or clear the flag.")) %
-                                 original._get_html_link())
+                    parts.append(self.env._("Possible duplicate of an open lead with the same e-mail address or "
+                                            "phone number: merge it or clear the flag."))
                 if contact:
-                    parts.append(Markup(self.env._("Known contact: %s.")) % contact._get_html_link())
-                bodies[lead.id] = Markup(" ").join(parts)
+                    parts.append(self.env._("A contact with the same e-mail address or phone number exists."))
+                bodies[lead.id] = Markup("<p>%s</p>") % " ".join(parts)
             flagged.sudo()._message_log_batch(bodies=bodies)
         return flagged
 

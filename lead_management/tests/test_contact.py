@@ -198,7 +198,7 @@ class TestDuplicates(LeadManagementCommon):
         # Given to the qualifying rep of the lead it duplicates, told once in the chatter.
         self.assertEqual(by_email.qualifier_id, self.user_qualifier_2)
         self.assertIn("Possible duplicate of", by_email.message_ids[:1].body)
-        self.assertIn(by_email, self.env["crm.lead"].search([("duplicate_of_id", "!=", False)]))
+        self.assertIn(by_email, self.env["crm.lead"].search([("is_possible_duplicate", "=", True)]))
 
     def test_a_lead_hidden_from_its_creator_is_not_named(self):
         """A salesperson who cannot read marketing's lead creates the same person: the hidden lead is neither named
@@ -207,13 +207,34 @@ class TestDuplicates(LeadManagementCommon):
         self.assertFalse(self.original.with_user(self.user_salesman)._filtered_access("read"))
         mine = self.env["crm.lead"].with_user(self.user_salesman).create(
             {"name": "My call", "type": "lead", "email_from": "grace@navy.example.com"})
-        self.assertFalse(mine.duplicate_of_id)
+        self.assertFalse(mine.sudo().duplicate_of_id)
         self.assertNotEqual(mine.qualifier_id, self.user_qualifier_2)
         self.assertNotIn("Possible duplicate", "".join(mine.sudo().message_ids.mapped("body")))
         # The qualifying rep who can read it sees the flag.
         theirs = self.env["crm.lead"].with_user(self.user_qualifier_2).create(
             {"name": "Their call", "type": "lead", "email_from": "grace@navy.example.com"})
-        self.assertEqual(theirs.duplicate_of_id, self.original)
+        self.assertEqual(theirs.duplicate_lead_id, self.original)
+
+    def test_created_as_superuser_names_the_duplicate_only_to_its_readers(self):
+        """A lead created as superuser (intake API, website form, e-mail) was flagged with the lead it duplicates,
+        whose name then showed to every rep who read the new lead, through the many2one and the chatter."""
+        self._set_company(lead_duplicate_policy="flag")
+        self.original.write({"user_id": self.user_salesman_2.id, "type": "opportunity"})
+        self.original.qualifier_id = False
+        self.original.name = "Navy: secret expansion plan"
+        lead = self._new(email_from="grace@navy.example.com", qualifier_id=self.user_qualifier.id)
+        self.assertEqual(lead.sudo().duplicate_of_id, self.original)
+        rep = lead.with_user(self.user_qualifier)
+        self.assertFalse(self.original.with_user(self.user_qualifier)._filtered_access("read"))
+        [values] = rep.read(["duplicate_lead_id", "is_possible_duplicate", "message_ids"])
+        self.assertEqual((values["duplicate_lead_id"], values["is_possible_duplicate"]), (False, True))
+        with self.assertRaises(AccessError):
+            rep.read(["duplicate_of_id"])
+        self.assertNotIn("secret", "".join(rep.message_ids.mapped("body")))
+        self.assertIn(lead, self.env["crm.lead"].with_user(self.user_qualifier).search(
+            [("is_possible_duplicate", "=", True)]))
+        # Its salesperson, who reads it, gets its name.
+        self.assertEqual(lead.with_user(self.user_sales_manager).duplicate_lead_id, self.original)
 
     def test_contact_quality_is_not_written_by_clients(self):
         lead = self._new(email_from="grace@navy")
@@ -278,17 +299,20 @@ class TestDuplicates(LeadManagementCommon):
         self.assertFalse(lead.exists())
         self.assertEqual(head.engagement_event_ids, events)
         self.assertEqual(head.lifecycle_history_ids, history)
-        self.assertEqual(head.mobile, "0470 12 34 56", "the new lead's data fill the gaps")
-        self.assertIn("price list", head.description)
-        self.assertEqual(head.lead_score, round(10 + head.engagement_score))
+        # The lead that was there is kept as it was: the new details are crm's merge note on it.
+        self.assertFalse(head.mobile)
+        self.assertNotIn("price list", head.description or "")
+        note = head.message_ids.filtered(lambda message: "price list" in (message.body or ""))
+        self.assertIn("0470 12 34 56", note.body)
+        self.assertEqual(head.lead_score, round(head.engagement_score), "no mobile on the lead that stays")
         self.assertGreater(head.engagement_score, 25, "webinar and download both count")
 
     @users("lm_qualifier_2")
     def test_clear_and_merge_buttons(self):
         self._set_company(lead_duplicate_policy="flag")
         lead = self._new(email_from="grace@navy.example.com")
-        self.assertEqual(lead.duplicate_of_id, self.original)
+        self.assertEqual(lead.duplicate_lead_id, self.original)
         action = lead.action_merge_duplicate()
         self.assertEqual(action["context"]["active_ids"], (lead | self.original).ids)
         lead.action_clear_duplicate()
-        self.assertFalse(lead.duplicate_of_id)
+        self.assertFalse(lead.is_possible_duplicate)
