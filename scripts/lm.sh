@@ -7,7 +7,8 @@
 #   scripts/lm.sh update  update the addon in the run database (LM_DB)
 #
 # Environment: ODOO_SRC (local tree, archive or URL of the Odoo 18.0 source), LM_DB, LM_TEST_DB,
-# LM_HTTP_PORT, PYTHON.  Everything is idempotent: a second run only does what is missing.
+# LM_HTTP_PORT, PYTHON; PGHOST/PGPORT (or LM_DB_HOST/LM_DB_PORT) go into odoo.conf when set.
+# Everything is idempotent: a second run only does what is missing.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -19,6 +20,9 @@ LM_DB=${LM_DB:-lead_management}
 LM_TEST_DB=${LM_TEST_DB:-lead_management_test}
 LM_HTTP_PORT=${LM_HTTP_PORT:-8069}
 PG_VERSION=${PG_VERSION:-15}
+# The Odoo configuration and data dir that every command uses (test-at has its own).
+CONF=$STATE/odoo.conf
+DATA_DIR=$STATE/data
 
 say() { printf '\033[1m[lead_management]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[lead_management] %s\033[0m\n' "$*" >&2; exit 1; }
@@ -134,18 +138,20 @@ write_config() {
     local addons=$src/addons
     # OCA addons installed from PyPI live in odoo/addons of site-packages.
     local extra; extra=$("$PYTHON" -c "import odoo.addons, os; print(','.join(p for p in odoo.addons.__path__ if os.path.isdir(p) and 'site-packages' in p))" 2>/dev/null || true)
-    cat > "$STATE/odoo.conf" <<CONF
+    # The database server: libpq's default (the local cluster's socket) unless one is named.
+    local db_host=${LM_DB_HOST:-${PGHOST:-False}} db_port=${LM_DB_PORT:-${PGPORT:-False}}
+    cat > "$CONF" <<INI
 [options]
 addons_path = $ROOT,$addons${extra:+,$extra}
-data_dir = $STATE/data
+data_dir = $DATA_DIR
 http_port = $LM_HTTP_PORT
-db_host = False
-db_port = False
+db_host = $db_host
+db_port = $db_port
 admin_passwd = admin
 list_db = True
 log_level = info
-CONF
-    export ODOO_RC=$STATE/odoo.conf
+INI
+    export ODOO_RC=$CONF
 }
 
 setup() {
@@ -157,7 +163,7 @@ setup() {
     write_config
 }
 
-odoo() { "$PYTHON" "$ODOO_BIN" -c "$STATE/odoo.conf" "$@"; }
+odoo() { "$PYTHON" "$ODOO_BIN" -c "$CONF" "$@"; }
 db_exists() { psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$1'" | grep -q 1; }
 # The addon and its intake API (lead_management_api), as make run and make test install them.
 MODULES=lead_management,lead_management_api
@@ -200,6 +206,11 @@ odoo_suite() {
 
 cmd_test() {
     setup
+    run_tests "$@"
+}
+
+# The test command proper, on the database server and configuration set up by the caller.
+run_tests() {
     local log=$STATE/test-install.log
     if db_exists "$LM_TEST_DB"; then dropdb "$LM_TEST_DB"; fi
     # 1. Install on a fresh database with demo data, running the at-install tests as Odoo's
@@ -216,7 +227,7 @@ cmd_test() {
     # 2. Every test after install, browser tours included, through pytest-odoo.
     say "running the whole suite with pytest-odoo"
     cd "$ROOT"
-    "$PYTHON" -m pytest --odoo-database="$LM_TEST_DB" --odoo-config="$STATE/odoo.conf" --odoo-http "$@"
+    "$PYTHON" -m pytest --odoo-database="$LM_TEST_DB" --odoo-config="$CONF" --odoo-http "$@"
     [ $# -eq 0 ] || return 0
     # 3. Odoo's own crm suite with the addon installed: installing it must break nothing crm users do.
     odoo_suite "${LM_TEST_DB}_crm" "crm,lead_management" "/crm" "crm's own suite with lead_management" \
