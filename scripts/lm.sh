@@ -5,9 +5,13 @@
 #   scripts/lm.sh run     setup, then a database with demo data and the addon, served on :8069
 #   scripts/lm.sh test    setup, then a fresh test database and the whole suite
 #   scripts/lm.sh update  update the addon in the run database (LM_DB)
+#   scripts/lm.sh test-at 'YYYY-MM-DD hh:mm:ss' [pytest arguments]
+#                         the test command with the clocks of Odoo, Chromium and PostgreSQL moved to
+#                         that UTC time (libfaketime, a throwaway PostgreSQL server)
 #
 # Environment: ODOO_SRC (local tree, archive or URL of the Odoo 18.0 source), LM_DB, LM_TEST_DB,
-# LM_HTTP_PORT, PYTHON; PGHOST/PGPORT (or LM_DB_HOST/LM_DB_PORT) go into odoo.conf when set.
+# LM_HTTP_PORT, PYTHON; PGHOST/PGPORT (or LM_DB_HOST/LM_DB_PORT) go into odoo.conf when set;
+# test-at: LM_TEST_TZ (the test users' time zone), LM_CLOCK_PGPORT.
 # Everything is idempotent: a second run only does what is missing.
 set -euo pipefail
 
@@ -237,6 +241,161 @@ run_tests() {
         "lead_management beside crm's companion modules" "$((LM_HTTP_PORT + 102))"
 }
 
+# --- the suite on another date (test-at) ----------------------------------------------------
+# Every process of the stack under test (odoo-bin and pytest, the Chromium they spawn, a throwaway
+# PostgreSQL server) runs with libfaketime preloaded and one offset, FAKETIME="+<seconds>", computed once:
+# their clocks agree to the second and run. A "start at" date (FAKETIME="@...") would restart at that
+# date in every new process (each odoo-bin, each Chromium), leaving PostgreSQL, started first, ahead.
+LM_CLOCK_PGPORT=${LM_CLOCK_PGPORT:-5440}
+CLOCK=$STATE/clock            # the throwaway server's data dir, log, Odoo config and Odoo data dir
+CLOCK_SOCK=                   # its unix-socket dir, in /tmp (a socket path is limited to 107 bytes)
+PG_BIN=/usr/lib/postgresql/$PG_VERSION/bin
+
+faketime_lib() {
+    local lib; lib=$(dpkg -L libfaketime 2>/dev/null | grep -m1 '/libfaketime\.so\.1$' || true)
+    [ -f "${lib:-/nonexistent}" ] || die "libfaketime is installed but its libfaketime.so.1 was not found (dpkg -L libfaketime)."
+    echo "$lib"
+}
+
+# Stops the throwaway server (also one left by a killed run) and removes its files; keeps its log.
+clock_pg_stop() {
+    if [ -f "$CLOCK/pgdata/postmaster.pid" ]; then
+        as_postgres "$PG_BIN/pg_ctl" -D "$CLOCK/pgdata" -m fast -w -t 60 stop >/dev/null 2>&1 \
+            || as_postgres "$PG_BIN/pg_ctl" -D "$CLOCK/pgdata" -m immediate -w -t 60 stop >/dev/null 2>&1 || true
+    fi
+    if [ -f "$CLOCK/postgres.log" ]; then cp "$CLOCK/postgres.log" "$STATE/test-at-postgres.log"; fi
+    as_root rm -rf "$CLOCK"
+    if [ -n "$CLOCK_SOCK" ]; then as_root rm -rf "$CLOCK_SOCK"; fi
+}
+
+# libfaketime leaves a semaphore and a shared-memory file in /dev/shm for most processes it ran in
+# (named by their pid; harmless, but thousands in a full run): remove this run's, once their process is gone.
+FAKETIME_MARK=
+faketime_shm_cleanup() {
+    [ -n "$FAKETIME_MARK" ] && [ -f "$FAKETIME_MARK" ] || return 0
+    local file pid
+    while IFS= read -r file; do
+        pid=${file##*_}
+        if ! kill -0 "$pid" 2>/dev/null; then rm -f "$file"; fi
+    done < <(find /dev/shm -maxdepth 1 -newer "$FAKETIME_MARK" \
+        \( -name 'faketime_shm_*' -o -name 'sem.faketime_sem_*' \) 2>/dev/null)
+    rm -f "$FAKETIME_MARK"
+}
+
+clock_pg_cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    unset LD_PRELOAD FAKETIME
+    say "stopping the throwaway PostgreSQL and removing $CLOCK"
+    clock_pg_stop
+    faketime_shm_cleanup
+    exit "$rc"
+}
+
+# A PostgreSQL server of its own (data dir under .state/, own port and socket dir, reachable on that
+# socket only) whose clock is moved by FAKETIME; PGHOST/PGPORT then point everything at it.
+clock_pg_start() {
+    local lib=$1 faketime=$2 port=$LM_CLOCK_PGPORT
+    # As the local cluster was made, so that sorting and the server's time zone are make test's.
+    local locale=C.UTF-8 timezone=UTC row
+    row=$(psql -d postgres -tAXc "SELECT datcollate || ' ' || current_setting('TimeZone')
+                                  FROM pg_database WHERE datname = 'template1'" 2>/dev/null || true)
+    if [ -n "$row" ]; then read -r locale timezone <<<"$row"; fi
+    clock_pg_stop
+    as_root install -d -m 755 "$CLOCK"
+    as_root install -d -o postgres -g postgres -m 700 "$CLOCK/pgdata"
+    as_root install -o postgres -g postgres -m 644 /dev/null "$CLOCK/postgres.log"
+    CLOCK_SOCK=$(mktemp -d /tmp/lm-pg-clock.XXXXXX)
+    chmod 755 "$CLOCK_SOCK"
+    as_root chown postgres:postgres "$CLOCK_SOCK"
+    (cd / && as_postgres "$PG_BIN/initdb" -D "$CLOCK/pgdata" -U postgres --auth=trust -E UTF8 \
+        --locale="$locale") >"$STATE/test-at-initdb.log" 2>&1 \
+        || die "initdb of the throwaway PostgreSQL failed: see $STATE/test-at-initdb.log"
+    # Trust, on a socket in a fresh directory only: root (or, not root, the local users) for this run.
+    local perms=0777; if [ "$(id -u)" = 0 ]; then perms=0700; fi
+    as_postgres tee -a "$CLOCK/pgdata/postgresql.conf" >/dev/null <<PGCONF
+
+# lead_management test-at: a throwaway server on its own socket, its clock moved
+port = $port
+listen_addresses = ''
+unix_socket_directories = '$CLOCK_SOCK'
+unix_socket_permissions = $perms
+timezone = '$timezone'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+PGCONF
+    say "starting a throwaway PostgreSQL $PG_VERSION (socket $CLOCK_SOCK, port $port) with FAKETIME=$faketime"
+    (cd / && as_postgres env LD_PRELOAD="$lib" FAKETIME="$faketime" "$PG_BIN/pg_ctl" -D "$CLOCK/pgdata" \
+        -l "$CLOCK/postgres.log" -w -t 120 start >/dev/null) \
+        || die "the throwaway PostgreSQL did not start: see $STATE/test-at-postgres.log"
+    local me; me=$(id -un)
+    if [ "$me" != postgres ]; then
+        as_postgres "$PG_BIN/createuser" -h "$CLOCK_SOCK" -p "$port" --superuser "$me"
+    fi
+    # psql, dropdb, createdb, odoo-bin (db_host/db_port) and the tests' subprocesses follow these.
+    export PGHOST=$CLOCK_SOCK PGPORT=$port
+}
+
+# What Chromium's JavaScript says new Date() is, from a headless run like the tours'.
+chromium_date() {
+    local bin; bin=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
+    [ -n "$bin" ] || die "no Chromium found: run scripts/lm.sh setup."
+    local profile dom; profile=$(mktemp -d)
+    dom=$(timeout 120 "$bin" --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$profile" \
+        --dump-dom 'data:text/html,<script>document.write(new Date().toISOString())</script>' 2>/dev/null || true)
+    rm -rf "$profile"
+    sed -n 's:.*<body>\([^<]*\)</body>.*:\1:p' <<<"$dom"
+}
+
+# Prints a clock and fails when it is not within 10 minutes of the target (libfaketime did not take).
+check_clock() {
+    local name=$1 value=$2 target=$3 seconds
+    seconds=$(date -u -d "$value" +%s 2>/dev/null) || die "$name's clock could not be read (it said '$value')."
+    say "  $(printf '%-28s' "$name") $value"
+    [ $(( seconds > target ? seconds - target : target - seconds )) -le 600 ] \
+        || die "$name's clock ($value) is not on the moved time: libfaketime did not take hold."
+}
+
+cmd_test_at() {
+    local at=${1:-}
+    [ -n "$at" ] || die "usage: $0 test-at 'YYYY-MM-DD hh:mm:ss' [pytest arguments] (a UTC time), e.g. make test-at AT=\"2026-12-31 23:30:00\" TZ_USER=Pacific/Tongatapu"
+    shift
+    local target; target=$(date -u -d "$at" +%s 2>/dev/null) || die "AT='$at' is not a date: give 'YYYY-MM-DD hh:mm:ss' (UTC)."
+    setup
+    if [ -n "${LM_TEST_TZ:-}" ]; then
+        "$PYTHON" -c 'import sys, pytz; pytz.timezone(sys.argv[1])' "$LM_TEST_TZ" 2>/dev/null \
+            || die "TZ_USER/LM_TEST_TZ='$LM_TEST_TZ' is not a time zone (e.g. Pacific/Tongatapu)."
+        export LM_TEST_TZ
+    fi
+    apt_install faketime libfaketime
+    local lib; lib=$(faketime_lib)
+    local offset; offset=$(printf '%+d' "$(( target - $(date -u +%s) ))")
+    say "real clock: $(date -u '+%F %T') UTC; moving the stack to $(date -u -d "@$target" '+%F %T') UTC (FAKETIME=$offset)"
+    FAKETIME_MARK=$(mktemp)
+    trap clock_pg_cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    clock_pg_start "$lib" "$offset"
+    CONF=$CLOCK/odoo.conf
+    DATA_DIR=$CLOCK/data
+    write_config
+    # From here on every process started inherits the moved clock. FAKETIME_DONT_FAKE_MONOTONIC=1
+    # would make Python's time.sleep fail (EINVAL).
+    unset FAKETIME_DONT_FAKE_MONOTONIC
+    export LD_PRELOAD=$lib${LD_PRELOAD:+:$LD_PRELOAD} FAKETIME=$offset
+    say "the clocks of the stack under test:"
+    check_clock "Python datetime.utcnow()" "$("$PYTHON" -W ignore -c \
+        'import datetime; print(datetime.datetime.utcnow().isoformat(timespec="milliseconds") + "Z")')" "$target"
+    check_clock "PostgreSQL SELECT now()" "$(psql -d postgres -tAXc \
+        "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")" "$target"
+    check_clock "Chromium new Date()" "$(chromium_date)" "$target"
+    if [ -n "${LM_TEST_TZ:-}" ]; then
+        say "  test users' time zone        $LM_TEST_TZ (there: $(TZ=$LM_TEST_TZ date -d "@$target" '+%F %T %z'))"
+    fi
+    run_tests "$@"
+}
+
 cmd_lint() {
     mkdir -p "$STATE"
     setup_python
@@ -252,6 +411,7 @@ case "${1:-}" in
     lint) cmd_lint ;;
     run) shift; cmd_run "$@" ;;
     test) shift; cmd_test "$@" ;;
+    test-at) shift; cmd_test_at "$@" ;;
     update) shift; cmd_update "$@" ;;
-    *) echo "usage: $0 setup|run|test|lint|update [extra arguments]" >&2; exit 2 ;;
+    *) echo "usage: $0 setup|run|test|test-at|lint|update [extra arguments]" >&2; exit 2 ;;
 esac
