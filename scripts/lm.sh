@@ -264,8 +264,10 @@ clock_pg_stop() {
             || as_postgres "$PG_BIN/pg_ctl" -D "$CLOCK/pgdata" -m immediate -w -t 60 stop >/dev/null 2>&1 || true
     fi
     if [ -f "$CLOCK/postgres.log" ]; then cp "$CLOCK/postgres.log" "$STATE/test-at-postgres.log"; fi
+    local sock=$CLOCK_SOCK
+    if [ -z "$sock" ] && [ -f "$CLOCK/socket-dir" ]; then sock=$(cat "$CLOCK/socket-dir"); fi
     as_root rm -rf "$CLOCK"
-    if [ -n "$CLOCK_SOCK" ]; then as_root rm -rf "$CLOCK_SOCK"; fi
+    case "$sock" in /tmp/lm-pg-clock.*) as_root rm -rf "$sock" ;; esac
 }
 
 # libfaketime leaves a semaphore and a shared-memory file in /dev/shm for most processes it ran in
@@ -293,9 +295,10 @@ clock_pg_cleanup() {
 }
 
 # A PostgreSQL server of its own (data dir under .state/, own port and socket dir, reachable on that
-# socket only) whose clock is moved by FAKETIME; PGHOST/PGPORT then point everything at it.
-clock_pg_start() {
-    local lib=$1 faketime=$2 port=$LM_CLOCK_PGPORT
+# socket only) whose clock is moved by FAKETIME: clock_pg_init makes it, clock_pg_start starts it and
+# points everything at it (PGHOST/PGPORT).
+clock_pg_init() {
+    local port=$LM_CLOCK_PGPORT
     # As the local cluster was made, so that sorting and the server's time zone are make test's.
     local locale=C.UTF-8 timezone=UTC row
     row=$(psql -d postgres -tAXc "SELECT datcollate || ' ' || current_setting('TimeZone')
@@ -306,6 +309,7 @@ clock_pg_start() {
     as_root install -d -o postgres -g postgres -m 700 "$CLOCK/pgdata"
     as_root install -o postgres -g postgres -m 644 /dev/null "$CLOCK/postgres.log"
     CLOCK_SOCK=$(mktemp -d /tmp/lm-pg-clock.XXXXXX)
+    echo "$CLOCK_SOCK" > "$CLOCK/socket-dir"
     chmod 755 "$CLOCK_SOCK"
     as_root chown postgres:postgres "$CLOCK_SOCK"
     (cd / && as_postgres "$PG_BIN/initdb" -D "$CLOCK/pgdata" -U postgres --auth=trust -E UTF8 \
@@ -325,9 +329,15 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 PGCONF
+}
+
+clock_pg_start() {
+    local lib=$1 faketime=$2 port=$LM_CLOCK_PGPORT
     say "starting a throwaway PostgreSQL $PG_VERSION (socket $CLOCK_SOCK, port $port) with FAKETIME=$faketime"
+    # (fd 9, the work tree's test-at lock, is not left to the server: a server outliving a killed run
+    # must not hold it.)
     (cd / && as_postgres env LD_PRELOAD="$lib" FAKETIME="$faketime" "$PG_BIN/pg_ctl" -D "$CLOCK/pgdata" \
-        -l "$CLOCK/postgres.log" -w -t 120 start >/dev/null) \
+        -l "$CLOCK/postgres.log" -w -t 120 start >/dev/null 9>&-) \
         || die "the throwaway PostgreSQL did not start: see $STATE/test-at-postgres.log"
     local me; me=$(id -un)
     if [ "$me" != postgres ]; then
@@ -370,12 +380,17 @@ cmd_test_at() {
     fi
     apt_install faketime libfaketime
     local lib; lib=$(faketime_lib)
-    local offset; offset=$(printf '%+d' "$(( target - $(date -u +%s) ))")
-    say "real clock: $(date -u '+%F %T') UTC; moving the stack to $(date -u -d "@$target" '+%F %T') UTC (FAKETIME=$offset)"
+    # One test-at at a time in a work tree: they would share .state/clock.
+    exec 9>"$STATE/test-at.lock"
+    flock -n 9 || die "another test-at runs in this work tree ($ROOT): wait for it, or use another work tree."
     FAKETIME_MARK=$(mktemp)
     trap clock_pg_cleanup EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
+    clock_pg_init
+    # The offset from the real clock, computed once, just before the first process that uses it.
+    local offset; offset=$(printf '%+d' "$(( target - $(date -u +%s) ))")
+    say "real clock: $(date -u '+%F %T') UTC; moving the stack to $(date -u -d "@$target" '+%F %T') UTC (FAKETIME=$offset)"
     clock_pg_start "$lib" "$offset"
     CONF=$CLOCK/odoo.conf
     DATA_DIR=$CLOCK/data
