@@ -213,6 +213,18 @@ cmd_test() {
     run_tests "$@"
 }
 
+# Runs a step of the test command. A failure stops the run, or, with LM_TEST_KEEP_GOING=1, is noted and
+# the run goes on to the next step (to list every failure in one run; the run still fails at the end).
+STEPS_FAILED=()
+step() {
+    local label=$1; shift
+    if [ "${LM_TEST_KEEP_GOING:-}" != 1 ]; then "$@"; return; fi
+    local rc
+    set +e; ( set -e; "$@" ); rc=$?; set -e
+    if [ "$rc" != 0 ]; then say "$label failed (exit $rc); LM_TEST_KEEP_GOING=1: going on"; STEPS_FAILED+=("$label"); fi
+    return 0
+}
+
 # The test command proper, on the database server and configuration set up by the caller.
 run_tests() {
     local log=$STATE/test-install.log
@@ -231,14 +243,16 @@ run_tests() {
     # 2. Every test after install, browser tours included, through pytest-odoo.
     say "running the whole suite with pytest-odoo"
     cd "$ROOT"
-    "$PYTHON" -m pytest --odoo-database="$LM_TEST_DB" --odoo-config="$CONF" --odoo-http "$@"
-    [ $# -eq 0 ] || return 0
-    # 3. Odoo's own crm suite with the addon installed: installing it must break nothing crm users do.
-    odoo_suite "${LM_TEST_DB}_crm" "crm,lead_management" "/crm" "crm's own suite with lead_management" \
-        "$((LM_HTTP_PORT + 101))"
-    # 4. Leads arriving from website forms, events, lead mining and enrichment, with those modules installed.
-    odoo_suite "${LM_TEST_DB}_full" "test_lead_management_full" "/test_lead_management_full" \
-        "lead_management beside crm's companion modules" "$((LM_HTTP_PORT + 102))"
+    step "pytest-odoo" "$PYTHON" -m pytest --odoo-database="$LM_TEST_DB" --odoo-config="$CONF" --odoo-http "$@"
+    if [ $# -eq 0 ]; then
+        # 3. Odoo's own crm suite with the addon installed: installing it must break nothing crm users do.
+        step "crm's suite" odoo_suite "${LM_TEST_DB}_crm" "crm,lead_management" "/crm" \
+            "crm's own suite with lead_management" "$((LM_HTTP_PORT + 101))"
+        # 4. Leads arriving from website forms, events, lead mining and enrichment, with those modules installed.
+        step "test_lead_management_full" odoo_suite "${LM_TEST_DB}_full" "test_lead_management_full" \
+            "/test_lead_management_full" "lead_management beside crm's companion modules" "$((LM_HTTP_PORT + 102))"
+    fi
+    [ ${#STEPS_FAILED[@]} -eq 0 ] || die "failed: ${STEPS_FAILED[*]} (see above)"
 }
 
 # --- the suite on another date (test-at) ----------------------------------------------------
