@@ -11,7 +11,8 @@
 #
 # Environment: ODOO_SRC (local tree, archive or URL of the Odoo 18.0 source), LM_DB, LM_TEST_DB,
 # LM_HTTP_PORT, PYTHON; PGHOST/PGPORT (or LM_DB_HOST/LM_DB_PORT) go into odoo.conf when set;
-# test-at: LM_TEST_TZ (the test users' time zone), LM_CLOCK_PGPORT.
+# test-at: LM_TEST_TZ (the test users' time zone), LM_CLOCK_PGPORT. LM_TEST_KEEP_GOING=1 (test, test-at):
+# a failed step does not stop the run, which fails at the end.
 # Everything is idempotent: a second run only does what is missing.
 set -euo pipefail
 
