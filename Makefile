@@ -1,11 +1,14 @@
 # lead_management — see README.md.  Every target installs what is missing first.
-.PHONY: run test lint update setup
+.PHONY: run test test-at lint update setup
 
 run:      ## Odoo with demo data and lead_management on http://localhost:8069
 	bash scripts/lm.sh run
 
 test:     ## fresh test database, Odoo's at-install tests, then the whole suite (pytest-odoo, tours)
 	bash scripts/lm.sh test $(ARGS)
+
+test-at:  ## make test with the clocks of Odoo, Chromium and PostgreSQL moved: AT="2028-02-29 12:00:00" (UTC) [TZ_USER=Pacific/Tongatapu]
+	$(if $(TZ_USER),LM_TEST_TZ='$(TZ_USER)') bash scripts/lm.sh test-at '$(AT)' $(ARGS)
 
 lint:     ## ruff and pylint-odoo
 	bash scripts/lm.sh lint

@@ -5,9 +5,15 @@
 #   scripts/lm.sh run     setup, then a database with demo data and the addon, served on :8069
 #   scripts/lm.sh test    setup, then a fresh test database and the whole suite
 #   scripts/lm.sh update  update the addon in the run database (LM_DB)
+#   scripts/lm.sh test-at 'YYYY-MM-DD hh:mm:ss' [pytest arguments]
+#                         the test command with the clocks of Odoo, Chromium and PostgreSQL moved to
+#                         that UTC time (libfaketime, a throwaway PostgreSQL server)
 #
 # Environment: ODOO_SRC (local tree, archive or URL of the Odoo 18.0 source), LM_DB, LM_TEST_DB,
-# LM_HTTP_PORT, PYTHON.  Everything is idempotent: a second run only does what is missing.
+# LM_HTTP_PORT, PYTHON; PGHOST/PGPORT (or LM_DB_HOST/LM_DB_PORT) go into odoo.conf when set;
+# test-at: LM_TEST_TZ (the test users' time zone), LM_CLOCK_PGPORT. LM_TEST_KEEP_GOING=1 (test, test-at):
+# a failed step does not stop the run, which fails at the end.
+# Everything is idempotent: a second run only does what is missing.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -19,6 +25,9 @@ LM_DB=${LM_DB:-lead_management}
 LM_TEST_DB=${LM_TEST_DB:-lead_management_test}
 LM_HTTP_PORT=${LM_HTTP_PORT:-8069}
 PG_VERSION=${PG_VERSION:-15}
+# The Odoo configuration and data dir that every command uses (test-at has its own).
+CONF=$STATE/odoo.conf
+DATA_DIR=$STATE/data
 
 say() { printf '\033[1m[lead_management]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[lead_management] %s\033[0m\n' "$*" >&2; exit 1; }
@@ -134,18 +143,20 @@ write_config() {
     local addons=$src/addons
     # OCA addons installed from PyPI live in odoo/addons of site-packages.
     local extra; extra=$("$PYTHON" -c "import odoo.addons, os; print(','.join(p for p in odoo.addons.__path__ if os.path.isdir(p) and 'site-packages' in p))" 2>/dev/null || true)
-    cat > "$STATE/odoo.conf" <<CONF
+    # The database server: libpq's default (the local cluster's socket) unless one is named.
+    local db_host=${LM_DB_HOST:-${PGHOST:-False}} db_port=${LM_DB_PORT:-${PGPORT:-False}}
+    cat > "$CONF" <<INI
 [options]
 addons_path = $ROOT,$addons${extra:+,$extra}
-data_dir = $STATE/data
+data_dir = $DATA_DIR
 http_port = $LM_HTTP_PORT
-db_host = False
-db_port = False
+db_host = $db_host
+db_port = $db_port
 admin_passwd = admin
 list_db = True
 log_level = info
-CONF
-    export ODOO_RC=$STATE/odoo.conf
+INI
+    export ODOO_RC=$CONF
 }
 
 setup() {
@@ -157,7 +168,7 @@ setup() {
     write_config
 }
 
-odoo() { "$PYTHON" "$ODOO_BIN" -c "$STATE/odoo.conf" "$@"; }
+odoo() { "$PYTHON" "$ODOO_BIN" -c "$CONF" "$@"; }
 db_exists() { psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$1'" | grep -q 1; }
 # The addon and its intake API (lead_management_api), as make run and make test install them.
 MODULES=lead_management,lead_management_api
@@ -200,6 +211,23 @@ odoo_suite() {
 
 cmd_test() {
     setup
+    run_tests "$@"
+}
+
+# Runs a step of the test command. A failure stops the run, or, with LM_TEST_KEEP_GOING=1, is noted and
+# the run goes on to the next step (to list every failure in one run; the run still fails at the end).
+STEPS_FAILED=()
+step() {
+    local label=$1; shift
+    if [ "${LM_TEST_KEEP_GOING:-}" != 1 ]; then "$@"; return; fi
+    local rc
+    set +e; ( set -e; "$@" ); rc=$?; set -e
+    if [ "$rc" != 0 ]; then say "$label failed (exit $rc); LM_TEST_KEEP_GOING=1: going on"; STEPS_FAILED+=("$label"); fi
+    return 0
+}
+
+# The test command proper, on the database server and configuration set up by the caller.
+run_tests() {
     local log=$STATE/test-install.log
     if db_exists "$LM_TEST_DB"; then dropdb "$LM_TEST_DB"; fi
     # 1. Install on a fresh database with demo data, running the at-install tests as Odoo's
@@ -216,14 +244,186 @@ cmd_test() {
     # 2. Every test after install, browser tours included, through pytest-odoo.
     say "running the whole suite with pytest-odoo"
     cd "$ROOT"
-    "$PYTHON" -m pytest --odoo-database="$LM_TEST_DB" --odoo-config="$STATE/odoo.conf" --odoo-http "$@"
-    [ $# -eq 0 ] || return 0
-    # 3. Odoo's own crm suite with the addon installed: installing it must break nothing crm users do.
-    odoo_suite "${LM_TEST_DB}_crm" "crm,lead_management" "/crm" "crm's own suite with lead_management" \
-        "$((LM_HTTP_PORT + 101))"
-    # 4. Leads arriving from website forms, events, lead mining and enrichment, with those modules installed.
-    odoo_suite "${LM_TEST_DB}_full" "test_lead_management_full" "/test_lead_management_full" \
-        "lead_management beside crm's companion modules" "$((LM_HTTP_PORT + 102))"
+    step "pytest-odoo" "$PYTHON" -m pytest --odoo-database="$LM_TEST_DB" --odoo-config="$CONF" --odoo-http "$@"
+    if [ $# -eq 0 ]; then
+        # 3. Odoo's own crm suite with the addon installed: installing it must break nothing crm users do.
+        step "crm's suite" odoo_suite "${LM_TEST_DB}_crm" "crm,lead_management" "/crm" \
+            "crm's own suite with lead_management" "$((LM_HTTP_PORT + 101))"
+        # 4. Leads arriving from website forms, events, lead mining and enrichment, with those modules installed.
+        step "test_lead_management_full" odoo_suite "${LM_TEST_DB}_full" "test_lead_management_full" \
+            "/test_lead_management_full" "lead_management beside crm's companion modules" "$((LM_HTTP_PORT + 102))"
+    fi
+    [ ${#STEPS_FAILED[@]} -eq 0 ] || die "failed: ${STEPS_FAILED[*]} (see above)"
+}
+
+# --- the suite on another date (test-at) ----------------------------------------------------
+# Every process of the stack under test (odoo-bin and pytest, the Chromium they spawn, a throwaway
+# PostgreSQL server) runs with libfaketime preloaded and one offset, FAKETIME="+<seconds>", computed once:
+# their clocks agree to the second and run. A "start at" date (FAKETIME="@...") would restart at that
+# date in every new process (each odoo-bin, each Chromium), leaving PostgreSQL, started first, ahead.
+LM_CLOCK_PGPORT=${LM_CLOCK_PGPORT:-5440}
+CLOCK=$STATE/clock            # the throwaway server's data dir, log, Odoo config and Odoo data dir
+CLOCK_SOCK=                   # its unix-socket dir, in /tmp (a socket path is limited to 107 bytes)
+PG_BIN=/usr/lib/postgresql/$PG_VERSION/bin
+
+faketime_lib() {
+    local lib; lib=$(dpkg -L libfaketime 2>/dev/null | grep -m1 '/libfaketime\.so\.1$' || true)
+    [ -f "${lib:-/nonexistent}" ] || die "libfaketime is installed but its libfaketime.so.1 was not found (dpkg -L libfaketime)."
+    echo "$lib"
+}
+
+# Stops the throwaway server (also one left by a killed run) and removes its files; keeps its log.
+clock_pg_stop() {
+    if [ -f "$CLOCK/pgdata/postmaster.pid" ]; then
+        as_postgres "$PG_BIN/pg_ctl" -D "$CLOCK/pgdata" -m fast -w -t 60 stop >/dev/null 2>&1 \
+            || as_postgres "$PG_BIN/pg_ctl" -D "$CLOCK/pgdata" -m immediate -w -t 60 stop >/dev/null 2>&1 || true
+    fi
+    if [ -f "$CLOCK/postgres.log" ]; then cp "$CLOCK/postgres.log" "$STATE/test-at-postgres.log"; fi
+    local sock=$CLOCK_SOCK
+    if [ -z "$sock" ] && [ -f "$CLOCK/socket-dir" ]; then sock=$(cat "$CLOCK/socket-dir"); fi
+    as_root rm -rf "$CLOCK"
+    case "$sock" in /tmp/lm-pg-clock.*) as_root rm -rf "$sock" ;; esac
+}
+
+# libfaketime leaves a semaphore and a shared-memory file in /dev/shm for most processes it ran in
+# (named by their pid; harmless, but thousands in a full run): remove this run's, once their process is gone.
+FAKETIME_MARK=
+faketime_shm_cleanup() {
+    [ -n "$FAKETIME_MARK" ] && [ -f "$FAKETIME_MARK" ] || return 0
+    local file pid
+    while IFS= read -r file; do
+        pid=${file##*_}
+        if ! kill -0 "$pid" 2>/dev/null; then rm -f "$file"; fi
+    done < <(find /dev/shm -maxdepth 1 -newer "$FAKETIME_MARK" \
+        \( -name 'faketime_shm_*' -o -name 'sem.faketime_sem_*' \) 2>/dev/null)
+    rm -f "$FAKETIME_MARK"
+}
+
+clock_pg_cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    unset LD_PRELOAD FAKETIME
+    say "stopping the throwaway PostgreSQL and removing $CLOCK"
+    clock_pg_stop
+    faketime_shm_cleanup
+    exit "$rc"
+}
+
+# A PostgreSQL server of its own (data dir under .state/, own port and socket dir, reachable on that
+# socket only) whose clock is moved by FAKETIME: clock_pg_init makes it, clock_pg_start starts it and
+# points everything at it (PGHOST/PGPORT).
+clock_pg_init() {
+    local port=$LM_CLOCK_PGPORT
+    # As the local cluster was made, so that sorting and the server's time zone are make test's.
+    local locale=C.UTF-8 timezone=UTC row
+    row=$(psql -d postgres -tAXc "SELECT datcollate || ' ' || current_setting('TimeZone')
+                                  FROM pg_database WHERE datname = 'template1'" 2>/dev/null || true)
+    if [ -n "$row" ]; then read -r locale timezone <<<"$row"; fi
+    clock_pg_stop
+    as_root install -d -m 755 "$CLOCK"
+    as_root install -d -o postgres -g postgres -m 700 "$CLOCK/pgdata"
+    as_root install -o postgres -g postgres -m 644 /dev/null "$CLOCK/postgres.log"
+    CLOCK_SOCK=$(mktemp -d /tmp/lm-pg-clock.XXXXXX)
+    echo "$CLOCK_SOCK" > "$CLOCK/socket-dir"
+    chmod 755 "$CLOCK_SOCK"
+    as_root chown postgres:postgres "$CLOCK_SOCK"
+    (cd / && as_postgres "$PG_BIN/initdb" -D "$CLOCK/pgdata" -U postgres --auth=trust -E UTF8 \
+        --locale="$locale") >"$STATE/test-at-initdb.log" 2>&1 \
+        || die "initdb of the throwaway PostgreSQL failed: see $STATE/test-at-initdb.log"
+    # Trust, on a socket in a fresh directory only: root (or, not root, the local users) for this run.
+    local perms=0777; if [ "$(id -u)" = 0 ]; then perms=0700; fi
+    as_postgres tee -a "$CLOCK/pgdata/postgresql.conf" >/dev/null <<PGCONF
+
+# lead_management test-at: a throwaway server on its own socket, its clock moved
+port = $port
+listen_addresses = ''
+unix_socket_directories = '$CLOCK_SOCK'
+unix_socket_permissions = $perms
+timezone = '$timezone'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+PGCONF
+}
+
+clock_pg_start() {
+    local lib=$1 faketime=$2 port=$LM_CLOCK_PGPORT
+    say "starting a throwaway PostgreSQL $PG_VERSION (socket $CLOCK_SOCK, port $port) with FAKETIME=$faketime"
+    # (fd 9, the work tree's test-at lock, is not left to the server: a server outliving a killed run
+    # must not hold it.)
+    (cd / && as_postgres env LD_PRELOAD="$lib" FAKETIME="$faketime" "$PG_BIN/pg_ctl" -D "$CLOCK/pgdata" \
+        -l "$CLOCK/postgres.log" -w -t 120 start >/dev/null 9>&-) \
+        || die "the throwaway PostgreSQL did not start: see $STATE/test-at-postgres.log"
+    local me; me=$(id -un)
+    if [ "$me" != postgres ]; then
+        as_postgres "$PG_BIN/createuser" -h "$CLOCK_SOCK" -p "$port" --superuser "$me"
+    fi
+    # psql, dropdb, createdb, odoo-bin (db_host/db_port) and the tests' subprocesses follow these.
+    export PGHOST=$CLOCK_SOCK PGPORT=$port
+}
+
+# What Chromium's JavaScript says new Date() is, from a headless run like the tours'.
+chromium_date() {
+    local bin; bin=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
+    [ -n "$bin" ] || die "no Chromium found: run scripts/lm.sh setup."
+    local profile dom; profile=$(mktemp -d)
+    dom=$(timeout 120 "$bin" --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$profile" \
+        --dump-dom 'data:text/html,<script>document.write(new Date().toISOString())</script>' 2>/dev/null || true)
+    rm -rf "$profile"
+    sed -n 's:.*<body>\([^<]*\)</body>.*:\1:p' <<<"$dom"
+}
+
+# Prints a clock and fails when it is not within 10 minutes of the target (libfaketime did not take).
+check_clock() {
+    local name=$1 value=$2 target=$3 seconds
+    seconds=$(date -u -d "$value" +%s 2>/dev/null) || die "$name's clock could not be read (it said '$value')."
+    say "  $(printf '%-28s' "$name") $value"
+    [ $(( seconds > target ? seconds - target : target - seconds )) -le 600 ] \
+        || die "$name's clock ($value) is not on the moved time: libfaketime did not take hold."
+}
+
+cmd_test_at() {
+    local at=${1:-}
+    [ -n "$at" ] || die "usage: $0 test-at 'YYYY-MM-DD hh:mm:ss' [pytest arguments] (a UTC time), e.g. make test-at AT=\"2026-12-31 23:30:00\" TZ_USER=Pacific/Tongatapu"
+    shift
+    local target; target=$(date -u -d "$at" +%s 2>/dev/null) || die "AT='$at' is not a date: give 'YYYY-MM-DD hh:mm:ss' (UTC)."
+    setup
+    if [ -n "${LM_TEST_TZ:-}" ]; then
+        "$PYTHON" -c 'import sys, pytz; pytz.timezone(sys.argv[1])' "$LM_TEST_TZ" 2>/dev/null \
+            || die "TZ_USER/LM_TEST_TZ='$LM_TEST_TZ' is not a time zone (e.g. Pacific/Tongatapu)."
+        export LM_TEST_TZ
+    fi
+    apt_install faketime libfaketime
+    local lib; lib=$(faketime_lib)
+    # One test-at at a time in a work tree: they would share .state/clock.
+    exec 9>"$STATE/test-at.lock"
+    flock -n 9 || die "another test-at runs in this work tree ($ROOT): wait for it, or use another work tree."
+    FAKETIME_MARK=$(mktemp)
+    trap clock_pg_cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    clock_pg_init
+    # The offset from the real clock, computed once, just before the first process that uses it.
+    local offset; offset=$(printf '%+d' "$(( target - $(date -u +%s) ))")
+    say "real clock: $(date -u '+%F %T') UTC; moving the stack to $(date -u -d "@$target" '+%F %T') UTC (FAKETIME=$offset)"
+    clock_pg_start "$lib" "$offset"
+    CONF=$CLOCK/odoo.conf
+    DATA_DIR=$CLOCK/data
+    write_config
+    # From here on every process started inherits the moved clock. FAKETIME_DONT_FAKE_MONOTONIC=1
+    # would make Python's time.sleep fail (EINVAL).
+    unset FAKETIME_DONT_FAKE_MONOTONIC
+    export LD_PRELOAD=$lib${LD_PRELOAD:+:$LD_PRELOAD} FAKETIME=$offset
+    say "the clocks of the stack under test:"
+    check_clock "Python datetime.utcnow()" "$("$PYTHON" -W ignore -c \
+        'import datetime; print(datetime.datetime.utcnow().isoformat(timespec="milliseconds") + "Z")')" "$target"
+    check_clock "PostgreSQL SELECT now()" "$(psql -d postgres -tAXc \
+        "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")" "$target"
+    check_clock "Chromium new Date()" "$(chromium_date)" "$target"
+    if [ -n "${LM_TEST_TZ:-}" ]; then
+        say "  test users' time zone        $LM_TEST_TZ (there: $(TZ=$LM_TEST_TZ date -d "@$target" '+%F %T %z'))"
+    fi
+    run_tests "$@"
 }
 
 cmd_lint() {
@@ -241,6 +441,7 @@ case "${1:-}" in
     lint) cmd_lint ;;
     run) shift; cmd_run "$@" ;;
     test) shift; cmd_test "$@" ;;
+    test-at) shift; cmd_test_at "$@" ;;
     update) shift; cmd_update "$@" ;;
-    *) echo "usage: $0 setup|run|test|lint|update [extra arguments]" >&2; exit 2 ;;
+    *) echo "usage: $0 setup|run|test|test-at|lint|update [extra arguments]" >&2; exit 2 ;;
 esac
