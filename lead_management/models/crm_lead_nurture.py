@@ -81,8 +81,9 @@ class CrmLead(models.Model):
         grade = self.grade_id
         # Marketing nurtures the leads it holds (a qualifying rep owns them), not those of crm-style teams.
         if (not self.qualifier_id or not self.active or self.type != "lead" or self.lifecycle_side != "marketing"
-                or self.lifecycle_code == "disqualified" or self.handoff_state == "pending" or self.is_blacklisted
-                or self.marketing_consent == "refused" or grade.disposition != "nurture" or not grade.nurture_track_id.active):
+                or self.lifecycle_code == "disqualified" or self.handoff_state == "pending"
+                or self.is_blacklisted or self.marketing_consent == "refused"
+                or grade.disposition != "nurture" or not grade.nurture_track_id.active):
             return self.env["lead.nurture.track"]
         return grade.nurture_track_id
 
