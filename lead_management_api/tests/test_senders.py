@@ -129,11 +129,13 @@ class TestSenders(IntakeCase):
         self.assertEqual(self._as_new(answer), ANSWER_OF_A_NEW_LEAD)
         self.assertNotIn(theirs.id, answer.values())
         self.assertGreater(answer["id"], control["id"], "a new lead's id")
-        # It was merged all the same: sales has one lead for the person (whichever of the two crm kept).
+        # It was merged all the same: sales has one lead for the person, the one that was there, kept as it was;
+        # the new details are the merge note on it.
         survivor = self.Lead.search([("email_normalized", "=", "pat@shared.example.com")])
-        self.assertEqual(len(survivor), 1)
+        self.assertEqual(survivor, theirs)
         self.assertEqual(survivor.intake_reference_ids.user_id, self.user_intake | self.user_intake_2)
-        self.assertEqual(survivor.phone, "+32 2 555 00 00")
+        self.assertFalse(survivor.phone)
+        self.assertTrue(survivor.message_ids.filtered(lambda message: "+32 2 555 00 00" in (message.body or "")))
         self.assertGreater(survivor.lead_score, 0, "with the other sender's engagement")
         # Replays, events by external id or by its own address: the lead as it was sent, nothing of the other.
         replay = self.send_lead("a-1", "PAT@shared.example.com", phone="+32 2 555 00 00")
