@@ -1,5 +1,5 @@
 # lead_management — see README.md.  Every target installs what is missing first.
-.PHONY: run test test-at lint update setup
+.PHONY: run test test-at lint update setup oca
 
 run:      ## Odoo with demo data and lead_management on http://localhost:8069
 	bash scripts/lm.sh run
@@ -18,3 +18,6 @@ update:   ## update the addon in the run database
 
 setup:    ## install PostgreSQL, Odoo 18.0, Python requirements and Chromium when missing
 	bash scripts/lm.sh setup
+
+oca:      ## the suites of OCA's crm addons (wheels from PyPI) with and without lead_management; ADDONS=a,b to choose
+	bash scripts/lm.sh oca $(ADDONS)

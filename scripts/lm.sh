@@ -252,8 +252,28 @@ run_tests() {
         # 4. Leads arriving from website forms, events, lead mining and enrichment, with those modules installed.
         step "test_lead_management_full" odoo_suite "${LM_TEST_DB}_full" "test_lead_management_full" \
             "/test_lead_management_full" "lead_management beside crm's companion modules" "$((LM_HTTP_PORT + 102))"
+        # 5. The suites of a few of OCA's crm addons (wheels from PyPI), with and without lead_management
+        #    installed first: they must fail no more with it (scripts/oca_suites.py; make oca runs them all).
+        step "OCA crm addons" oca_suites "$LM_CI_OCA_ADDONS" "$((LM_HTTP_PORT + 103))"
     fi
     [ ${#STEPS_FAILED[@]} -eq 0 ] || die "failed: ${STEPS_FAILED[*]} (see above)"
+}
+
+# OCA's crm addons beside lead_management: the comparison of scripts/oca_suites.py on ADDONS (empty: all of
+# its list). Skipped, and said so, when their wheels cannot be had (PyPI out of reach).
+LM_CI_OCA_ADDONS=${LM_CI_OCA_ADDONS:-crm_lead_firstname,crm_security_group,crm_won_reason}
+oca_suites() {
+    local addons=$1 port=$2 rc=0
+    say "OCA crm addons ${addons:-(all)}: their suites with and without lead_management"
+    "$PYTHON" "$ROOT/scripts/oca_suites.py" --config "$CONF" ${addons:+--addons "$addons"} --port "$port" \
+        --prefix "${LM_TEST_DB}_oca" --report "$STATE/oca-suites.json" || rc=$?
+    if [ "$rc" = 2 ]; then say "OCA crm addons: their wheels cannot be had here: not compared"; return 0; fi
+    return "$rc"
+}
+
+cmd_oca() {
+    setup
+    oca_suites "${1:-}" "$((LM_HTTP_PORT + 103))"
 }
 
 # --- the suite on another date (test-at) ----------------------------------------------------
@@ -431,7 +451,7 @@ cmd_lint() {
     setup_python
     cd "$ROOT"
     say "ruff"
-    "$PYTHON" -m ruff check lead_management lead_management_api test_lead_management_full tests bench conftest.py
+    "$PYTHON" -m ruff check lead_management lead_management_api test_lead_management_full tests bench scripts conftest.py
     say "pylint-odoo"
     "$PYTHON" -m pylint --rcfile=.pylintrc lead_management lead_management_api test_lead_management_full
 }
@@ -442,6 +462,7 @@ case "${1:-}" in
     run) shift; cmd_run "$@" ;;
     test) shift; cmd_test "$@" ;;
     test-at) shift; cmd_test_at "$@" ;;
+    oca) shift; cmd_oca "$@" ;;
     update) shift; cmd_update "$@" ;;
-    *) echo "usage: $0 setup|run|test|test-at|lint|update [extra arguments]" >&2; exit 2 ;;
+    *) echo "usage: $0 setup|run|test|test-at|oca|lint|update [extra arguments]" >&2; exit 2 ;;
 esac

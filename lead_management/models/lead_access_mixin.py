@@ -7,7 +7,9 @@ from odoo.tools import SQL
 
 class LeadAccessMixin(models.AbstractModel):
     """Records about one lead (a ``lead_id`` field: history rows, engagement events, report lines) are
-    visible to whoever may read their lead, and to nobody else.
+    visible to whoever may read their lead, and to nobody else; created, changed or deleted (where the model
+    allows it) by whoever may change their lead. The models' rights go to every internal user: crm.lead's own
+    access, whatever groups grant it (crm's, or another addon's), decides.
 
     Without it, a many2one to a lead shows its name to anyone who can read such a record, and a count
     over them counts leads the user may not see. Here every search, count, group-by and read goes through
@@ -28,10 +30,15 @@ class LeadAccessMixin(models.AbstractModel):
         super()._apply_ir_rules(query, mode)
         if self.env.su:
             return
+        lead_id = SQL.identifier(query.table, "lead_id")
+        if not self.env["crm.lead"].has_access("read"):
+            # Rights on these rows are granted to every internal user: what they see is what crm.lead's own
+            # access lets them read, and without it, no lead.
+            query.add_where(SQL("%s IS NULL", lead_id) if self._lead_optional else SQL("FALSE"))
+            return
         if self._lead_rules_in_view and self._lead_rules_sql("lead") is not None:
             return
         readable = self.env["crm.lead"].with_context(active_test=False)._search([])
-        lead_id = SQL.identifier(query.table, "lead_id")
         if self._lead_optional:
             query.add_where(SQL("(%s IS NULL OR %s IN %s)", lead_id, lead_id, readable.subselect()))
         else:
@@ -59,9 +66,13 @@ class LeadAccessMixin(models.AbstractModel):
             return result
         rows = self.sudo().with_context(active_test=False)
         leads = rows.lead_id
-        readable = leads.with_env(self.env)._filtered_access("read")
+        # Reading a row is reading its lead; creating, changing or deleting one (where the model allows it at
+        # all) is changing its lead, as far as crm.lead's rules let the user.
+        lead_operation = "read" if operation == "read" else "write"
+        allowed = leads.with_env(self.env)._filtered_access(lead_operation) if self.env["crm.lead"].has_access(
+            lead_operation) else leads.browse()
         forbidden = self.browse(row.id for row in rows
-                                if (row.lead_id or not self._lead_optional) and row.lead_id not in readable)
+                                if (row.lead_id or not self._lead_optional) and row.lead_id not in allowed)
         if forbidden:
             return forbidden, functools.partial(self.env["ir.rule"]._make_access_error, operation, forbidden)
         return None

@@ -12,31 +12,34 @@ from .common import LeadManagementCommon
 
 ROLES = ("qualifier", "salesman", "sales_manager", "lead_manager", "portal", "public", "intake")
 SALES = ("qualifier", "salesman", "sales_manager")
+# Records about a lead and the configuration they name: rights for every internal user, crm.lead's own access
+# decides which rows (lead.access.mixin). The intake user is internal and reads no lead: it sees none of them.
+INTERNAL = (*SALES, "intake")
 
 # Model-level rights (r read, w write, c create, u unlink) per role; what is not listed is refused.
 # Record rules then narrow them: see the tests below the matrix.
 MATRIX = {
     "crm.lead": {"qualifier": "rwc", "salesman": "rwc", "sales_manager": "rwcu", "lead_manager": "rwc"},
-    "lead.lifecycle.stage": {**dict.fromkeys(SALES, "r"), "lead_manager": "rwcu"},
-    "lead.lifecycle.history": {**dict.fromkeys(SALES, "r"), "lead_manager": "r"},
-    "lead.rejection.reason": {**dict.fromkeys(SALES, "r"), "lead_manager": "rwcu"},
-    "lead.grade": {**dict.fromkeys(SALES, "r"), "lead_manager": "rwcu"},
-    "lead.scoring.rule": {**dict.fromkeys(SALES, "r"), "lead_manager": "rwcu"},
+    "lead.lifecycle.stage": {**dict.fromkeys(INTERNAL, "r"), "lead_manager": "rwcu"},
+    "lead.lifecycle.history": {**dict.fromkeys(INTERNAL, "r"), "lead_manager": "r"},
+    "lead.rejection.reason": {**dict.fromkeys(INTERNAL, "r"), "lead_manager": "rwcu"},
+    "lead.grade": {**dict.fromkeys(INTERNAL, "r"), "lead_manager": "rwcu"},
+    "lead.scoring.rule": {**dict.fromkeys(INTERNAL, "r"), "lead_manager": "rwcu"},
     "lead.scoring.state": {},
-    "lead.engagement.type": {**dict.fromkeys(SALES, "r"), "lead_manager": "rwcu"},
-    "lead.engagement.event": {**dict.fromkeys(SALES, "rc"), "lead_manager": "rwcu"},
-    "lead.scoring.calibration.report": {**dict.fromkeys(SALES, "r"), "lead_manager": "r"},
-    "lead.data.quality.report": {**dict.fromkeys(SALES, "r"), "lead_manager": "r"},
-    "crm.lead.reject": {**dict.fromkeys(SALES, "rwc"), "lead_manager": "rwc"},
+    "lead.engagement.type": {**dict.fromkeys(INTERNAL, "r"), "lead_manager": "rwcu"},
+    "lead.engagement.event": {**dict.fromkeys(INTERNAL, "rc"), "lead_manager": "rwcu"},
+    "lead.scoring.calibration.report": {**dict.fromkeys(INTERNAL, "r"), "lead_manager": "r"},
+    "lead.data.quality.report": {**dict.fromkeys(INTERNAL, "r"), "lead_manager": "r"},
+    "crm.lead.reject": {**dict.fromkeys(INTERNAL, "rwc"), "lead_manager": "rwc"},
     "lead.grade.preview": {"lead_manager": "rwc"},
     "lead.grade.preview.line": {"lead_manager": "rwcu"},
-    "lead.sla.policy": {**dict.fromkeys(SALES, "r"), "lead_manager": "rwcu"},
-    "lead.sla.clock": {**dict.fromkeys(SALES, "r"), "lead_manager": "r"},
-    "lead.nurture.track": {**dict.fromkeys(SALES, "r"), "lead_manager": "rwcu"},
-    "lead.nurture.step": {**dict.fromkeys(SALES, "r"), "lead_manager": "rwcu"},
-    "lead.nurture.enrolment": {**dict.fromkeys(SALES, "r"), "lead_manager": "r"},
-    "lead.nurture.trace": {**dict.fromkeys(SALES, "r"), "lead_manager": "r"},
-    "lead.handoff": {**dict.fromkeys(SALES, "r"), "lead_manager": "r"},
+    "lead.sla.policy": {**dict.fromkeys(INTERNAL, "r"), "lead_manager": "rwcu"},
+    "lead.sla.clock": {**dict.fromkeys(INTERNAL, "r"), "lead_manager": "r"},
+    "lead.nurture.track": {**dict.fromkeys(INTERNAL, "r"), "lead_manager": "rwcu"},
+    "lead.nurture.step": {**dict.fromkeys(INTERNAL, "r"), "lead_manager": "rwcu"},
+    "lead.nurture.enrolment": {**dict.fromkeys(INTERNAL, "r"), "lead_manager": "r"},
+    "lead.nurture.trace": {**dict.fromkeys(INTERNAL, "r"), "lead_manager": "r"},
+    "lead.handoff": {**dict.fromkeys(INTERNAL, "r"), "lead_manager": "r"},
     "lead.campaign.cost": {"sales_manager": "r", "lead_manager": "rwcu"},
     # Reports: Lead Managers and sales managers only
     "lead.funnel.report": {"sales_manager": "r", "lead_manager": "r"},
