@@ -167,7 +167,9 @@ def main():
     oca_addons = args.oca_home / "addons"
     base = configparser.ConfigParser()
     base.read(config)
-    known = [Path(path.strip()) for path in base["options"]["addons_path"].split(",")]
+    # Odoo's own base addons (base, web…) live in odoo/addons of the source tree, beside the addons path.
+    known = [Path(path.strip()) for path in base["options"]["addons_path"].split(",")] + [
+        odoo_bin(config).parent / "odoo" / "addons"]
     if not fetch(addons, oca_addons, known):
         say("the OCA wheels cannot be had here (PyPI out of reach?): nothing compared")
         return 2

@@ -64,12 +64,12 @@ class CrmLead(models.Model):
     _inherit = "crm.lead"
 
     @api.model
-    def default_get(self, fields_list):
-        defaults = super().default_get(fields_list)
+    def default_get(self, fields):  # the name crm's mixins (utm) give it: callers may pass it by keyword
+        defaults = super().default_get(fields)
         if not self.env.su:
             for fname in self._lead_management_system_fields().intersection(defaults):
                 del defaults[fname]
-        return self._ownership_defaults(defaults, fields_list)
+        return self._ownership_defaults(defaults, fields)
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -17,3 +17,4 @@ from . import test_jobs
 from . import test_reports
 from . import test_contact
 from . import test_followup_integrity
+from . import test_beside_other_addons
