@@ -73,6 +73,7 @@ class CrmLead(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = [self._lead_management_vals(vals) for vals in vals_list]
         self._check_system_fields(vals_list)
         vals_list = self._lifecycle_prepare_create(vals_list)  # 1. lifecycle: the first stage
         leads = super().create(vals_list)
@@ -82,6 +83,7 @@ class CrmLead(models.Model):
 
     def write(self, vals):  # pylint: disable=method-required-super
         # super().write is called by _write_pipeline, once per group of leads moving to one stage.
+        vals = self._lead_management_vals(vals)
         self._check_system_fields([vals])
         self._handoff_check_write(vals)  # only sales answers a hand-off: refused before anything is written
         return self._write_pipeline(vals)
@@ -112,6 +114,15 @@ class CrmLead(models.Model):
         self._sla_step(changes)
         self._nurture_step(changes)
         self._followup_step(changes)
+
+    @api.model
+    def _lead_management_vals(self, vals):
+        """``vals`` with many2one values given as records turned into ids, as crm's write accepts both (another
+        addon's lost-reason flow passes ``lost_reason_id=reason``): the steps read ids."""
+        if not any(isinstance(value, models.BaseModel) for value in vals.values()):
+            return vals
+        return {fname: value.id if isinstance(value, models.BaseModel) and fname in self._fields
+                and self._fields[fname].type == "many2one" else value for fname, value in vals.items()}
 
     @api.model
     def _lead_management_writable_fields(self):

@@ -70,6 +70,11 @@ class TestCrmSignatures(LeadManagementCommon):
         lost, won, converted, merged_a, merged_b = self._create_leads(5, qualifier_id=self.user_qualifier.id)
         lost.action_set_lost(lost_reason_id=reason.id)
         self.assertEqual((lost.active, lost.lost_reason_id), (False, reason))
+        # crm's write takes a record for a many2one; another addon's lost-reason flow passes one.
+        lost_too = self._create_leads(1, qualifier_id=self.user_qualifier.id)
+        lost_too.action_set_lost(lost_reason_id=reason)
+        self.assertEqual((lost_too.active, lost_too.lost_reason_id), (False, reason))
+        self.assertEqual(lost_too.lifecycle_code, "recycled")
         won.action_set_won_rainbowman()
         self.assertEqual(won.lifecycle_code, "customer")
         converted.convert_opportunity(converted.partner_id, user_ids=[self.user_salesman.id], team_id=self.team.id)
