@@ -378,7 +378,7 @@ class TestGrades(ScoringCommon):
         open_leads = Lead.search([("probability", "<", 100)])
         before = {lead: lead.grade_id.name for lead in open_leads}
         expected = self.env["crm.lead"]._scoring_preview_rule(None, [("country_id.code", "=", "BE")], 45)
-        with Form(self.env["lead.scoring.rule"]) as form:
+        with Form(self.env["lead.scoring.rule"].with_user(self.user_lead_manager)) as form:
             form.name = "Belgium"
             form.domain = "[('country_id.code', '=', 'BE')]"
             form.points = 45

@@ -2,10 +2,10 @@
 """Who may do what with the intake API's models, as one table (see lead_management's test_security)."""
 from odoo.exceptions import AccessError
 
-from odoo.addons.lead_management.tests.test_security import OPERATIONS, ROLES, SALES, SecurityCommon
+from odoo.addons.lead_management.tests.test_security import INTERNAL, OPERATIONS, ROLES, SecurityCommon
 
 MATRIX = {
-    "lead.intake.reference": {**dict.fromkeys(SALES, "r"), "lead_manager": "r"},
+    "lead.intake.reference": {**dict.fromkeys(INTERNAL, "r"), "lead_manager": "r"},
     "lead.intake.hit": {},
 }
 
