@@ -14,10 +14,10 @@ def post_init_hook(env):
 
 
 def _enable_crm_leads(env):
-    """What Settings > CRM > Leads does when ticked (crm's res.config.settings): this addon is about leads.
-    Without it, leads created by users and public forms start as opportunities and skip marketing."""
-    group_use_lead = env.ref("crm.group_use_lead")
-    env.ref("base.group_user")._apply_group(group_use_lead)
+    """Leads for the teams (website forms and e-mail aliases create leads, not opportunities that skip marketing),
+    and for the addon's own users: the Qualifying Rep group implies crm's Leads. crm's company-wide Leads setting
+    (Settings > CRM > Leads) stays as the company had it: turned on for every user, it changes what a new record
+    is for everybody (crm then hides a lead's Customer field), which other addons and their users do not expect."""
     teams = env["crm.team"].with_context(active_test=False).search([("use_opportunities", "=", True)])
     teams.filtered(lambda team: not team.use_leads).use_leads = True
     for team in teams.filtered("alias_id"):

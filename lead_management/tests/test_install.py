@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo.addons.lead_management.hooks import _enable_crm_leads
+
 from .common import LeadManagementCommon
 
 
@@ -23,15 +25,20 @@ class TestInstallOnLiveCrm(LeadManagementCommon):
     """What the install does to the leads a CRM already has: placed in the lifecycle and scored in SQL, by
     ranges of ids, without a chatter message per lead."""
 
-    def test_crm_leads_option_is_on(self):
-        self.assertIn(self.env.ref("crm.group_use_lead"), self.env.ref("base.group_user").implied_ids)
-        plain = self.env["res.users"].create({"name": "Plain User", "login": "lm_plain"})
-        self.assertTrue(plain.has_group("crm.group_use_lead"))
-        # A lead created by a user who never set a type is a lead, and starts on marketing's side.
-        lead = self.env["crm.lead"].with_user(self.user_salesman).create({"name": "Typed by nobody"})
-        self.assertEqual(lead.type, "lead")
-        self.assertEqual(lead.lifecycle_side, "marketing")
+    def test_leads_for_the_addons_users_and_teams_not_for_everybody(self):
+        """The install gives leads to the teams (website forms and aliases create leads) and to the addon's users,
+        and leaves crm's company-wide Leads setting as the company had it (turned on for everybody, a record
+        created by other addons' code became a lead, whose form hides crm's Customer field)."""
+        use_lead, internal = self.env.ref("crm.group_use_lead"), self.env.ref("base.group_user")
+        internal.implied_ids -= use_lead
+        self.team.use_leads = False
+        _enable_crm_leads(self.env)
+        self.assertNotIn(use_lead, internal.implied_ids)
         self.assertTrue(self.team.use_leads)
+        self.assertTrue(self.user_qualifier.has_group("crm.group_use_lead"))
+        # A lead created by a qualifying rep who never set a type is a lead, and starts on marketing's side.
+        lead = self.env["crm.lead"].with_user(self.user_qualifier).create({"name": "Typed by nobody"})
+        self.assertEqual((lead.type, lead.lifecycle_side), ("lead", "marketing"))
 
     def test_existing_leads_placed_and_scored_without_chatter(self):
         won_stage = self.env["crm.stage"].search([("is_won", "=", True)], limit=1)
