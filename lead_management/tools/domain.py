@@ -54,12 +54,15 @@ def check_domain_readable(model, domain):
         current = model
         for name in path.split("."):
             field = current._fields.get(name)
-            if not current.has_access("read") or (field is not None and not field.is_accessible(env)):
+            model_readable = current.has_access("read")
+            if not model_readable or (field is not None and not field.is_accessible(env)):
+                if model_readable:
+                    what = env._("the field “%(field)s” of %(model)s", field=field.string, model=current._description)
+                else:
+                    what = env._("%(model)s (%(name)s)", model=current._description, name=current._name)
                 raise AccessError(env._(
                     "The condition on “%(path)s” reads %(what)s, which you may not read: remove that condition, or "
-                    "ask an administrator to write it.", path=path,
-                    what=f"{current._description} ({current._name})" if field is None or not current.has_access("read")
-                    else f"“{field.string}” of {current._description}"))
+                    "ask an administrator to write it.", path=path, what=what))
             if field is None or not field.relational:
                 break
             current = env[field.comodel_name]
