@@ -88,9 +88,9 @@ class TestClock(LeadManagementHttpCase, LeadManagementCommon):
             self.env.flush_all()
             self.assertEqual(lead.create_date, datetime(2028, 2, 29, 23, 30))
             self.assertEqual(lead.lifecycle_history_ids.date, datetime(2028, 2, 29, 23, 30))
-        self.env.cr.execute("SELECT now() AT TIME ZONE 'UTC' > '2028-03-01'::timestamp "
-                            "OR now() AT TIME ZONE 'UTC' < '2028-02-29'::timestamp")
-        self.assertTrue(self.env.cr.fetchone()[0], "the real clock is back")
+        # Back to the clock the suite runs on (which may be moved to that very day: make test-at).
+        self.env.cr.execute("SELECT now() AT TIME ZONE 'UTC'")
+        self.assertNotEqual(self.env.cr.fetchone()[0], datetime(2028, 2, 29, 23, 30), "the running clock is back")
 
     def test_browser_on_the_frozen_clock_in_the_users_time_zone(self):
         """31 December, 23:30 UTC: for a user in Tonga (UTC+13) it is already the 1st of January."""
