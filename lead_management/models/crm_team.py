@@ -32,6 +32,17 @@ class CrmTeam(models.Model):
             return self.env["res.users"]
         return qualifier.sudo().users.filtered(lambda user: user.active and not user.share) - manager.sudo().users
 
+    def _alias_get_creation_values(self):
+        # crm makes the alias of a team that uses leads create leads only when the user saving it has crm's Leads:
+        # the team's own choice decides here, whoever saves it (the install as superuser, an administrator of a
+        # company that left crm's Leads setting off). E-mails to a team that uses leads arrive as leads, on
+        # marketing's side.
+        values = super()._alias_get_creation_values()
+        defaults = values.get("alias_defaults")
+        if isinstance(defaults, dict) and self.use_leads:
+            defaults["type"] = "lead"
+        return values
+
     def _assign_and_convert_leads(self, force_quota=False):
         """crm's rule-based assignment. Teams qualified by marketing give their salespeople only sales-ready
         leads, as hand-offs (pending the salesperson's answer, within the same member quotas); the other

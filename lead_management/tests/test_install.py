@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from ast import literal_eval
+
 from odoo.addons.lead_management.hooks import _enable_crm_leads
 
 from .common import LeadManagementCommon
@@ -35,6 +37,10 @@ class TestInstallOnLiveCrm(LeadManagementCommon):
         _enable_crm_leads(self.env)
         self.assertNotIn(use_lead, internal.implied_ids)
         self.assertTrue(self.team.use_leads)
+        # Its e-mail alias creates leads, whoever saved the team (crm asks the saving user's groups).
+        self.team.with_user(self.user_sales_manager.copy({"login": "lm_no_leads", "groups_id": [
+            (6, 0, self.env.ref("sales_team.group_sale_manager").ids)]})).write({"use_leads": True})
+        self.assertEqual(literal_eval(self.team.alias_defaults)["type"], "lead")
         self.assertTrue(self.user_qualifier.has_group("crm.group_use_lead"))
         # A lead created by a qualifying rep who never set a type is a lead, and starts on marketing's side.
         lead = self.env["crm.lead"].with_user(self.user_qualifier).create({"name": "Typed by nobody"})
