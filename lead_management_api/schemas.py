@@ -147,17 +147,18 @@ class _Answer(BaseModel):
 
 
 class LeadOut(_Answer):
-    """The lead as the API user that sent it may see it. A lead it sent: as it is now. A lead merged (on entry or
-    later in Odoo) with a lead it did not send (another API user's, or one made in Odoo): as it was when sent,
-    whatever became of it; such a merge is never told, and nothing of the other lead is shown."""
+    """The receipt of a lead the API user sent: the lead as the request that sent it made it, answered the same to
+    every replay and in the answers of its events. What became of the lead since (events, Odoo's users, merges with
+    what other API users sent) never shows: follow the lead in Odoo. A merge with a lead this API user did not send
+    is never told, and nothing of the other lead is shown."""
 
-    id: int = Field(description="The lead that holds the data: the lead it was merged into, when that is a lead this "
-                                "API user sent; else the id the lead was created with.")
+    id: int = Field(description="The lead: the id of this API user's own earlier lead for the same person when it was "
+                                "merged into it; else the id the lead was created with.")
     external_id: str | None = Field(description="This API user's external id of the lead.")
     lifecycle_stage: str | None = Field(description="Code of the lifecycle stage: target, suspect, lead, …")
     grade: str | None = Field(description="Name of the grade (A–D by default).")
     score: int
-    merged_into: int | None = Field(description="Set when the lead duplicated an open lead this API user sent and was "
+    merged_into: int | None = Field(description="Set when the lead duplicated a lead this API user sent and was "
                                                 "merged into it (Settings: Duplicate Leads = Merge).")
     duplicate_of: int | None = Field(description="Set when the lead was kept but flagged as a possible duplicate of a "
                                                  "lead this API user sent.")
@@ -167,7 +168,8 @@ class EventOut(_Answer):
     id: int
     external_id: str
     type: str
-    lead: LeadOut = Field(description="The lead, scored with this event, as this API user may see it (LeadOut).")
+    lead: LeadOut = Field(description="The lead the event was recorded on, as its receipt tells it (LeadOut; "
+                                      "merged_into null). The event is scored on the lead in Odoo.")
 
 
 class Errors(_Answer):

@@ -16,8 +16,8 @@ class CrmLead(models.Model):
 
     def _intake_withhold_merged(self, opportunities):
         """Before ``opportunities`` merge into this lead: the senders of the lead that was there first (the oldest)
-        keep seeing the lead; every other sender's references are withheld, their answers frozen on their lead as
-        it is now (the last they saw of it), so that no sender learns what others sent about the same person."""
+        keep the lead as theirs; every other sender's references are withheld (their answers are receipts in any
+        case: no sender learns what others sent about the same person)."""
         leads = (self | opportunities).sudo()
         references = leads.intake_reference_ids.filtered(lambda reference: not reference.lead_withheld)
         if not references:
@@ -25,4 +25,4 @@ class CrmLead(models.Model):
         first = min(leads, key=lambda lead: lead.id)
         keeping = references.filtered(lambda reference: reference.lead_id == first).user_id
         for reference in references.filtered(lambda reference: reference.user_id not in keeping):
-            reference.write({"lead_withheld": True, **reference._answer_values(reference.lead_id)})
+            reference.write({"lead_withheld": True})

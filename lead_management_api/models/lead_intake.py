@@ -40,9 +40,16 @@ class LeadIntake(models.AbstractModel):
         # external id it arrived, and a lead merged at once leaves crm's merge summary instead of a stray note.
         lead = self.env["crm.lead"].sudo().with_context(mail_create_nosubscribe=True, mail_create_nolog=True).create(
             values)
-        told = Reference._answer_values(lead)  # the lead as created: all the sender may know of a withheld merge
+        # The answer is a receipt: what this request made of what the sender sent, kept on the reference and
+        # answered again to every replay. It never shows what became of the lead since (events, other senders,
+        # users), so that no answer tells whether someone else had this person: a lead the sender sent alone and
+        # one merged into another sender's lead answer alike, now and later.
+        told = Reference._answer_values(lead)
         merged = withheld = False
         original = lead.duplicate_of_id
+        # The sender's own lead for this person, if it sent one: through any reference of its own, withheld or not,
+        # so that its earlier lead is named whether or not that one was merged with what others sent.
+        own = self._intake_own_reference(original)
         if original and company.lead_duplicate_policy == "merge":
             withheld = not self._intake_sent_leads(original)
             merged_into = lead._duplicate_merge().get(lead.id)
@@ -50,6 +57,10 @@ class LeadIntake(models.AbstractModel):
                 lead, merged = merged_into, True
             else:
                 withheld = False
+        if own and merged:
+            told.update(answer_lead_id=own.answer_lead_id, answer_merged_into=own.answer_lead_id)
+        elif own:
+            told["answer_duplicate_of"] = own.answer_lead_id
         reference = Reference.create({
             "lead_id": lead.id, "company_id": company.id, "user_id": self.env.uid, "external_id": data["external_id"],
             "merged": merged, "lead_withheld": withheld, "email_normalized": email_normalize(data.get("email") or ""),
@@ -189,41 +200,39 @@ class LeadIntake(models.AbstractModel):
             ["lead_id"]).lead_id
 
     @api.model
-    def _lead_answer(self, reference, merged_into=True):
-        """The lead of this sender's ``reference``, as the sender may see it: the lead as it is now when the sender
-        sent it; as it was sent when it is withheld (merged with a lead the sender did not send). Another lead is
-        never named (``duplicate_of`` only when the sender sent that lead too)."""
-        if reference.lead_withheld:
-            return {
-                "id": reference.answer_lead_id,
-                "external_id": reference.external_id,
-                "lifecycle_stage": reference.answer_stage or None,
-                "grade": reference.answer_grade or None,
-                "score": reference.answer_score or 0,
-                "merged_into": None,
-                "duplicate_of": None,
-            }
-        lead = reference.lead_id
+    def _intake_own_reference(self, lead):
+        """This sender's first reference to ``lead``, or to a lead flagged as a duplicate of it: the lead it sent for
+        the same person, whatever merges did since (withheld or not)."""
+        if not lead:
+            return self.env["lead.intake.reference"].sudo()
+        return self.env["lead.intake.reference"].sudo().search(
+            [("company_id", "=", self.env.company.id), ("user_id", "=", self.env.uid), "|",
+             ("lead_id", "=", lead.id), ("lead_id.duplicate_of_id", "=", lead.id)], order="id", limit=1)
+
+    @api.model
+    def _lead_answer(self, reference):
+        """The receipt of this sender's ``reference``: the lead as the request that sent it made it (its id, or that
+        of the sender's own lead it merged into; stage, grade and score as created), the same to every replay. Another
+        sender's lead, or one made in Odoo, is never named, and what became of the lead since never shows."""
         return {
-            "id": lead.id,
+            "id": reference.answer_lead_id,
             "external_id": reference.external_id,
-            "lifecycle_stage": lead.lifecycle_code or None,
-            "grade": lead.grade_id.name or None,
-            "score": lead.lead_score or 0,
-            "merged_into": lead.id if merged_into and reference.merged else None,
-            "duplicate_of": self._intake_sent_leads(lead.duplicate_of_id).id or None,
+            "lifecycle_stage": reference.answer_stage or None,
+            "grade": reference.answer_grade or None,
+            "score": reference.answer_score or 0,
+            "merged_into": reference.answer_merged_into or None,
+            "duplicate_of": reference.answer_duplicate_of or None,
         }
 
     @api.model
     def _event_answer(self, event):
-        # The lead through this sender's first reference to it (one it may see first), as _lead_answer shows it.
-        lead = event.lead_id
+        # The lead through this sender's first reference to it, as that reference's receipt tells it.
         reference = self.env["lead.intake.reference"].sudo().search(
-            [("lead_id", "=", lead.id), ("user_id", "=", self.env.uid)], order="lead_withheld, id", limit=1)
+            [("lead_id", "=", event.lead_id.id), ("user_id", "=", self.env.uid)], order="id", limit=1)
         if reference:
-            lead_answer = self._lead_answer(reference, merged_into=False)
-        else:  # the event was moved to a lead this sender never sent: its id only
-            lead_answer = {"id": lead.id, "external_id": None, "lifecycle_stage": None, "grade": None, "score": 0,
+            lead_answer = dict(self._lead_answer(reference), merged_into=None)
+        else:  # no reference of this sender leads there (events of the API always have one): nothing of the lead
+            lead_answer = {"id": 0, "external_id": None, "lifecycle_stage": None, "grade": None, "score": 0,
                            "merged_into": None, "duplicate_of": None}
         return {
             "id": event.id,

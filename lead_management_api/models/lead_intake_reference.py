@@ -7,9 +7,10 @@ class LeadIntakeReference(models.Model):
     and creates nothing. Kept apart from the lead so that it follows the lead through crm's merges (the lead
     it named may be the one a merge removes).
 
-    Each intake user (sender) has its own external ids, and sees only what it sent: when its lead is merged
-    with a lead it did not send (another sender's, or one made in Odoo), its answers show the lead as it sent
-    it (``lead_withheld``, with the ``answer_*`` values), never the other lead."""
+    Each intake user (sender) has its own external ids, and sees only what it sent: every answer about the lead is
+    its receipt (the ``answer_*`` values, kept when the request made it), whatever became of the lead since;
+    ``lead_withheld`` says the lead now holds what the sender did not send (merged with another sender's lead, or
+    one made in Odoo)."""
 
     _name = "lead.intake.reference"
     _inherit = ["lead.access.mixin"]
@@ -31,12 +32,14 @@ class LeadIntakeReference(models.Model):
     lead_withheld = fields.Boolean(
         "Withheld from the Sender", readonly=True,
         help="The lead now holds what the sender did not send (it was merged with a lead another sender or a user "
-             "created): the sender's answers show the lead as it was sent.")
+             "created). Its answers are receipts in any case.")
     answer_lead_id = fields.Integer("Lead Id Told", readonly=True,
                                     help="The id of the lead as the sender was last told it.")
     answer_stage = fields.Char("Stage Told", readonly=True)
     answer_grade = fields.Char("Grade Told", readonly=True)
     answer_score = fields.Integer("Score Told", readonly=True)
+    answer_merged_into = fields.Integer("Merged Into Told", readonly=True)
+    answer_duplicate_of = fields.Integer("Duplicate Of Told", readonly=True)
 
     _sql_constraints = [
         ("external_id_sender_uniq", "unique (company_id, user_id, external_id)",

@@ -146,11 +146,9 @@ class TestSenders(IntakeCase):
             self.assertEqual(response.json()["lead"], dict(answer, merged_into=None))
             self.assertEqual(self.env["lead.engagement.event"].browse(response.json()["id"]).lead_id, survivor,
                              "recorded on the lead that holds the person")
-        # The sender of the lead that was there goes on seeing it as it is (the lead crm kept; the other sender's
-        # data included).
+        # The sender of the lead that was there is answered its receipt, as before the merge: the same lead.
         replay = self.send_lead("b-1", "pat@shared.example.com", key=self.key_2).json()
-        self.assertEqual(replay["id"], survivor.id)
-        self.assertEqual(replay["score"], survivor.lead_score)
+        self.assertEqual(replay, their_answer)
         self.assertEqual(their_answer["id"], theirs.id)
 
     def test_a_duplicate_of_a_lead_made_in_odoo_answers_as_a_new_lead(self):
@@ -188,4 +186,43 @@ class TestSenders(IntakeCase):
         self.assertEqual(self.send_lead("m-b", "max@shared.example.com", key=self.key_2).json(), later_answer)
         response = self.send_event("m-b-ev", key=self.key_2, lead_external_id="m-b")
         self.assertEqual(response.json()["lead"], dict(later_answer, merged_into=None))
-        self.assertEqual(self.send_lead("m-a", "max@shared.example.com").json()["id"], head.id)
+        self.assertEqual(self.send_lead("m-a", "max@shared.example.com").json(), first, "a receipt")
+        self.assertEqual(self.env["lead.intake.reference"].search([("external_id", "=", "m-a")]).lead_id, head)
+
+    # ------------------------------------------------------------
+    # NO ANSWER TELLS WHETHER SOMEONE ELSE HAD THE PERSON
+    # ------------------------------------------------------------
+
+    def _story(self, prefix, email):
+        """What a sender is told when it sends a person, three events, the person again, and replays: with the ids
+        of its own first lead and of the newest lead written as names, so two stories compare."""
+        first = self.send_lead(f"{prefix}-1", email).json()
+        told = [first]
+        for index in range(3):
+            response = self.send_event(f"{prefix}-ev-{index}", lead_external_id=f"{prefix}-1")
+            self.assertEqual(response.status_code, 201, response.text)
+            told.append(response.json()["lead"])
+        second = self.send_lead(f"{prefix}-2", email).json()
+        told += [second, self.send_lead(f"{prefix}-1", email).json(), self.send_lead(f"{prefix}-2", email).json(),
+                 self.send_event(f"{prefix}-ev-9", lead_email=email).json()["lead"]]
+        names = {second["id"]: "second", first["id"]: "first"}  # the second merged into the first: "first"
+        return [{key: names.get(value, value) if key in ("id", "merged_into", "duplicate_of") else value
+                 for key, value in answer.items() if key != "external_id"} for answer in told]
+
+    def test_no_answer_tells_whether_another_sender_had_the_person(self):
+        """Finding 11 of issue 17: a sender that sends a person twice with events between, once for a person
+        another sender already had (so its lead is merged into theirs, or flagged) and once for a person nobody
+        had, is told the same things; the events count all the same, on the lead sales works."""
+        for policy in ("merge", "flag"):
+            with self.subTest(policy=policy):
+                self._set_company(lead_duplicate_policy=policy)
+                taken = self._engaged_lead(f"{policy}-theirs", f"taken-{policy}@shared.example.com")
+                told_taken = self._story(f"{policy}-t", f"taken-{policy}@shared.example.com")
+                told_fresh = self._story(f"{policy}-f", f"fresh-{policy}@first.example.com")
+                self.assertEqual(told_taken, told_fresh)
+                if policy == "merge":
+                    self.assertEqual(told_fresh[4]["merged_into"], "first", "its own earlier lead, as before")
+                    events = self.env["lead.engagement.event"].search([("external_id", "=like", "merge-t-ev-%")])
+                    self.assertEqual((len(events), events.lead_id), (4, taken), "recorded on the lead sales works")
+                else:
+                    self.assertEqual(told_fresh[4]["duplicate_of"], "first")

@@ -5,8 +5,9 @@
   no other key: the keys the users of the Lead Intake (API) group had (no scope, or rpc) become intake keys. They
   keep working for the intake API and stop opening RPC as their user.
 - References keep the e-mail address their lead was sent with (events by lead_email find the sender's own leads by
-  it): taken from their lead as it is, the closest value there is. They were all answered as their lead is: they
-  stay so (what a sender was told cannot be withdrawn); merges from now on withhold another sender's lead."""
+  it): taken from their lead as it is, the closest value there is.
+- Answers become receipts (what the request made of the lead, the same to every replay): an existing reference's
+  receipt is its lead as it is at the upgrade, the last the sender was told."""
 from odoo import SUPERUSER_ID, api
 from odoo.tools import SQL
 
@@ -22,9 +23,9 @@ def migrate(cr, version):
         """, INTAKE_SCOPE, users.ids))
         # RPC caches the credentials it checked (res.users._check_uid_passwd): forget them.
         env.registry.clear_cache()
-    cr.execute("""
-        UPDATE lead_intake_reference reference
-           SET email_normalized = lead.email_normalized, answer_lead_id = lead.id
-          FROM crm_lead lead
-         WHERE lead.id = reference.lead_id AND reference.answer_lead_id IS NULL
-    """)
+    cr.execute("SELECT id FROM lead_intake_reference WHERE answer_lead_id IS NULL")
+    references = env["lead.intake.reference"].browse(row[0] for row in cr.fetchall())
+    for reference in references:
+        lead = reference.lead_id
+        reference.write({"email_normalized": lead.email_normalized or False, **reference._answer_values(lead),
+                         "answer_merged_into": lead.id if reference.merged else 0})
