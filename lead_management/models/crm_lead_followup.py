@@ -13,11 +13,16 @@ class CrmLead(models.Model):
 
     def _merge_dependences(self, opportunities):
         """The follow-up figures are the same before and after a merge: the hand-offs of the merged leads come to
-        the lead that stays, each as it stood (its answer, its clock, its rejection reason), frozen there; their SLA
+        the lead that stays, each as it stood (its answer, its clock, its rejection reason; one still waiting ends
+        unanswered, or withdrawn when marketing merged), frozen there; their SLA
         clocks end (a breached one stays breached) and come along; the times they were recycled add up."""
         result = super()._merge_dependences(opportunities)
         tails = opportunities.sudo()
         Handoff = self.env["lead.handoff"].sudo()
+        # A hand-off still waiting ends with the lead merged away: not answered, or withdrawn when marketing merged.
+        pending = tails.filtered(lambda lead: lead.handoff_state == "pending")
+        if pending:
+            pending._handoff_end({lead: lead._handoff_outcome_if_dropped() for lead in pending})
         Handoff._follow_leads(tails.filtered("handoff_date"))
         running = tails.filtered(lambda lead: lead.sla_clock_id and not lead.sla_clock_id.closed)
         running._sla_stop(self.env._("Merged into %s", self.display_name), keep=True)

@@ -305,14 +305,34 @@ class CrmLead(models.Model):
         """Before crm's write: refuse a write that would settle a pending hand-off as accepted (a conversion, a won
         stage) by anyone but its salesperson or a sales manager, so that nothing of it is written."""
         pending = self.filtered(lambda lead: lead.handoff_state == "pending")
-        if not pending or "lifecycle_stage_id" in vals or self.env.uid == SUPERUSER_ID:
+        if not pending or self.env.uid == SUPERUSER_ID:
             return
-        for leads, stage_for_company, _label in pending._lifecycle_crm_moves(vals):
+        # crm's own change (a conversion, a won stage) and a lifecycle stage written beside it both count: naming
+        # the lead's current stage in the same write does not make a conversion something else.
+        targets = pending._lifecycle_crm_moves({key: value for key, value in vals.items()
+                                                if key != "lifecycle_stage_id"})
+        if vals.get("lifecycle_stage_id"):
+            stage = self.env["lead.lifecycle.stage"].browse(vals["lifecycle_stage_id"])
+            targets.append((pending, lambda company: stage, None))
+        for leads, stage_for_company, _label in targets:
             to_sales = leads.filtered(lambda lead, stage_for=stage_for_company: (
                 stage_for(lead.company_id or self.env.company).side == "sales"))
             refused = to_sales - to_sales._handoff_answerable()
             if refused:
                 raise refused._handoff_refusal()
+        if vals.get("user_id"):
+            # Passed on: to a salesperson, who answers it. Marketing (qualifying reps, lead managers) hands off and
+            # never receives a hand-off, unless a sales manager (who may answer any).
+            user = self.env["res.users"].sudo().browse(vals["user_id"])
+            passed = pending.filtered(lambda lead: lead.handoff_user_id != user)
+            if passed and (user.share or not user.active or (
+                    user.has_group("lead_management.group_lead_qualifier")
+                    and not user.has_group("sales_team.group_sale_manager"))):
+                raise UserError(self.env._(
+                    "%(leads)s awaits a salesperson's answer: pass it on to a salesperson, not to %(user)s "
+                    "(a qualifying rep or lead manager hands leads off and does not receive them). To take it "
+                    "back for marketing, unassign it.",
+                    leads=", ".join(passed[:5].mapped("display_name")), user=user.name))
 
     def _handoff_refusal(self):
         return UserError(self.env._(
@@ -329,6 +349,9 @@ class CrmLead(models.Model):
         _ = self.env._
         moved = changes.moved & self
         to_sales = moved.filtered(lambda lead: lead.lifecycle_side == "sales")
+        if changes.fields & {"type", "stage_id"}:
+            # Converted or won in a write that named the lead's own stage: an answer all the same.
+            to_sales |= (self - moved).filtered(lambda lead: lead.type == "opportunity" or lead.stage_id.is_won)
         accepted = to_sales._handoff_answerable()
         refused = to_sales - accepted
         if refused and self.env.uid != SUPERUSER_ID:
@@ -340,7 +363,7 @@ class CrmLead(models.Model):
             accepted._write_pipeline({"handoff_state": "accepted", "handoff_answer_date": fields.Datetime.now()},
                                      by_hand=False)
         ended = dict.fromkeys(refused, "withdrawn")  # by the system
-        for lead in moved.filtered(lambda lead: lead.lifecycle_stage_id.is_side_exit or not lead.active):
+        for lead in (self - accepted).filtered(lambda lead: lead.lifecycle_stage_id.is_side_exit or not lead.active):
             ended[lead] = lead._handoff_outcome_if_dropped()
         passed = self.browse()
         if "user_id" in changes.fields:
@@ -350,20 +373,7 @@ class CrmLead(models.Model):
                     passed |= lead
         if not ended:
             return
-        leads = self.browse([lead.id for lead in ended])
-        leads.activity_unlink([HANDOFF_ACTIVITY])
-        # Not an answer: the clock stops without a first touch (a breached clock stays breached).
-        leads.filtered(lambda lead: lead.sla_clock == "handoff" and lead.sla_state in RUNNING)._sla_stop(
-            _("Hand-off ended without an answer"))
-        by_outcome = defaultdict(lambda: self.browse())
-        for lead, outcome in ended.items():
-            by_outcome[outcome] |= lead
-        for outcome, group in by_outcome.items():
-            group.sudo()._write_pipeline({"handoff_state": outcome}, by_hand=False)
-        labels = dict(self._fields["handoff_state"]._description_selection(self.env))
-        leads._message_log_batch(bodies={lead.id: Markup("<p>%s</p>") % _(
-            "Hand-off to %(user)s ended: %(outcome)s (by %(by)s).", user=lead.handoff_user_id.name,
-            outcome=labels[ended[lead]], by=self.env.user.name) for lead in leads})
+        self._handoff_end(ended)
         for lead in passed:
             # Passed on to a colleague: a hand-off to them, with its own clock and answer.
             lead.sudo().with_context(mail_auto_subscribe_no_notify=True)._write_pipeline({
@@ -373,6 +383,24 @@ class CrmLead(models.Model):
             lead.with_context(mail_activity_quick_update=True).sudo().activity_schedule(
                 HANDOFF_ACTIVITY, user_id=lead.user_id.id,
                 note=_("Accept this lead or reject it with a reason: it was passed on to you."))
+
+    def _handoff_end(self, ended):
+        """End pending hand-offs without an answer: ``ended`` is {lead: outcome} (withdrawn, unanswered)."""
+        _ = self.env._
+        leads = self.sudo().browse([lead.id for lead in ended])
+        leads.activity_unlink([HANDOFF_ACTIVITY])
+        # Not an answer: the clock stops without a first touch (a breached clock stays breached).
+        leads.filtered(lambda lead: lead.sla_clock == "handoff" and lead.sla_state in RUNNING)._sla_stop(
+            _("Hand-off ended without an answer"))
+        by_outcome = defaultdict(lambda: leads.browse())
+        for lead, outcome in ended.items():
+            by_outcome[outcome] |= lead
+        for outcome, group in by_outcome.items():
+            group.sudo()._write_pipeline({"handoff_state": outcome}, by_hand=False)
+        labels = dict(self._fields["handoff_state"]._description_selection(self.env))
+        leads._message_log_batch(bodies={lead.id: Markup("<p>%s</p>") % _(
+            "Hand-off to %(user)s ended: %(outcome)s (by %(by)s).", user=lead.handoff_user_id.name,
+            outcome=labels[ended[lead]], by=self.env.user.name) for lead in leads})
 
     def _handoff_auto(self):
         """Hand off the sales-ready leads of companies that do it automatically; those sales has no room for

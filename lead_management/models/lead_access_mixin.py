@@ -24,6 +24,22 @@ class LeadAccessMixin(models.AbstractModel):
     # True where the model's _table_query puts crm.lead's record rules on its own scan of the leads, with
     # _lead_rules_sql(): one scan of the leads instead of a second one for "lead_id IN (readable leads)".
     _lead_rules_in_view = False
+    # The fields a client's context may give a default (``default_<field>``: a form opened from a lead). The rows
+    # of these models are mostly written by the pipeline, as superuser, in the caller's context: any other
+    # default there would be the client's value in a figure (a clock created paused, a hand-off row created
+    # merged).
+    _lead_context_defaults = ()
+
+    @api.model
+    def default_get(self, fields):
+        context = self.env.context
+        allowed = {f"default_{name}" for name in self._lead_context_defaults}
+        if any(key.startswith("default_") and key not in allowed for key in context):
+            context = {key: value for key, value in context.items()
+                       if not key.startswith("default_") or key in allowed}
+            # A context without those keys (with_context() would only add to it).
+            return super(LeadAccessMixin, self.with_env(self.env(context=context))).default_get(fields)
+        return super().default_get(fields)
 
     @api.model
     def _apply_ir_rules(self, query, mode="read"):

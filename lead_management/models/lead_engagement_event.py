@@ -14,6 +14,9 @@ class LeadEngagementEvent(models.Model):
     _description = "Lead Engagement Event"
     _order = "date desc, id desc"
 
+    # Logged by a person from the lead's form: what they choose; the sender and the company are the system's.
+    _lead_context_defaults = ("lead_id", "type_id", "date", "note", "campaign_id", "source_id", "medium_id")
+
     lead_id = fields.Many2one("crm.lead", required=True, index=True, ondelete="cascade")
     # The lead's company, copied when the event is recorded or moves (no recompute per lead change).
     company_id = fields.Many2one("res.company", readonly=True, index=True)

@@ -137,6 +137,50 @@ class TestDroppedIsNotAnswered(FollowupCommon):
                 self.assertEqual(lead.with_context(active_test=False).handoff_state, "unanswered")
                 self.assertEqual(self._rows(lead).mapped("state"), ["unanswered"])
 
+    def test_archived_or_converted_in_a_write_that_names_its_own_stage(self):
+        """Review of issue 17: a write naming the lead's current lifecycle stage beside crm's change skipped the
+        hand-off's checks: a lead manager converted a pending lead, a salesperson archived one that stayed
+        pending for good."""
+        lead = self._handed()
+        qualified = self._stage("qualified").id
+        for vals in ({"type": "opportunity", "lifecycle_stage_id": qualified},
+                     {"stage_id": self.env["crm.stage"].search([("is_won", "=", True)], limit=1).id,
+                      "lifecycle_stage_id": qualified}):
+            with self.subTest(vals=vals), self.assertRaisesRegex(UserError, "awaits the answer of Sam Salesman"):
+                lead.with_user(self.user_lead_manager).write(vals)
+        self.assertEqual((lead.type, lead.handoff_state), ("lead", "pending"))
+        lead.with_user(self.user_salesman).write({"active": False, "lifecycle_stage_id": qualified})
+        self.assertEqual(lead.with_context(active_test=False).handoff_state, "unanswered")
+        self.assertEqual(self._rows(lead).mapped("state"), ["unanswered"])
+
+    def test_passed_on_only_to_a_salesperson(self):
+        """Review of issue 17: a lead manager passed a pending hand-off to themself and accepted it (met by the
+        'recipient'); a salesperson could pass it to a qualifying rep, who accepted."""
+        lead = self._handed()
+        for actor, target in ((self.user_lead_manager, self.user_lead_manager),
+                              (self.user_salesman, self.user_qualifier_2)):
+            with self.subTest(target=target.name), self.assertRaisesRegex(UserError, "pass it on to a salesperson"):
+                lead.with_user(actor).write({"user_id": target.id})
+        self.assertEqual((lead.user_id, lead.handoff_state), (self.user_salesman, "pending"))
+        self.assertEqual(self._rows(lead).mapped("state"), ["pending"])
+
+    def test_context_defaults_do_not_reach_the_pipelines_records(self):
+        """Review of issue 17: the pipeline creates clocks and hand-off rows as superuser in the caller's context,
+        where default_<field> keys set a clock paused or closed (met at 0 hours), a row merged (out of the
+        report)."""
+        lead = self._lead(lifecycle_stage_id=self._stage("qualified").id)
+        lead.with_user(self.user_qualifier).with_context(
+            default_paused_since="2000-01-01 00:00:00", default_closed=True, default_merged=True,
+            default_state="met").action_handoff_to_sales()
+        clock = lead.sla_clock_id
+        self.assertEqual((clock.clock, clock.state, clock.closed, clock.paused_since),
+                         ("handoff", "on_track", False, False))
+        self.assertEqual((self._rows(lead).mapped("state"), self._rows(lead).merged), (["pending"], False))
+        self.assertEqual(self._figures(lead)["pending_count"], 1)
+        # A form opened from a lead still gives the events it logs their lead.
+        event = self.env["lead.engagement.event"].with_context(default_lead_id=lead.id, default_sender_id=1).new({})
+        self.assertEqual((event.lead_id, event.sender_id), (lead, self.env["res.users"]))
+
     def test_marketing_withdraws(self):
         lead = self._handed()
         lead.with_user(self.user_lead_manager).action_set_lost()
@@ -213,10 +257,27 @@ class TestMergesKeepTheRecord(FollowupCommon):
         head = leads.with_user(self.user_salesman).merge_opportunity()
         self.assertEqual(head, opportunity)
         self.assertFalse(breached.exists())
-        self.assertEqual(self._figures(head), before)
+        # The same figures, but that the hand-off he merged away without an answer is not answered (a drop).
+        self.assertEqual(self._figures(head), dict(before, pending_count=0,
+                                                   unanswered_count=before["unanswered_count"] + 1))
         clocks = head.sla_clock_ids.filtered(lambda clock: clock.clock == "handoff")
         self.assertEqual(sorted(clocks.mapped("state")), ["breached", "met"])
         self.assertTrue(all(clocks.mapped("closed")))
+
+    def test_a_pending_handoff_merged_away_is_dropped(self):
+        """Review of issue 17: a pending hand-off merged into another lead stayed pending in the report for good.
+        Merged by its salesperson: not answered; by marketing: withdrawn."""
+        self.team_member_salesman.assignment_max = 300  # 10 a day
+        for user, outcome in ((self.user_salesman, "unanswered"), (self.user_lead_manager, "withdrawn")):
+            with self.subTest(user=user.name):
+                kept = self._handed(email_from=f"kept-{outcome}@example.com")
+                kept.with_user(self.user_salesman).action_accept_handoff()
+                pending = self._handed(email_from=f"pending-{outcome}@example.com")
+                head = (kept | pending).with_user(user).merge_opportunity()
+                self.assertEqual(head, kept)
+                self.assertEqual(sorted(self._rows(head).mapped("state")), sorted(["accepted", outcome]))
+                figures = self._figures(head)
+                self.assertEqual((figures["pending_count"], figures[f"{outcome}_count"]), (0, 1))
 
     def test_rejections_and_recycling_come_along(self):
         rejected = self._handed(email_from="person@example.com")
