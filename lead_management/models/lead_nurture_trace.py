@@ -3,7 +3,8 @@ from collections import defaultdict
 
 from markupsafe import Markup
 
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.tools import SQL
 
 
 class LeadNurtureTrace(models.Model):
@@ -93,15 +94,43 @@ class LeadNurtureTrace(models.Model):
         # Asked now, not read from a cached value: an address may have been blacklisted a minute ago.
         blacklisted = set(self.env["mail.blacklist"].sudo().search(
             [("email", "in", list(set().union(*recipients.values())))]).mapped("email"))
-        opted_out = candidates.filtered(lambda lead: recipients[lead.id] & blacklisted)
+        # Consent is the person's: an address whose latest statement, on any lead of the company, is a refusal is
+        # not written to from another lead of theirs where nobody asked.
+        refusing = self._nurture_refusing_addresses(set().union(*recipients.values()),
+                                                    (candidates.company_id | self.env.company).ids)
+        opted_out = candidates.filtered(lambda lead: recipients[lead.id] & (blacklisted | refusing))
         for lead in opted_out:
-            by_lead[lead].write({"state": "skipped", "note": _(
-                "opted out: %s is blacklisted", ", ".join(sorted(recipients[lead.id] & blacklisted)))})
+            if recipients[lead.id] & blacklisted:
+                note = _("opted out: %s is blacklisted", ", ".join(sorted(recipients[lead.id] & blacklisted)))
+            else:
+                note = _("opted out: %s refused marketing e-mails on another lead",
+                         ", ".join(sorted(recipients[lead.id] & refusing)))
+            by_lead[lead].write({"state": "skipped", "note": note})
         receivers = candidates - opted_out
         if receivers:
             step.mail_template_id.send_mail_batch(receivers.ids)
         if refused | opted_out:
             (refused | opted_out)._nurture_exit("opted_out")
+
+    @api.model
+    def _nurture_refusing_addresses(self, addresses, company_ids):
+        """Those of ``addresses`` (normalised) whose latest stated consent, on any lead of these companies (or of
+        none), is a refusal."""
+        if not addresses:
+            return set()
+        self.env["crm.lead"].flush_model(["email_normalized", "marketing_consent", "marketing_consent_date",
+                                          "company_id"])
+        self.env.cr.execute(SQL("""
+            SELECT email_normalized FROM (
+                SELECT DISTINCT ON (email_normalized) email_normalized, marketing_consent
+                  FROM crm_lead
+                 WHERE email_normalized = ANY(%s) AND marketing_consent IS NOT NULL
+                   AND (company_id = ANY(%s) OR company_id IS NULL)
+                 ORDER BY email_normalized, marketing_consent_date DESC NULLS LAST, id DESC
+            ) latest
+             WHERE marketing_consent = 'refused'
+        """, list(addresses), list(company_ids)))
+        return {row[0] for row in self.env.cr.fetchall()}
 
     def _nurture_run_activity(self, step, leads):
         for owner, owned in leads.grouped(lambda lead: lead.qualifier_id or lead.user_id).items():

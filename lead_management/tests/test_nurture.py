@@ -205,8 +205,9 @@ class TestNurtureConfiguration(NurtureCommon):
         self.assertEqual(len(leads.nurture_enrolment_id), 20)
         self.env.flush_all()
         self.env.invalidate_all()
-        # 36 measured: a fixed cost for the batch, not one per lead.
-        with self.frozen_at("2026-03-03 09:00:00"), self.assertQueryCount(__system__=40):
+        # 41 measured: a fixed cost for the batch, not one per lead (the blacklist and the person's consent on
+        # other leads are one query each for the whole batch).
+        with self.frozen_at("2026-03-03 09:00:00"), self.assertQueryCount(__system__=41):
             self._cron()
             self.env.cr.flush()
         self.assertEqual(set(leads.nurture_enrolment_id.trace_ids.mapped("state")), {"done", "scheduled"})
@@ -255,6 +256,23 @@ class TestConsentHolds(NurtureCommon):
         self.assertIn("nina.private@example.com", trace.note)
         self.assertFalse(self._mails(lead))
         self.assertFalse(lead.nurture_enrolment_id)
+
+    def test_consent_refused_on_another_lead_of_the_person_holds(self):
+        """Review of issue 17: consent was read on the nurtured lead only; the person who refused on one lead got
+        the e-mails of another lead with the same address, where nobody had asked. The latest statement counts."""
+        refused = self._lead(email_from="Rita <rita@example.com>", marketing_consent="refused")
+        self.assertFalse(refused.nurture_enrolment_id)
+        lead = self._lead(email_from="rita@example.com")
+        trace = self._run_first_step(lead)
+        self.assertEqual(trace.state, "skipped")
+        self.assertIn("refused marketing e-mails on another lead", trace.note)
+        self.assertFalse(self._mails(lead))
+        self.assertFalse(lead.nurture_enrolment_id)
+        # Stated again, given this time, on a later lead: the person agrees now.
+        self._lead(email_from="rita@example.com", marketing_consent="given")
+        again = self._lead(email_from="rita@example.com")
+        self.assertEqual(self._run_first_step(again).state, "done")
+        self.assertTrue(self._mails(again))
 
     def test_template_recipients_are_checked_too(self):
         partner = self.env["res.partner"].create({"name": "Nina's boss", "email": "boss@example.com"})
