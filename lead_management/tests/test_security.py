@@ -4,7 +4,7 @@
 The table is the specification: a model added to the addon without a row here fails
 ``test_every_model_is_in_the_table``."""
 from odoo.api import call_kw
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.service.model import check_method_name
 from odoo.tests import Form
 
@@ -274,6 +274,21 @@ class TestUserDomainsRunWithTheAuthorsRights(SecurityCommon):
         # An administrator may write it: they can read what it reads.
         self.assertTrue(self.env["lead.scoring.rule"].with_user(self.env.ref("base.user_admin")).create(
             {"name": "Admin's rule", "points": 1, "domain": self.HIDDEN_PATH}))
+
+    def test_no_condition_on_whether_a_lead_is_a_duplicate(self):
+        """Review of issue 17: a fit rule or entry criterion on the duplicate flags would move the score or stage an
+        intake answer tells, and so tell a marketing tool that someone else had the person. Refused for anyone,
+        administrators included, along any path."""
+        admin = self.env.ref("base.user_admin")
+        for model, field, domain in (
+                ("lead.scoring.rule", "domain", "[('is_possible_duplicate', '=', True)]"),
+                ("lead.scoring.rule", "domain",
+                 "[('partner_id.opportunity_ids', 'any', [('duplicate_of_id', '!=', False)])]"),
+                ("lead.lifecycle.stage", "entry_domain", "[('duplicate_partner_id', '=', False)]")):
+            values = {"name": "Probe", field: domain}
+            values.update({"points": -5} if model == "lead.scoring.rule" else {"code": "probe", "sequence": 35})
+            with self.subTest(domain=domain), self.assertRaisesRegex(ValidationError, "duplicates another"):
+                self.env[model].with_user(admin).create(values)
 
     def test_breakdown_checks_the_whole_path(self):
         self.env["lead.scoring.rule"].create([

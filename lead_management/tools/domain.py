@@ -1,7 +1,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from ast import literal_eval
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
+
+# What a condition may not name: whether a lead duplicates another is found from what others sent or typed about
+# the person (another marketing tool, a user), so a score or a stage that depended on it would tell a marketing
+# tool, in its intake answers, that someone else already had the person.
+DUPLICATE_FIELDS = frozenset({"duplicate_of_id", "duplicate_partner_id", "duplicate_lead_id", "duplicate_contact_id",
+                              "is_possible_duplicate", "intake_reference_ids"})
 
 
 def parse_lead_domain(env, text):
@@ -43,8 +49,11 @@ def check_domain_readable(model, domain):
     """Raise an AccessError naming the first field, along the whole of any path of ``domain`` (``any`` sub-domains
     included), that the current user may not read: the model's access rights and the field's groups. A condition
     written by a user may name only what that user can read (as crm checks a team's assignment domain by searching
-    with it as that user), since the addon evaluates it for every lead."""
+    with it as that user), since the addon evaluates it for every lead.
+
+    Raise a ValidationError for a condition on whether a lead is a duplicate (DUPLICATE_FIELDS), whoever writes it."""
     env = model.env
+    check_domain_ignores_duplicates(model, domain)
     if env.su:
         return
     for leaf in domain:
@@ -68,3 +77,25 @@ def check_domain_readable(model, domain):
             current = env[field.comodel_name]
         if operator in ("any", "not any") and isinstance(value, list | tuple):
             check_domain_readable(current, value)
+
+
+def check_domain_ignores_duplicates(model, domain):
+    """Raise a ValidationError when a path of ``domain`` names, on a lead, one of DUPLICATE_FIELDS."""
+    for leaf in domain:
+        if not (isinstance(leaf, list | tuple) and len(leaf) == 3 and isinstance(leaf[0], str)):
+            continue
+        path, operator, value = leaf
+        current = model
+        for name in path.split("."):
+            if current._name == "crm.lead" and name in DUPLICATE_FIELDS:
+                raise ValidationError(model.env._(
+                    "The condition on “%(path)s” depends on whether the lead duplicates another, which is found "
+                    "from what others sent about the person: scores and stages do not depend on it (a marketing "
+                    "tool would learn from them that someone else had the person). Remove that condition; the "
+                    "Possible Duplicates filter finds those leads.", path=path))
+            field = current._fields.get(name)
+            if field is None or not field.relational:
+                break
+            current = model.env[field.comodel_name]
+        if operator in ("any", "not any") and isinstance(value, list | tuple):
+            check_domain_ignores_duplicates(current, value)

@@ -2,6 +2,7 @@
 import hashlib
 
 from odoo import api, models, tools
+from odoo.osv import expression
 from odoo.tools import email_normalize, email_split, plaintext2html
 
 
@@ -49,7 +50,7 @@ class LeadIntake(models.AbstractModel):
         original = lead.duplicate_of_id
         # The sender's own lead for this person, if it sent one: through any reference of its own, withheld or not,
         # so that its earlier lead is named whether or not that one was merged with what others sent.
-        own = self._intake_own_reference(original)
+        own = self._intake_own_reference(lead)
         if original and company.lead_duplicate_policy == "merge":
             withheld = not self._intake_sent_leads(original)
             merged_into = lead._duplicate_merge().get(lead.id)
@@ -201,13 +202,22 @@ class LeadIntake(models.AbstractModel):
 
     @api.model
     def _intake_own_reference(self, lead):
-        """This sender's first reference to ``lead``, or to a lead flagged as a duplicate of it: the lead it sent for
-        the same person, whatever merges did since (withheld or not)."""
-        if not lead:
-            return self.env["lead.intake.reference"].sudo()
-        return self.env["lead.intake.reference"].sudo().search(
+        """This sender's first reference to a lead for the same person as the new ``lead``, when ``lead`` was found
+        to duplicate one: among every open lead with its e-mail address or phone number (not only the one crm's
+        merge would keep, which may be another sender's or a user's), and those flagged as their duplicates,
+        whatever merges did since. The same whether or not someone else also had the person."""
+        Reference = self.env["lead.intake.reference"].sudo()
+        if not lead.duplicate_of_id:
+            return Reference
+        same = [("email_normalized", "=", lead.email_normalized)] if lead.email_normalized else []
+        if lead.phone_sanitized:
+            same = expression.OR([same, [("phone_sanitized", "=", lead.phone_sanitized)]])
+        candidates = self.env["crm.lead"].sudo().search(expression.AND([same, [
+            ("id", "!=", lead.id), ("company_id", "in", [lead.company_id.id, False]), ("stage_id.is_won", "=", False),
+        ]])) | lead.duplicate_of_id
+        return Reference.search(
             [("company_id", "=", self.env.company.id), ("user_id", "=", self.env.uid), "|",
-             ("lead_id", "=", lead.id), ("lead_id.duplicate_of_id", "=", lead.id)], order="id", limit=1)
+             ("lead_id", "in", candidates.ids), ("lead_id.duplicate_of_id", "in", candidates.ids)], order="id", limit=1)
 
     @api.model
     def _lead_answer(self, reference):

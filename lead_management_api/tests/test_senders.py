@@ -226,3 +226,21 @@ class TestSenders(IntakeCase):
                     self.assertEqual((len(events), events.lead_id), (4, taken), "recorded on the lead sales works")
                 else:
                     self.assertEqual(told_fresh[4]["duplicate_of"], "first")
+
+    def test_its_own_earlier_lead_is_named_when_crm_prefers_another(self):
+        """Review of issue 17: the sender's earlier lead was looked up only through the lead crm's merge would keep;
+        when a user's opportunity for the same person ranked higher, the sender's second lead answered as new (no
+        merged_into, no duplicate_of), telling it that someone else had the person."""
+        for policy in ("merge", "flag"):
+            with self.subTest(policy=policy):
+                self._set_company(lead_duplicate_policy=policy)
+                first = self.send_lead(f"{policy}-x1", f"lou-{policy}@shared.example.com").json()
+                human = self.Lead.create({"name": "Lou's project", "type": "opportunity", "priority": "3",
+                                          "email_from": f"lou-{policy}@shared.example.com"})
+                second = self.send_lead(f"{policy}-x2", f"lou-{policy}@shared.example.com").json()
+                lead = self.env["lead.intake.reference"].search([("external_id", "=", f"{policy}-x2")]).lead_id
+                key = "merged_into" if policy == "merge" else "duplicate_of"
+                self.assertEqual(second[key], first["id"], "its own earlier lead, as had nobody else had the person")
+                self.assertNotIn(human.id, second.values())
+                if policy == "merge":
+                    self.assertEqual((second["id"], lead), (first["id"], human), "merged where crm chose")
