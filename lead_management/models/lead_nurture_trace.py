@@ -92,12 +92,11 @@ class LeadNurtureTrace(models.Model):
         candidates = leads - refused - no_address
         recipients = step.mail_template_id._nurture_recipients(candidates)
         # Asked now, not read from a cached value: an address may have been blacklisted a minute ago.
-        blacklisted = set(self.env["mail.blacklist"].sudo().search(
-            [("email", "in", list(set().union(*recipients.values())))]).mapped("email"))
+        addresses = set().union(*recipients.values())
+        blacklisted = set(self.env["mail.blacklist"].sudo().search([("email", "in", list(addresses))]).mapped("email"))
         # Consent is the person's: an address whose latest statement, on any lead of the company, is a refusal is
         # not written to from another lead of theirs where nobody asked.
-        refusing = self._nurture_refusing_addresses(set().union(*recipients.values()),
-                                                    (candidates.company_id | self.env.company).ids)
+        refusing = self._nurture_refusing_addresses(addresses, (candidates.company_id | self.env.company).ids)
         opted_out = candidates.filtered(lambda lead: recipients[lead.id] & (blacklisted | refusing))
         for lead in opted_out:
             if recipients[lead.id] & blacklisted:

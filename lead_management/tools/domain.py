@@ -45,6 +45,24 @@ def fields_read_by(model, names):
     return frozenset(names)
 
 
+def domain_steps(model, domain):
+    """(model, name, field or None, path) for every step along every path of ``domain``, ``any`` sub-domains
+    included: each name with the model it is read on."""
+    for leaf in domain:
+        if not (isinstance(leaf, list | tuple) and len(leaf) == 3 and isinstance(leaf[0], str)):
+            continue
+        path, operator, value = leaf
+        current = model
+        for name in path.split("."):
+            field = current._fields.get(name)
+            yield current, name, field, path
+            if field is None or not field.relational:
+                break
+            current = model.env[field.comodel_name]
+        if operator in ("any", "not any") and isinstance(value, list | tuple):
+            yield from domain_steps(current, value)
+
+
 def check_domain_readable(model, domain):
     """Raise an AccessError naming the first field, along the whole of any path of ``domain`` (``any`` sub-domains
     included), that the current user may not read: the model's access rights and the field's groups. A condition
@@ -56,46 +74,24 @@ def check_domain_readable(model, domain):
     check_domain_ignores_duplicates(model, domain)
     if env.su:
         return
-    for leaf in domain:
-        if not (isinstance(leaf, list | tuple) and len(leaf) == 3 and isinstance(leaf[0], str)):
-            continue
-        path, operator, value = leaf
-        current = model
-        for name in path.split("."):
-            field = current._fields.get(name)
-            model_readable = current.has_access("read")
-            if not model_readable or (field is not None and not field.is_accessible(env)):
-                if model_readable:
-                    what = env._("the field “%(field)s” of %(model)s", field=field.string, model=current._description)
-                else:
-                    what = env._("%(model)s (%(name)s)", model=current._description, name=current._name)
-                raise AccessError(env._(
-                    "The condition on “%(path)s” reads %(what)s, which you may not read: remove that condition, or "
-                    "ask an administrator to write it.", path=path, what=what))
-            if field is None or not field.relational:
-                break
-            current = env[field.comodel_name]
-        if operator in ("any", "not any") and isinstance(value, list | tuple):
-            check_domain_readable(current, value)
+    for current, _name, field, path in domain_steps(model, domain):
+        model_readable = current.has_access("read")
+        if not model_readable or (field is not None and not field.is_accessible(env)):
+            if model_readable:
+                what = env._("the field “%(field)s” of %(model)s", field=field.string, model=current._description)
+            else:
+                what = env._("%(model)s (%(name)s)", model=current._description, name=current._name)
+            raise AccessError(env._(
+                "The condition on “%(path)s” reads %(what)s, which you may not read: remove that condition, or "
+                "ask an administrator to write it.", path=path, what=what))
 
 
 def check_domain_ignores_duplicates(model, domain):
     """Raise a ValidationError when a path of ``domain`` names, on a lead, one of DUPLICATE_FIELDS."""
-    for leaf in domain:
-        if not (isinstance(leaf, list | tuple) and len(leaf) == 3 and isinstance(leaf[0], str)):
-            continue
-        path, operator, value = leaf
-        current = model
-        for name in path.split("."):
-            if current._name == "crm.lead" and name in DUPLICATE_FIELDS:
-                raise ValidationError(model.env._(
-                    "The condition on “%(path)s” depends on whether the lead duplicates another, which is found "
-                    "from what others sent about the person: scores and stages do not depend on it (a marketing "
-                    "tool would learn from them that someone else had the person). Remove that condition; the "
-                    "Possible Duplicates filter finds those leads.", path=path))
-            field = current._fields.get(name)
-            if field is None or not field.relational:
-                break
-            current = model.env[field.comodel_name]
-        if operator in ("any", "not any") and isinstance(value, list | tuple):
-            check_domain_ignores_duplicates(current, value)
+    for current, name, _field, path in domain_steps(model, domain):
+        if current._name == "crm.lead" and name in DUPLICATE_FIELDS:
+            raise ValidationError(model.env._(
+                "The condition on “%(path)s” depends on whether the lead duplicates another, which is found "
+                "from what others sent about the person: scores and stages do not depend on it (a marketing "
+                "tool would learn from them that someone else had the person). Remove that condition; the "
+                "Possible Duplicates filter finds those leads.", path=path))
