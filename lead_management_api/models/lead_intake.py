@@ -209,9 +209,10 @@ class LeadIntake(models.AbstractModel):
         Reference = self.env["lead.intake.reference"].sudo()
         if not lead.duplicate_of_id:
             return Reference
-        same = [("email_normalized", "=", lead.email_normalized)] if lead.email_normalized else []
-        if lead.phone_sanitized:
-            same = expression.OR([same, [("phone_sanitized", "=", lead.phone_sanitized)]])
+        # Each condition only when the lead has that value (an empty one in an OR would match every lead).
+        same = expression.OR([condition for condition in (
+            [("email_normalized", "=", lead.email_normalized)] if lead.email_normalized else None,
+            [("phone_sanitized", "=", lead.phone_sanitized)] if lead.phone_sanitized else None) if condition])
         candidates = self.env["crm.lead"].sudo().search(expression.AND([same, [
             ("id", "!=", lead.id), ("company_id", "in", [lead.company_id.id, False]), ("stage_id.is_won", "=", False),
         ]])) | lead.duplicate_of_id
