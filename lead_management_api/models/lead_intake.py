@@ -204,8 +204,8 @@ class LeadIntake(models.AbstractModel):
     def _intake_own_reference(self, lead):
         """This sender's first reference to a lead for the same person as the new ``lead``, when ``lead`` was found
         to duplicate one: among every open lead with its e-mail address or phone number (not only the one crm's
-        merge would keep, which may be another sender's or a user's), and those flagged as their duplicates,
-        whatever merges did since. The same whether or not someone else also had the person."""
+        merge would keep, which may be another sender's or a user's), and the open leads flagged as their
+        duplicates, whatever merges did since. The same whether or not someone else also had the person."""
         Reference = self.env["lead.intake.reference"].sudo()
         if not lead.duplicate_of_id:
             return Reference
@@ -216,9 +216,13 @@ class LeadIntake(models.AbstractModel):
         candidates = self.env["crm.lead"].sudo().search(expression.AND([same, [
             ("id", "!=", lead.id), ("company_id", "in", [lead.company_id.id, False]), ("stage_id.is_won", "=", False),
         ]])) | lead.duplicate_of_id
+        # A reference's lead flagged as a duplicate of a candidate counts while it is open itself, as the candidates
+        # are: a won, lost or archived lead of the sender is named to nobody, whoever else had the person.
+        flagged = self.env["crm.lead"].sudo().search([("duplicate_of_id", "in", candidates.ids),
+                                                      ("stage_id.is_won", "=", False)])
         return Reference.search(
-            [("company_id", "=", self.env.company.id), ("user_id", "=", self.env.uid), "|",
-             ("lead_id", "in", candidates.ids), ("lead_id.duplicate_of_id", "in", candidates.ids)], order="id", limit=1)
+            [("company_id", "=", self.env.company.id), ("user_id", "=", self.env.uid),
+             ("lead_id", "in", (candidates | flagged).ids)], order="id", limit=1)
 
     @api.model
     def _lead_answer(self, reference):

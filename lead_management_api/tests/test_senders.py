@@ -227,6 +227,28 @@ class TestSenders(IntakeCase):
                 else:
                     self.assertEqual(told_fresh[4]["duplicate_of"], "first")
 
+    def test_a_closed_own_lead_is_not_named_whoever_else_had_the_person(self):
+        """Review of issue 17: under the flag policy, the sender's lead flagged as a duplicate of another sender's
+        lead and then won, lost or archived was still named (``duplicate_of``) to the sender's next lead for the
+        person, through the other's open lead; had nobody else had the person, a closed lead is named to nobody."""
+        self._set_company(lead_duplicate_policy="flag")
+        stage_won = self.env["crm.stage"].search([("is_won", "=", True)], limit=1)
+        closings = {"archived": lambda lead: lead.action_archive(),
+                    "lost": lambda lead: lead.action_set_lost(),
+                    "won": lambda lead: lead.write({"type": "opportunity", "stage_id": stage_won.id})}
+        for closing, close in closings.items():
+            with self.subTest(closing=closing):
+                told = []
+                for kind in ("taken", "fresh"):
+                    email = f"cy-{closing}-{kind}@shared.example.com"
+                    if kind == "taken":
+                        self._engaged_lead(f"cy-{closing}-theirs", email)
+                    first = self.send_lead(f"cy-{closing}-{kind}-1", email).json()
+                    close(self.Lead.browse(first["id"]))
+                    told.append(self._as_new(self.send_lead(f"cy-{closing}-{kind}-2", email).json()))
+                self.assertEqual(told[0], told[1])
+                self.assertEqual(told[1], ANSWER_OF_A_NEW_LEAD, "a closed lead is no one's duplicate")
+
     def test_its_own_earlier_lead_is_named_when_crm_prefers_another(self):
         """Review of issue 17: the sender's earlier lead was looked up only through the lead crm's merge would keep;
         when a user's opportunity for the same person ranked higher, the sender's second lead answered as new (no
