@@ -8,6 +8,7 @@ from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
 
+from ..tools import for_activities
 from .crm_lead_sla import RUNNING
 from .lead_handoff import HANDOFF_STATES
 
@@ -80,7 +81,7 @@ class CrmLead(models.Model):
     def action_accept_handoff(self):
         """Sales accepts: the lead becomes a prospect, converted to an opportunity by crm's conversion."""
         self._handoff_check_answer()
-        self.activity_feedback([HANDOFF_ACTIVITY], feedback=self.env._("Accepted by sales"))
+        for_activities(self).activity_feedback([HANDOFF_ACTIVITY], feedback=self.env._("Accepted by sales"))
         self._write_pipeline({"handoff_state": "accepted", "handoff_answer_date": fields.Datetime.now()},
                              by_hand=False)
         self._handle_partner_assignment(create_missing=True)
@@ -235,7 +236,7 @@ class CrmLead(models.Model):
             # "you have been assigned" email per lead.
             leads.with_context(mail_auto_subscribe_no_notify=True)._write_pipeline(
                 vals, reason=self.env._("Handed off to sales"), by_hand=False)
-            leads.with_context(mail_activity_quick_update=True).activity_schedule(
+            for_activities(leads).activity_schedule(
                 HANDOFF_ACTIVITY, user_id=user.id,
                 note=self.env._("Accept this lead or reject it with a reason: it was handed off to you by marketing."))
             handed |= leads
@@ -261,7 +262,7 @@ class CrmLead(models.Model):
         self.check_access("write")
         self = self.sudo()
         now = fields.Datetime.now()
-        self.activity_unlink([HANDOFF_ACTIVITY])
+        for_activities(self).activity_unlink([HANDOFF_ACTIVITY])
         for (count, company), group in self.grouped(lambda lead: (lead.recycle_count, lead.company_id)).items():
             recycled = self.env["lead.lifecycle.stage"]._get_by_code("recycled", company or self.env.company)
             group._write_pipeline({
@@ -279,7 +280,7 @@ class CrmLead(models.Model):
         self._message_log_batch(bodies=dict.fromkeys(self.ids, body))
         for qualifier, leads in self.grouped("qualifier_id").items():
             if qualifier:
-                leads.activity_schedule(
+                for_activities(leads, notify=True).activity_schedule(
                     "mail.mail_activity_data_todo", user_id=qualifier.id,
                     summary=self.env._("Rejected by sales: %s", reason.name),
                     note=note or self.env._("Nurture this lead, or disqualify it."))
@@ -359,7 +360,7 @@ class CrmLead(models.Model):
         # What follows is the pipeline's doing, in the user's name: the user may lose sight of the lead meanwhile.
         self, moved, accepted, refused = self.sudo(), moved.sudo(), accepted.sudo(), refused.sudo()
         if accepted:
-            accepted.activity_feedback([HANDOFF_ACTIVITY], feedback=_("Accepted by sales"))
+            for_activities(accepted).activity_feedback([HANDOFF_ACTIVITY], feedback=_("Accepted by sales"))
             accepted._write_pipeline({"handoff_state": "accepted", "handoff_answer_date": fields.Datetime.now()},
                                      by_hand=False)
         ended = dict.fromkeys(refused, "withdrawn")  # by the system
@@ -380,7 +381,7 @@ class CrmLead(models.Model):
                 "handoff_user_id": lead.user_id.id, "handoff_date": fields.Datetime.now(), "handoff_state": "pending",
                 "handoff_answer_date": False, "rejection_reason_id": False, "rejection_note": False,
             }, reason=_("Passed on to %s", lead.user_id.name), by_hand=False)
-            lead.with_context(mail_activity_quick_update=True).sudo().activity_schedule(
+            for_activities(lead.sudo()).activity_schedule(
                 HANDOFF_ACTIVITY, user_id=lead.user_id.id,
                 note=_("Accept this lead or reject it with a reason: it was passed on to you."))
 
@@ -388,7 +389,7 @@ class CrmLead(models.Model):
         """End pending hand-offs without an answer: ``ended`` is {lead: outcome} (withdrawn, unanswered)."""
         _ = self.env._
         leads = self.sudo().browse([lead.id for lead in ended])
-        leads.activity_unlink([HANDOFF_ACTIVITY])
+        for_activities(leads).activity_unlink([HANDOFF_ACTIVITY])
         # Not an answer: the clock stops without a first touch (a breached clock stays breached).
         leads.filtered(lambda lead: lead.sla_clock == "handoff" and lead.sla_state in RUNNING)._sla_stop(
             _("Hand-off ended without an answer"))

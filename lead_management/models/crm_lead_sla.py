@@ -8,6 +8,8 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..tools import for_activities
+
 SLA_STATES = [
     ("none", "No SLA"),
     ("on_track", "On Track"),
@@ -221,13 +223,12 @@ class CrmLead(models.Model):
         deadline falls is escalated at once); 2: at the deadline, a message and an activity for the team
         leader; 3: after the reassignment delay, the lead goes to the next owner with room."""
         _ = self.env._
-        quick = {"mail_activity_quick_update": True}  # one activity per lead, without an e-mail each
         warned = clocks.filtered(lambda c: c.escalation < 1 and c.warning_date and now >= c.warning_date)
         if warned:
             reminded = warned.filtered(lambda c: c.policy_id.warn_owner)
             for (owner, day), group in reminded.grouped(
                     lambda c: (c.owner_id, fields.Date.context_today(c, c.deadline))).items():
-                group.lead_id.with_context(**quick).activity_schedule(
+                for_activities(group.lead_id).activity_schedule(  # one activity per lead, without an e-mail each
                     "mail.mail_activity_data_todo", user_id=owner.id, date_deadline=day,
                     summary=_("SLA at risk: contact this lead"))
             away = warned.filtered(lambda c: c.deadline_nominal and c.deadline and c.deadline > c.deadline_nominal)
@@ -265,7 +266,7 @@ class CrmLead(models.Model):
     def _sla_tell_leader(self, clock, summary):
         leader = clock.lead_id.team_id.user_id
         if clock.policy_id.escalate_to_leader and leader and leader.active:
-            clock.lead_id.with_context(mail_activity_quick_update=True).activity_schedule(
+            for_activities(clock.lead_id).activity_schedule(
                 "mail.mail_activity_data_todo", user_id=leader.id, summary=summary,
                 note=self.env._("%(owner)s owns this lead. Follow it up, or give it to someone with time.",
                                 owner=clock.owner_id.name))

@@ -6,6 +6,8 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..tools import for_activities
+
 
 class LeadNurtureTrace(models.Model):
     """One step of a track for one lead: scheduled at a date, then done, skipped, failed or cancelled (as
@@ -133,7 +135,7 @@ class LeadNurtureTrace(models.Model):
 
     def _nurture_run_activity(self, step, leads):
         for owner, owned in leads.grouped(lambda lead: lead.qualifier_id or lead.user_id).items():
-            owned.with_context(mail_activity_quick_update=True).activity_schedule(
+            for_activities(owned).activity_schedule(
                 activity_type_id=step.activity_type_id.id, summary=step.activity_summary or step.name,
                 user_id=owner.id or self.env.uid)
 

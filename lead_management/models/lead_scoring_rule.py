@@ -7,7 +7,7 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, ValidationError
 from odoo.osv import expression
 
-from ..tools import check_domain_readable, parse_lead_domain
+from ..tools import check_domain_readable, for_activities, parse_lead_domain
 
 
 @dataclass(frozen=True)
@@ -168,8 +168,9 @@ class LeadScoringRule(models.Model):
             rule.message_post(body=Markup("<p>%s</p>") % self.env._(
                 "This rule no longer works and is skipped until it is fixed: %s", rule.invalid_reason))
             for manager in managers[:5]:
-                rule.activity_schedule("mail.mail_activity_data_todo", user_id=manager.id,
-                                       summary=self.env._("Fix the scoring rule “%s”", rule.name))
+                for_activities(rule, notify=True).activity_schedule(
+                    "mail.mail_activity_data_todo", user_id=manager.id,
+                    summary=self.env._("Fix the scoring rule “%s”", rule.name))
 
     def _is_readable_by_user(self):
         """Whether the current user may read every field, along every path, that this rule's domain reads

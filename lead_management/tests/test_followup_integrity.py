@@ -3,7 +3,7 @@
 salesperson it went to or a sales manager, whatever the path; a salesperson's SLA clock is met only by their own
 touch; dropping a hand-off is "not answered", never "withdrawn"; access ends when ownership ends; merges keep
 the record. Each test failed on 0860ba2."""
-from odoo import SUPERUSER_ID
+from odoo import SUPERUSER_ID, fields
 from odoo.exceptions import AccessError, UserError
 
 from .test_sla import SlaCommon
@@ -180,6 +180,27 @@ class TestDroppedIsNotAnswered(FollowupCommon):
         # A form opened from a lead still gives the events it logs their lead.
         event = self.env["lead.engagement.event"].with_context(default_lead_id=lead.id, default_sender_id=1).new({})
         self.assertEqual((event.lead_id, event.sender_id), (lead, self.env["res.users"]))
+
+    def test_client_context_does_not_shape_the_pipelines_activities(self):
+        """Review of issue 17: the pipeline scheduled, answered and removed its activities in the caller's
+        context: mail's ``mail_activity_automation_skip`` left the salesperson without the hand-off to do (and a
+        rejected lead's stale one on their list), and ``default_date_deadline`` set the qualifying rep's reminder
+        of a rejected lead to a day of the client's choosing."""
+        hostile = {"mail_activity_automation_skip": True, "default_date_deadline": "2099-01-01",
+                   "default_summary": "nothing to do"}
+        handoff_type = self.env.ref("lead_management.mail_activity_type_handoff")
+        lead = self._lead(lifecycle_stage_id=self._stage("qualified").id)
+        lead.with_user(self.user_qualifier).with_context(**hostile).action_handoff_to_sales()
+        todo = lead.activity_ids.filtered(lambda activity: activity.activity_type_id == handoff_type)
+        self.assertEqual((todo.user_id, todo.summary), (self.user_salesman, handoff_type.summary or False))
+        self.assertNotEqual(todo.date_deadline.year, 2099)
+        self.env["crm.lead.reject"].with_user(self.user_salesman).with_context(**hostile).create({
+            "lead_ids": lead.ids, "rejection_reason_id": self.env.ref(
+                "lead_management.rejection_reason_not_ready").id}).action_reject()
+        self.assertFalse(todo.exists(), "the answered hand-off leaves the salesperson's list")
+        reminder = lead.activity_ids
+        self.assertEqual(reminder.user_id, self.user_qualifier)
+        self.assertEqual(reminder.date_deadline, fields.Date.context_today(reminder))
 
     def test_marketing_withdraws(self):
         lead = self._handed()
