@@ -326,14 +326,25 @@ class CrmLead(models.Model):
             # never receives a hand-off, unless a sales manager (who may answer any).
             user = self.env["res.users"].sudo().browse(vals["user_id"])
             passed = pending.filtered(lambda lead: lead.handoff_user_id != user)
-            if passed and (user.share or not user.active or (
-                    user.has_group("lead_management.group_lead_qualifier")
-                    and not user.has_group("sales_team.group_sale_manager"))):
+            if passed and not self._handoff_may_receive(user):
                 raise UserError(self.env._(
                     "%(leads)s awaits a salesperson's answer: pass it on to a salesperson, not to %(user)s "
-                    "(a qualifying rep or lead manager hands leads off and does not receive them). To take it "
-                    "back for marketing, unassign it.",
+                    "(a salesperson is a member of a sales team with sales rights; a qualifying rep or lead manager "
+                    "hands leads off and does not receive them). To take it back for marketing, unassign it.",
                     leads=", ".join(passed[:5].mapped("display_name")), user=user.name))
+
+    @api.model
+    def _handoff_may_receive(self, user):
+        """Whether a pending hand-off may be passed on to ``user``: a sales manager (who may answer any), or a
+        salesperson: sales rights and a member of a sales team (crm moves the lead to their team), and not in
+        marketing. Qualifying reps and lead managers hand leads off; they never receive one."""
+        if user.share or not user.active:
+            return False
+        if user.has_group("sales_team.group_sale_manager"):
+            return True
+        return (user.has_group("sales_team.group_sale_salesman")
+                and not user.has_group("lead_management.group_lead_qualifier")
+                and bool(self.env["crm.team.member"].sudo().search_count([("user_id", "=", user.id)], limit=1)))
 
     def _handoff_refusal(self):
         return UserError(self.env._(
@@ -366,6 +377,11 @@ class CrmLead(models.Model):
         ended = dict.fromkeys(refused, "withdrawn")  # by the system
         for lead in (self - accepted).filtered(lambda lead: lead.lifecycle_stage_id.is_side_exit or not lead.active):
             ended[lead] = lead._handoff_outcome_if_dropped()
+        for lead in (moved - accepted).filtered(lambda lead: lead.lifecycle_side == "marketing"):
+            # Taken back to a stage before the one a hand-off leaves a lead at: marketing holds it again.
+            qualified = self.env["lead.lifecycle.stage"]._get_by_code("qualified", lead.company_id or self.env.company)
+            if qualified and lead.lifecycle_stage_id.sequence < qualified.sequence:
+                ended.setdefault(lead, lead._handoff_outcome_if_dropped())
         passed = self.browse()
         if "user_id" in changes.fields:
             for lead in (self - moved).filtered(lambda lead: lead.user_id != lead.handoff_user_id):

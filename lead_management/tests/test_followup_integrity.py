@@ -6,6 +6,8 @@ the record. Each test failed on 0860ba2."""
 from odoo import SUPERUSER_ID, fields
 from odoo.exceptions import AccessError, UserError
 
+from odoo.addons.mail.tests.common import mail_new_test_user
+
 from .test_sla import SlaCommon
 
 
@@ -164,6 +166,36 @@ class TestDroppedIsNotAnswered(FollowupCommon):
         self.assertEqual((lead.user_id, lead.handoff_state), (self.user_salesman, "pending"))
         self.assertEqual(self._rows(lead).mapped("state"), ["pending"])
 
+    def test_passed_on_only_to_someone_in_sales(self):
+        """Review of issue 17: "not a qualifying rep" let a pending hand-off go to any internal user, one with no
+        sales rights and in no sales team, who then answered it."""
+        outsider = mail_new_test_user(self.env, login="lm_outsider", name="Olga Outsider", groups="base.group_user")
+        loner = mail_new_test_user(self.env, login="lm_loner", name="Luc Loner",
+                                   groups="sales_team.group_sale_salesman,crm.group_use_lead")
+        lead = self._handed()
+        for target in (outsider, loner):
+            with self.subTest(target=target.name), self.assertRaisesRegex(UserError, "pass it on to a salesperson"):
+                lead.with_user(self.user_salesman).write({"user_id": target.id})
+        self.assertEqual(self._rows(lead).mapped("state"), ["pending"])
+        # A salesperson of another team, or the sales manager, may take it.
+        other_team = self.env["crm.team"].create({"name": "Outbound", "company_id": self.company.id})
+        self.env["crm.team.member"].create({"crm_team_id": other_team.id, "user_id": loner.id})
+        lead.with_user(self.user_salesman).write({"user_id": loner.id})
+        self.assertEqual((lead.handoff_state, lead.handoff_user_id), ("pending", loner))
+
+    def test_taken_back_to_an_earlier_stage_ends_the_handoff(self):
+        """Review of issue 17: moved back to an earlier marketing stage, a pending hand-off stayed pending (its
+        clock running, the salesperson's to do on the list) though marketing held the lead again."""
+        lead = self._handed()
+        # Only a lead manager moves a lead back (lifecycle's rule): marketing takes it back, a withdrawal.
+        lead.with_user(self.user_lead_manager).write({"lifecycle_stage_id": self._stage("lead").id})
+        self.assertEqual((lead.lifecycle_code, lead.handoff_state), ("lead", "withdrawn"))
+        self.assertEqual(self._rows(lead).mapped("state"), ["withdrawn"])
+        handoff_clock = lead.sla_clock_ids.filtered(lambda clock: clock.clock == "handoff")
+        self.assertEqual((handoff_clock.state, handoff_clock.closed), ("stopped", True))
+        self.assertFalse(lead.activity_ids.filtered(
+            lambda activity: activity.activity_type_id.xml_id == "lead_management.mail_activity_type_handoff"))
+
     def test_context_defaults_do_not_reach_the_pipelines_records(self):
         """Review of issue 17: the pipeline creates clocks and hand-off rows as superuser in the caller's context,
         where default_<field> keys set a clock paused or closed (met at 0 hours), a row merged (out of the
@@ -284,6 +316,32 @@ class TestMergesKeepTheRecord(FollowupCommon):
         clocks = head.sla_clock_ids.filtered(lambda clock: clock.clock == "handoff")
         self.assertEqual(sorted(clocks.mapped("state")), ["breached", "met"])
         self.assertTrue(all(clocks.mapped("closed")))
+
+    def test_converting_by_merge_in_crms_wizard_answers_the_handoff(self):
+        """Review of issue 17: crm's conversion wizard, set to merge with the salesperson's opportunity of the same
+        person, merged the pending hand-off away as a drop ("Not Answered"): the salesperson's own conversion.
+        Marketing may not convert a hand-off so, as it may not convert it otherwise."""
+        self.team_member_salesman.assignment_max = 300  # 10 a day
+        for user, outcome in ((self.user_salesman, "accepted"), (self.user_sales_manager, "accepted"),
+                              (self.user_lead_manager, None)):
+            with self.subTest(user=user.name):
+                email = f"wizard-{user.login}@example.com"
+                kept = self._handed(email_from=email)
+                kept.with_user(self.user_salesman).action_accept_handoff()
+                pending = self._handed(email_from=email)
+                wizard = self.env["crm.lead2opportunity.partner"].with_user(user).with_context(
+                    active_model="crm.lead", active_id=pending.id, active_ids=pending.ids).create({
+                        "name": "merge", "duplicated_lead_ids": [(6, 0, (kept | pending).ids)],
+                        "user_id": self.user_salesman.id})
+                if outcome is None:
+                    with self.assertRaisesRegex(UserError, "awaits the answer"):
+                        wizard.action_apply()
+                    self.assertEqual(pending.handoff_state, "pending")
+                    continue
+                wizard.action_apply()
+                self.assertFalse(pending.exists())
+                self.assertEqual(self._rows(kept).mapped("state"), ["accepted", "accepted"])
+                self.assertEqual(self._figures(kept)["accepted_count"], 2)
 
     def test_a_pending_handoff_merged_away_is_dropped(self):
         """Review of issue 17: a pending hand-off merged into another lead stayed pending in the report for good.
