@@ -98,14 +98,19 @@ class LeadNurtureTrace(models.Model):
         blacklisted = set(self.env["mail.blacklist"].sudo().search([("email", "in", list(addresses))]).mapped("email"))
         # Consent is the person's: an address whose latest statement, on any lead of the company, is a refusal is
         # not written to from another lead of theirs where nobody asked.
+        # Each company's own: a statement made to another company of the database neither stops nor allows it.
         refusing = self._nurture_refusing_addresses(addresses, (candidates.company_id | self.env.company).ids)
-        opted_out = candidates.filtered(lambda lead: recipients[lead.id] & (blacklisted | refusing))
+
+        def refused_here(lead):
+            return {address for company_id, address in refusing
+                    if company_id == (lead.company_id or self.env.company).id and address in recipients[lead.id]}
+
+        opted_out = candidates.filtered(lambda lead: recipients[lead.id] & blacklisted or refused_here(lead))
         for lead in opted_out:
             if recipients[lead.id] & blacklisted:
                 note = _("opted out: %s is blacklisted", ", ".join(sorted(recipients[lead.id] & blacklisted)))
             else:
-                note = _("opted out: %s refused marketing e-mails on another lead",
-                         ", ".join(sorted(recipients[lead.id] & refusing)))
+                note = _("opted out: %s refused marketing e-mails on another lead", ", ".join(sorted(refused_here(lead))))
             by_lead[lead].write({"state": "skipped", "note": note})
         receivers = candidates - opted_out
         if receivers:
@@ -115,23 +120,24 @@ class LeadNurtureTrace(models.Model):
 
     @api.model
     def _nurture_refusing_addresses(self, addresses, company_ids):
-        """Those of ``addresses`` (normalised) whose latest stated consent, on any lead of these companies (or of
-        none), is a refusal."""
+        """{(company id, address)} for those of ``addresses`` (normalised) whose latest stated consent, on any lead
+        of that company (or of none), is a refusal; for each of ``company_ids``."""
         if not addresses:
             return set()
         self.env["crm.lead"].flush_model(["email_normalized", "marketing_consent", "marketing_consent_date",
                                           "company_id"])
         self.env.cr.execute(SQL("""
-            SELECT email_normalized FROM (
-                SELECT DISTINCT ON (email_normalized) email_normalized, marketing_consent
-                  FROM crm_lead
-                 WHERE email_normalized = ANY(%s) AND marketing_consent IS NOT NULL
-                   AND (company_id = ANY(%s) OR company_id IS NULL)
-                 ORDER BY email_normalized, marketing_consent_date DESC NULLS LAST, id DESC
+            SELECT company, email_normalized FROM (
+                SELECT DISTINCT ON (company.id, lead.email_normalized)
+                       company.id AS company, lead.email_normalized, lead.marketing_consent
+                  FROM unnest(%s::int[]) AS company(id)
+                  JOIN crm_lead lead ON lead.company_id = company.id OR lead.company_id IS NULL
+                 WHERE lead.email_normalized = ANY(%s) AND lead.marketing_consent IS NOT NULL
+                 ORDER BY company.id, lead.email_normalized, lead.marketing_consent_date DESC NULLS LAST, lead.id DESC
             ) latest
              WHERE marketing_consent = 'refused'
-        """, list(addresses), list(company_ids)))
-        return {row[0] for row in self.env.cr.fetchall()}
+        """, list(company_ids), list(addresses)))
+        return {(company_id, address) for company_id, address in self.env.cr.fetchall()}
 
     def _nurture_run_activity(self, step, leads):
         for owner, owned in leads.grouped(lambda lead: lead.qualifier_id or lead.user_id).items():

@@ -274,6 +274,28 @@ class TestConsentHolds(NurtureCommon):
         self.assertEqual(self._run_first_step(again).state, "done")
         self.assertTrue(self._mails(again))
 
+    def test_consent_is_each_companys_own(self):
+        """Review of issue 17: the latest statement was read across every company of the leads being sent to: a
+        later "given" to another company of the database overrode the refusal this company had, and the person
+        got this company's e-mails."""
+        other = self.env["res.company"].create({"name": "Other Co"})
+        self.user_qualifier.company_ids |= other
+        self._lead(email_from="rex@example.com", marketing_consent="refused")
+        theirs = self._lead(name="Rex at Other Co", email_from="rex@example.com", company_id=other.id, team_id=False,
+                            marketing_consent="given")
+        lead = self._lead(email_from="rex@example.com")
+        # Both due in one run of the shared track.
+        traces = self._traces(theirs)[:1] | self._traces(lead)[:1]
+        self.assertEqual(len(traces), 2)
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE lead_nurture_trace SET scheduled_date = now() AT TIME ZONE 'UTC' "
+                            "- interval '1 minute' WHERE id = ANY(%s)", [traces.ids])
+        self.env.invalidate_all()
+        self._cron()
+        self.assertEqual(traces.mapped("state"), ["done", "skipped"], "each company's own consent")
+        self.assertFalse(self._mails(lead))
+        self.assertTrue(self._mails(theirs))
+
     def test_template_recipients_are_checked_too(self):
         partner = self.env["res.partner"].create({"name": "Nina's boss", "email": "boss@example.com"})
         self.template.partner_to = str(partner.id)
