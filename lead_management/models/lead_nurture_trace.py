@@ -110,7 +110,8 @@ class LeadNurtureTrace(models.Model):
             if recipients[lead.id] & blacklisted:
                 note = _("opted out: %s is blacklisted", ", ".join(sorted(recipients[lead.id] & blacklisted)))
             else:
-                note = _("opted out: %s refused marketing e-mails on another lead", ", ".join(sorted(refused_here(lead))))
+                note = _("opted out: %s refused marketing e-mails on another lead",
+                         ", ".join(sorted(refused_here(lead))))
             by_lead[lead].write({"state": "skipped", "note": note})
         receivers = candidates - opted_out
         if receivers:

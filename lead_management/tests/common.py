@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import importlib.util
 import json
 import os
 from contextlib import contextmanager
@@ -8,6 +9,7 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
+from odoo.modules import get_module_path
 from odoo.tests import HttpCase, TransactionCase
 from odoo.tests.common import ChromeBrowser
 
@@ -235,3 +237,14 @@ class LeadManagementHttpCase(HttpCase):
 
         with patch.object(ChromeBrowser, "navigate_to", navigate_in_time):
             return super().browser_js(url_path, code, ready=ready, login=login, **kwargs)
+
+
+def migration(module, version, name):
+    """The migration script ``name`` of ``module``'s ``version`` (its ``migrate(cr, version)``), loaded as Odoo
+    loads it."""
+    path = os.path.join(get_module_path(module), "migrations", version, name)
+    spec = importlib.util.spec_from_file_location(f"{module}_{version}_{name}".replace(".", "_").replace("-", "_"),
+                                                  path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    return script.migrate

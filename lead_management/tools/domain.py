@@ -5,9 +5,17 @@ from odoo.exceptions import AccessError, ValidationError
 
 # What a condition may not name: whether a lead duplicates another is found from what others sent or typed about
 # the person (another marketing tool, a user), so a score or a stage that depended on it would tell a marketing
-# tool, in its intake answers, that someone else already had the person.
+# tool, in its intake answers, that someone else already had the person. A flagged lead also gets the qualifying rep
+# of the lead it duplicates, that rep as a follower and a note in its chatter: conditions on those tell the same.
 DUPLICATE_FIELDS = frozenset({"duplicate_of_id", "duplicate_partner_id", "duplicate_lead_id", "duplicate_contact_id",
-                              "is_possible_duplicate", "intake_reference_ids"})
+                              "is_possible_duplicate", "intake_reference_ids", "qualifier_id",
+                              "website_message_ids", "has_message"})
+
+
+def names_duplicate(name):
+    """Whether a condition on the crm.lead field ``name`` depends on whether the lead duplicates another: one of
+    DUPLICATE_FIELDS, or the chatter's (messages, followers, their counters)."""
+    return name in DUPLICATE_FIELDS or name.startswith("message_")
 
 
 def parse_lead_domain(env, text):
@@ -87,11 +95,12 @@ def check_domain_readable(model, domain):
 
 
 def check_domain_ignores_duplicates(model, domain):
-    """Raise a ValidationError when a path of ``domain`` names, on a lead, one of DUPLICATE_FIELDS."""
+    """Raise a ValidationError when a path of ``domain`` names, on a lead, a field of names_duplicate()."""
     for current, name, _field, path in domain_steps(model, domain):
-        if current._name == "crm.lead" and name in DUPLICATE_FIELDS:
+        if current._name == "crm.lead" and names_duplicate(name):
             raise ValidationError(model.env._(
-                "The condition on “%(path)s” depends on whether the lead duplicates another, which is found "
-                "from what others sent about the person: scores and stages do not depend on it (a marketing "
-                "tool would learn from them that someone else had the person). Remove that condition; the "
-                "Possible Duplicates filter finds those leads.", path=path))
+                "The condition on “%(path)s” depends on whether the lead duplicates another (its duplicate flags, "
+                "or the qualifying rep, followers and chatter note a flagged lead gets from the lead it "
+                "duplicates), which is found from what others sent about the person: scores and stages do not "
+                "depend on it (a marketing tool would learn from them that someone else had the person). Remove "
+                "that condition; the Possible Duplicates filter finds those leads.", path=path))

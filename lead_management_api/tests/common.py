@@ -1,12 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import importlib.util
 import json
-import os
 
-from odoo.modules import get_module_path
 from odoo.tests import HttpCase, tagged
 
-from odoo.addons.lead_management.tests.common import LeadManagementCommon
+from odoo.addons.lead_management.tests.common import LeadManagementCommon, migration  # noqa: F401
 from odoo.addons.lead_management_api.models.res_users_apikeys import INTAKE_SCOPE
 from odoo.addons.lead_management_api.schemas import PREFIX
 
@@ -46,14 +43,3 @@ class IntakeCase(HttpCase, LeadManagementCommon):
         self.env.flush_all()
         return (self.Lead.search_count([]), self.env["lead.engagement.event"].search_count([]),
                 self.env["lead.intake.reference"].search_count([]))
-
-
-def migration(module, version, name):
-    """The migration script ``name`` of ``module``'s ``version`` (its ``migrate(cr, version)``), loaded as Odoo
-    loads it."""
-    path = os.path.join(get_module_path(module), "migrations", version, name)
-    spec = importlib.util.spec_from_file_location(f"{module}_{version}_{name}".replace(".", "_").replace("-", "_"),
-                                                  path)
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
-    return script.migrate
