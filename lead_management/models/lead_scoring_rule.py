@@ -163,7 +163,8 @@ class LeadScoringRule(models.Model):
         return tuple(self.sudo().search([("is_valid", "=", True)]).ids)
 
     def _notify_invalid(self):
-        managers = self.env.ref("lead_management.group_lead_manager").users.filtered(lambda user: not user.share)
+        managers = self.env.ref("lead_management.group_lead_manager").users.filtered(
+            lambda user: user.active and not user.share)
         for rule in self:
             rule.message_post(body=Markup("<p>%s</p>") % self.env._(
                 "This rule no longer works and is skipped until it is fixed: %s", rule.invalid_reason))

@@ -290,7 +290,12 @@ class TestUserDomainsRunWithTheAuthorsRights(SecurityCommon):
                 ("lead.scoring.rule", "domain", "[('qualifier_id', '!=', False)]"),
                 ("lead.scoring.rule", "domain", "[('message_partner_ids', '!=', False)]"),
                 ("lead.lifecycle.stage", "entry_domain", "[('message_ids', 'any', [('body', 'ilike', 'duplicate')])]"),
-                ("lead.lifecycle.stage", "entry_domain", "[('partner_id.opportunity_ids.qualifier_id', '=', 2)]"))):
+                ("lead.lifecycle.stage", "entry_domain", "[('partner_id.opportunity_ids.qualifier_id', '=', 2)]"),
+                # crm's similar leads; what follows the rep: its clock, the nurture track, a field computed from it
+                ("lead.lifecycle.stage", "entry_domain", "[('duplicate_lead_count', '>', 0)]"),
+                ("lead.scoring.rule", "domain", "[('sla_state', '=', 'on_track')]"),
+                ("lead.scoring.rule", "domain", "[('nurture_track_id', '!=', False)]"),
+                ("lead.scoring.rule", "domain", "[('is_unowned', '=', True)]"))):
             values = {"name": "Probe", field: domain}
             values.update({"points": -5} if model == "lead.scoring.rule" else {"code": f"probe{index}", "sequence": 35})
             with self.subTest(domain=domain), self.assertRaisesRegex(ValidationError, "duplicates another"):

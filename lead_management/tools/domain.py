@@ -5,17 +5,26 @@ from odoo.exceptions import AccessError, ValidationError
 
 # What a condition may not name: whether a lead duplicates another is found from what others sent or typed about
 # the person (another marketing tool, a user), so a score or a stage that depended on it would tell a marketing
-# tool, in its intake answers, that someone else already had the person. A flagged lead also gets the qualifying rep
-# of the lead it duplicates, that rep as a follower and a note in its chatter: conditions on those tell the same.
-DUPLICATE_FIELDS = frozenset({"duplicate_of_id", "duplicate_partner_id", "duplicate_lead_id", "duplicate_contact_id",
-                              "is_possible_duplicate", "intake_reference_ids", "qualifier_id",
-                              "website_message_ids", "has_message"})
+# tool, in its intake answers, that someone else already had the person. That is the duplicate flags (ours and crm's
+# similar leads, counted over every company), and what a flagged lead gets from the lead it duplicates: its
+# qualifying rep, and with the rep the rep's speed-to-lead clock and nurture track, that rep as a follower, a note
+# in its chatter. Fields computed from any of them are refused with them (names_duplicate).
+DUPLICATE_FIELDS = frozenset({
+    "duplicate_of_id", "duplicate_partner_id", "duplicate_lead_id", "duplicate_contact_id", "is_possible_duplicate",
+    "intake_reference_ids", "duplicate_lead_ids", "duplicate_lead_count",
+    "qualifier_id", "sla_clock_id", "sla_clock_ids", "sla_policy_id", "sla_clock", "sla_owner_id", "sla_start",
+    "sla_deadline", "sla_warning_date", "sla_state", "sla_paused_since", "sla_time_left", "nurture_enrolment_id",
+    "nurture_enrolment_ids",
+    "message_ids", "website_message_ids", "message_follower_ids", "message_partner_ids", "message_is_follower",
+    "message_needaction", "message_needaction_counter", "message_has_error", "message_has_error_counter",
+    "message_attachment_count", "has_message",
+})
 
 
-def names_duplicate(name):
+def names_duplicate(model, name):
     """Whether a condition on the crm.lead field ``name`` depends on whether the lead duplicates another: one of
-    DUPLICATE_FIELDS, or the chatter's (messages, followers, their counters)."""
-    return name in DUPLICATE_FIELDS or name.startswith("message_")
+    DUPLICATE_FIELDS, or computed from one."""
+    return bool(fields_read_by(model, [name]) & DUPLICATE_FIELDS)
 
 
 def parse_lead_domain(env, text):
@@ -97,10 +106,11 @@ def check_domain_readable(model, domain):
 def check_domain_ignores_duplicates(model, domain):
     """Raise a ValidationError when a path of ``domain`` names, on a lead, a field of names_duplicate()."""
     for current, name, _field, path in domain_steps(model, domain):
-        if current._name == "crm.lead" and names_duplicate(name):
+        if current._name == "crm.lead" and names_duplicate(current, name):
             raise ValidationError(model.env._(
-                "The condition on “%(path)s” depends on whether the lead duplicates another (its duplicate flags, "
-                "or the qualifying rep, followers and chatter note a flagged lead gets from the lead it "
-                "duplicates), which is found from what others sent about the person: scores and stages do not "
-                "depend on it (a marketing tool would learn from them that someone else had the person). Remove "
+                "The condition on “%(path)s” depends on whether the lead duplicates another: the duplicate flags, "
+                "or what a lead flagged as a duplicate gets from the lead it duplicates (its qualifying rep, with "
+                "the rep's SLA clock and nurture track, followers, a note in its chatter). Whether a lead "
+                "duplicates another comes from what others sent about the person, and scores and stages do not "
+                "depend on it: a marketing tool would learn from them that someone else had the person. Remove "
                 "that condition; the Possible Duplicates filter finds those leads.", path=path))

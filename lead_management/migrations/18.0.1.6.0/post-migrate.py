@@ -1,8 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """18.0.1.6.0: fit rules and entry criteria may not depend on whether a lead duplicates another (its duplicate flags,
-and the qualifying rep, follower and chatter note a flagged lead gets from the lead it duplicates): they would tell
-a marketing tool, through the score and stage of its intake answers, that someone else had the person. Saving
-such a condition is refused from now on; those saved before are put aside here, nothing deleted:
+and what a flagged lead gets from the lead it duplicates: its qualifying rep, with the rep's SLA clock and nurture
+track, a follower, a chatter note): they would tell a marketing tool, through the score and stage of its intake
+answers, that someone else had the person. Saving such a condition is refused from now on; those saved before are
+put aside here, nothing deleted:
 
 - a fit rule is flagged as not working (skipped, as a rule whose field was removed), its domain kept, and the lead
   managers get a to do to fix it, as for any broken rule;
@@ -43,7 +44,7 @@ def migrate(cr, version):
             rule.write({"is_valid": False, "invalid_reason": reason})
             broken |= rule
     broken.filtered("active")._notify_invalid()
-    managers = env.ref("lead_management.group_lead_manager").users.filtered(lambda user: not user.share)
+    managers = env.ref("lead_management.group_lead_manager").users.filtered(lambda user: user.active and not user.share)
     for stage in env["lead.lifecycle.stage"].search([("entry_domain", "not in", (False, "", "[]"))]):
         try:
             reason = _reason(env, stage._get_entry_domain())
