@@ -81,9 +81,7 @@ class CrmLead(models.Model):
     def action_accept_handoff(self):
         """Sales accepts: the lead becomes a prospect, converted to an opportunity by crm's conversion."""
         self._handoff_check_answer()
-        for_activities(self).activity_feedback([HANDOFF_ACTIVITY], feedback=self.env._("Accepted by sales"))
-        self._write_pipeline({"handoff_state": "accepted", "handoff_answer_date": fields.Datetime.now()},
-                             by_hand=False)
+        self._handoff_record_acceptance()
         self._handle_partner_assignment(create_missing=True)
         for company, leads in self.grouped("company_id").items():
             prospect = self.env["lead.lifecycle.stage"]._get_by_code("prospect", company or self.env.company)
@@ -91,6 +89,26 @@ class CrmLead(models.Model):
         for lead in self:
             lead.convert_opportunity(lead.partner_id)
         return True
+
+    def _handoff_record_acceptance(self):
+        """The pending hand-offs of these leads answered: accepted now, their to do done (the SLA step meets the
+        clock). What the lead becomes is the caller's: Accept converts it, crm's conversion already does."""
+        for_activities(self).activity_feedback([HANDOFF_ACTIVITY], feedback=self.env._("Accepted by sales"))
+        self._write_pipeline({"handoff_state": "accepted", "handoff_answer_date": fields.Datetime.now()},
+                             by_hand=False)
+
+    def _handoff_accept_before_merge(self):
+        """crm's conversion wizards merging these leads with the same person's (conversion by merge): their pending
+        hand-offs are answered as a conversion answers them, before crm merges and converts with the wizard's
+        choices: accepted when their salesperson or a sales manager converts, refused to anyone else. crm's Merge
+        action, which converts nothing, drops them instead; the system's own conversions are left to the merge."""
+        pending = self.filtered(lambda lead: lead.handoff_state == "pending" and lead.active)
+        if not pending or self.env.uid == SUPERUSER_ID:
+            return
+        refused = pending - pending._handoff_answerable()
+        if refused:
+            raise refused._handoff_refusal()
+        pending._handoff_record_acceptance()
 
     def action_reject_handoff(self):
         """Open the wizard where sales says why it rejects the leads."""
@@ -326,25 +344,33 @@ class CrmLead(models.Model):
             # never receives a hand-off, unless a sales manager (who may answer any).
             user = self.env["res.users"].sudo().browse(vals["user_id"])
             passed = pending.filtered(lambda lead: lead.handoff_user_id != user)
-            if passed and not self._handoff_may_receive(user):
+            if passed and not passed._handoff_may_receive(user):
                 raise UserError(self.env._(
                     "%(leads)s awaits a salesperson's answer: pass it on to a salesperson, not to %(user)s "
                     "(a salesperson is a member of a sales team with sales rights; a qualifying rep or lead manager "
                     "hands leads off and does not receive them). To take it back for marketing, unassign it.",
                     leads=", ".join(passed[:5].mapped("display_name")), user=user.name))
 
-    @api.model
     def _handoff_may_receive(self, user):
-        """Whether a pending hand-off may be passed on to ``user``: a sales manager (who may answer any), or a
-        salesperson: sales rights and a member of a sales team (crm moves the lead to their team), and not in
-        marketing. Qualifying reps and lead managers hand leads off; they never receive one."""
+        """Whether the pending hand-offs of these leads may be passed on to ``user``: a sales manager (who may
+        answer any), or a salesperson: sales rights, the leads' companies among theirs and a member of an active
+        sales team of each (crm moves a lead to its salesperson's team), and not in marketing. Qualifying reps and
+        lead managers hand leads off; they never receive one."""
         if user.share or not user.active:
+            return False
+        companies = {lead.company_id for lead in self}
+        if any(company and company not in user.company_ids for company in companies):
             return False
         if user.has_group("sales_team.group_sale_manager"):
             return True
-        return (user.has_group("sales_team.group_sale_salesman")
-                and not user.has_group("lead_management.group_lead_qualifier")
-                and bool(self.env["crm.team.member"].sudo().search_count([("user_id", "=", user.id)], limit=1)))
+        if (not user.has_group("sales_team.group_sale_salesman")
+                or user.has_group("lead_management.group_lead_qualifier")):
+            return False
+        Member = self.env["crm.team.member"].sudo().with_context(active_test=True)
+        member = [("user_id", "=", user.id), ("crm_team_id.active", "=", True)]
+        return all(Member.search_count(member + ([("crm_team_id.company_id", "in", [company.id, False])]
+                                                 if company else []), limit=1)
+                   for company in companies)
 
     def _handoff_refusal(self):
         return UserError(self.env._(
@@ -371,9 +397,7 @@ class CrmLead(models.Model):
         # What follows is the pipeline's doing, in the user's name: the user may lose sight of the lead meanwhile.
         self, moved, accepted, refused = self.sudo(), moved.sudo(), accepted.sudo(), refused.sudo()
         if accepted:
-            for_activities(accepted).activity_feedback([HANDOFF_ACTIVITY], feedback=_("Accepted by sales"))
-            accepted._write_pipeline({"handoff_state": "accepted", "handoff_answer_date": fields.Datetime.now()},
-                                     by_hand=False)
+            accepted._handoff_record_acceptance()
         ended = dict.fromkeys(refused, "withdrawn")  # by the system
         for lead in (self - accepted).filtered(lambda lead: lead.lifecycle_stage_id.is_side_exit or not lead.active):
             ended[lead] = lead._handoff_outcome_if_dropped()

@@ -3,7 +3,7 @@
 salesperson it went to or a sales manager, whatever the path; a salesperson's SLA clock is met only by their own
 touch; dropping a hand-off is "not answered", never "withdrawn"; access ends when ownership ends; merges keep
 the record. Each test failed on 0860ba2."""
-from odoo import SUPERUSER_ID, fields
+from odoo import SUPERUSER_ID
 from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.mail.tests.common import mail_new_test_user
@@ -173,9 +173,11 @@ class TestDroppedIsNotAnswered(FollowupCommon):
         loner = mail_new_test_user(self.env, login="lm_loner", name="Luc Loner",
                                    groups="sales_team.group_sale_salesman,crm.group_use_lead")
         lead = self._handed()
+        # A membership that ended (archived) does not count, whatever the client's context says.
+        self.env["crm.team.member"].create({"crm_team_id": self.team.id, "user_id": loner.id}).action_archive()
         for target in (outsider, loner):
             with self.subTest(target=target.name), self.assertRaisesRegex(UserError, "pass it on to a salesperson"):
-                lead.with_user(self.user_salesman).write({"user_id": target.id})
+                lead.with_user(self.user_salesman).with_context(active_test=False).write({"user_id": target.id})
         self.assertEqual(self._rows(lead).mapped("state"), ["pending"])
         # A salesperson of another team, or the sales manager, may take it.
         other_team = self.env["crm.team"].create({"name": "Outbound", "company_id": self.company.id})
@@ -216,23 +218,20 @@ class TestDroppedIsNotAnswered(FollowupCommon):
     def test_client_context_does_not_shape_the_pipelines_activities(self):
         """Review of issue 17: the pipeline scheduled, answered and removed its activities in the caller's
         context: mail's ``mail_activity_automation_skip`` left the salesperson without the hand-off to do (and a
-        rejected lead's stale one on their list), and ``default_date_deadline`` set the qualifying rep's reminder
-        of a rejected lead to a day of the client's choosing."""
-        hostile = {"mail_activity_automation_skip": True, "default_date_deadline": "2099-01-01",
-                   "default_summary": "nothing to do"}
+        rejected lead's stale one on their list), and ``default_active`` made the qualifying rep's reminder of a
+        rejected lead an archived one, on nobody's list."""
+        hostile = {"mail_activity_automation_skip": True, "default_active": False}
         handoff_type = self.env.ref("lead_management.mail_activity_type_handoff")
         lead = self._lead(lifecycle_stage_id=self._stage("qualified").id)
         lead.with_user(self.user_qualifier).with_context(**hostile).action_handoff_to_sales()
         todo = lead.activity_ids.filtered(lambda activity: activity.activity_type_id == handoff_type)
-        self.assertEqual((todo.user_id, todo.summary), (self.user_salesman, handoff_type.summary or False))
-        self.assertNotEqual(todo.date_deadline.year, 2099)
+        self.assertEqual((todo.user_id, todo.active), (self.user_salesman, True))
         self.env["crm.lead.reject"].with_user(self.user_salesman).with_context(**hostile).create({
             "lead_ids": lead.ids, "rejection_reason_id": self.env.ref(
                 "lead_management.rejection_reason_not_ready").id}).action_reject()
         self.assertFalse(todo.exists(), "the answered hand-off leaves the salesperson's list")
         reminder = lead.activity_ids
-        self.assertEqual(reminder.user_id, self.user_qualifier)
-        self.assertEqual(reminder.date_deadline, fields.Date.context_today(reminder))
+        self.assertEqual((reminder.user_id, reminder.active), (self.user_qualifier, True))
 
     def test_marketing_withdraws(self):
         lead = self._handed()
@@ -342,6 +341,20 @@ class TestMergesKeepTheRecord(FollowupCommon):
                 self.assertFalse(pending.exists())
                 self.assertEqual(self._rows(kept).mapped("state"), ["accepted", "accepted"])
                 self.assertEqual(self._figures(kept)["accepted_count"], 2)
+                self.assertEqual(kept.lifecycle_code, "prospect")
+
+    def test_mass_conversion_with_deduplication_answers_the_handoff(self):
+        """Review of issue 17: crm's mass conversion, with "Apply deduplication", merges each selected lead with the
+        same person's opportunity: the salesperson's own conversion of a pending hand-off ended "Not Answered"."""
+        kept = self._handed(email_from="mass@example.com")
+        kept.with_user(self.user_salesman).action_accept_handoff()
+        pending = self._handed(email_from="mass@example.com")
+        wizard = self.env["crm.lead2opportunity.partner.mass"].with_user(self.user_salesman).with_context(
+            active_model="crm.lead", active_ids=pending.ids).create({
+                "name": "convert", "deduplicate": True, "action": "nothing", "user_ids": self.user_salesman.ids})
+        wizard.action_mass_convert()
+        self.assertFalse(pending.exists())
+        self.assertEqual(self._rows(kept).mapped("state"), ["accepted", "accepted"])
 
     def test_a_pending_handoff_merged_away_is_dropped(self):
         """Review of issue 17: a pending hand-off merged into another lead stayed pending in the report for good.
