@@ -2,7 +2,7 @@
 {
     "name": "Lead Management Intake API",
     "summary": "HTTP API for marketing tools: leads and engagement events as JSON, authenticated with Odoo API keys",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/CRM",
     "website": "https://github.com/lead-management/lead_management",
     "author": "lead_management developers",

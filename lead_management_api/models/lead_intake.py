@@ -46,11 +46,13 @@ class LeadIntake(models.AbstractModel):
         # users), so that no answer tells whether someone else had this person: a lead the sender sent alone and
         # one merged into another sender's lead answer alike, now and later.
         told = Reference._answer_values(lead)
+        sent = {"email_normalized": email_normalize(data.get("email") or ""), "phone_sanitized": lead.phone_sanitized}
         merged = withheld = False
         original = lead.duplicate_of_id
-        # The sender's own lead for this person, if it sent one: through any reference of its own, withheld or not,
-        # so that its earlier lead is named whether or not that one was merged with what others sent.
-        own = self._intake_own_reference(lead)
+        # The sender's own lead for this person, if it sent one, found by what the sender sent: the receipt names
+        # it as the policy says (merged into it, or flagged as its duplicate), whatever Odoo found among what others
+        # sent, and whether or not that lead was merged with theirs since.
+        own = self._intake_own_reference(sent, company)
         if original and company.lead_duplicate_policy == "merge":
             withheld = not self._intake_sent_leads(original)
             merged_into = lead._duplicate_merge().get(lead.id)
@@ -58,14 +60,13 @@ class LeadIntake(models.AbstractModel):
                 lead, merged = merged_into, True
             else:
                 withheld = False
-        if own and merged:
+        if own and company.lead_duplicate_policy == "merge":
             told.update(answer_lead_id=own.answer_lead_id, answer_merged_into=own.answer_lead_id)
         elif own:
             told["answer_duplicate_of"] = own.answer_lead_id
         reference = Reference.create({
             "lead_id": lead.id, "company_id": company.id, "user_id": self.env.uid, "external_id": data["external_id"],
-            "merged": merged, "lead_withheld": withheld, "email_normalized": email_normalize(data.get("email") or ""),
-            **told,
+            "merged": merged, "lead_withheld": withheld, **sent, **told,
         })
         return 201, self._lead_answer(reference)
 
@@ -201,28 +202,20 @@ class LeadIntake(models.AbstractModel):
             ["lead_id"]).lead_id
 
     @api.model
-    def _intake_own_reference(self, lead):
-        """This sender's first reference to a lead for the same person as the new ``lead``, when ``lead`` was found
-        to duplicate one: among every open lead with its e-mail address or phone number (not only the one crm's
-        merge would keep, which may be another sender's or a user's), and the open leads flagged as their
-        duplicates, whatever merges did since. The same whether or not someone else also had the person."""
+    def _intake_own_reference(self, sent, company):
+        """This sender's first reference, in ``company``, sent with the same e-mail address or phone number as
+        ``sent`` ({email_normalized, phone_sanitized}), whose lead (its own, or the one it was merged into) is
+        open: the sender's earlier lead for this person. Found from what the sender sent alone, so the same whether
+        or not someone else also had the person; none when the company allows duplicates."""
         Reference = self.env["lead.intake.reference"].sudo()
-        if not lead.duplicate_of_id:
+        # Each condition only when there is a value (an empty one in an OR would match every reference).
+        same = [[(fname, "=", sent[fname])] for fname in ("email_normalized", "phone_sanitized") if sent[fname]]
+        if not same or company.lead_duplicate_policy == "allow":
             return Reference
-        # Each condition only when the lead has that value (an empty one in an OR would match every lead).
-        same = expression.OR([condition for condition in (
-            [("email_normalized", "=", lead.email_normalized)] if lead.email_normalized else None,
-            [("phone_sanitized", "=", lead.phone_sanitized)] if lead.phone_sanitized else None) if condition])
-        candidates = self.env["crm.lead"].sudo().search(expression.AND([same, [
-            ("id", "!=", lead.id), ("company_id", "in", [lead.company_id.id, False]), ("stage_id.is_won", "=", False),
-        ]])) | lead.duplicate_of_id
-        # A reference's lead flagged as a duplicate of a candidate counts while it is open itself, as the candidates
-        # are: a won, lost or archived lead of the sender is named to nobody, whoever else had the person.
-        flagged = self.env["crm.lead"].sudo().search([("duplicate_of_id", "in", candidates.ids),
-                                                      ("stage_id.is_won", "=", False)])
-        return Reference.search(
-            [("company_id", "=", self.env.company.id), ("user_id", "=", self.env.uid),
-             ("lead_id", "in", (candidates | flagged).ids)], order="id", limit=1)
+        return Reference.search(expression.AND([expression.OR(same), [
+            ("company_id", "=", company.id), ("user_id", "=", self.env.uid),
+            ("lead_id.active", "=", True), ("lead_id.stage_id.is_won", "=", False),
+        ]]), order="id", limit=1)
 
     @api.model
     def _lead_answer(self, reference):

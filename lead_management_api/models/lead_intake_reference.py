@@ -29,6 +29,10 @@ class LeadIntakeReference(models.Model):
     email_normalized = fields.Char(
         "Sent E-mail", readonly=True, index="btree_not_null",
         help="The e-mail address the lead was sent with, normalised: events sent by lead_email find it.")
+    phone_sanitized = fields.Char(
+        "Sent Phone", readonly=True, index="btree_not_null",
+        help="The phone number the lead was sent with, in E.164: the sender's later leads for the same person find "
+             "its earlier one by it.")
     lead_withheld = fields.Boolean(
         "Withheld from the Sender", readonly=True,
         help="The lead now holds what the sender did not send (it was merged with a lead another sender or a user "

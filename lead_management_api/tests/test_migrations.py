@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""The migrations to per-sender external ids (lead_management 18.0.1.5.0, lead_management_api 18.0.1.1.0), run on
-rows as the previous versions wrote them."""
+"""The migrations to per-sender external ids (lead_management 18.0.1.5.0, lead_management_api 18.0.1.1.0) and to
+references that keep the number they were sent with (lead_management_api 18.0.1.2.0), run on rows as the previous
+versions wrote them."""
 from odoo.tests import tagged
 from odoo.tools import SQL
 
@@ -63,3 +64,16 @@ class TestSenderMigrations(IntakeCase):
         response = self.post("/events", {"external_id": "mig-ev", "type": "webinar",
                                          "lead_email": "mig-2@engines.example.com"})
         self.assertEqual(response.json()["lead"]["id"], lead.id)
+
+    def test_references_get_the_number_they_were_sent_with(self):
+        lead = self.Lead.browse(self.post("/leads", self.lead_body("mig-3", phone="+32 470 12 34 56")).json()["id"])
+        reference = lead.intake_reference_ids
+        self.assertEqual(reference.phone_sanitized, "+32470123456")
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE lead_intake_reference SET phone_sanitized = NULL WHERE id = %s", [reference.id])
+        migration("lead_management_api", "18.0.1.2.0", "post-migrate.py")(self.env.cr, "18.0.1.1.0")
+        reference.invalidate_recordset()
+        self.assertEqual(reference.phone_sanitized, "+32470123456", "its lead's, as it is")
+        # The sender's next lead with that number names it.
+        again = self.post("/leads", self.lead_body("mig-4", email="other-mig@example.com", phone="+32470123456"))
+        self.assertEqual(again.json()["merged_into"], lead.id)

@@ -249,6 +249,30 @@ class TestSenders(IntakeCase):
                 self.assertEqual(told[0], told[1])
                 self.assertEqual(told[1], ANSWER_OF_A_NEW_LEAD, "a closed lead is no one's duplicate")
 
+    def test_its_own_earlier_lead_is_found_by_what_it_sent(self):
+        """Review of issue 17: the sender's earlier lead was found through the leads Odoo took the new one to
+        duplicate, which another sender's lead can link: the sender sent {a, P}, someone else had {b, P}; its later
+        {b} named the first lead only because of the other's lead (flag), or, merged into it, its later {a} was
+        not named (merge). Found by what the sender sent, the answers are those of a world without the other."""
+        for policy in ("merge", "flag"):
+            with self.subTest(policy=policy):
+                self._set_company(lead_duplicate_policy=policy)
+                told = []
+                for kind in ("taken", "fresh"):
+                    a, b = f"a-{policy}-{kind}@first.example.com", f"b-{policy}-{kind}@first.example.com"
+                    phone = "+3247011%02d%02d" % (len(policy), len(kind))
+                    if kind == "taken":
+                        self.send_lead(f"tr-{policy}-theirs", b, key=self.key_2, phone=phone)
+                    first = self.send_lead(f"tr-{policy}-{kind}-1", a, phone=phone).json()
+                    by_b = self.send_lead(f"tr-{policy}-{kind}-2", b).json()
+                    by_a = self.send_lead(f"tr-{policy}-{kind}-3", a).json()
+                    names = {first["id"]: "first"}
+                    told.append([{key: names.get(value, value) if key in ("merged_into", "duplicate_of") else value
+                                  for key, value in self._as_new(answer).items()} for answer in (by_b, by_a)])
+                self.assertEqual(told[0], told[1])
+                key = "merged_into" if policy == "merge" else "duplicate_of"
+                self.assertEqual(told[1][1][key], "first", "its own earlier lead, by the address it sent")
+
     def test_its_own_earlier_lead_is_named_when_crm_prefers_another(self):
         """Review of issue 17: the sender's earlier lead was looked up only through the lead crm's merge would keep;
         when a user's opportunity for the same person ranked higher, the sender's second lead answered as new (no
