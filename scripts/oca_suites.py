@@ -117,13 +117,15 @@ def odoo_bin(config):
     return Path(odoo.__file__).resolve().parent.parent / "odoo-bin"
 
 
-def with_oca_path(config, oca_addons, workdir):
+def with_oca_path(config, oca_addons, workdir, prefix):
+    """make test's odoo.conf with the OCA addons on the path, one per run (``prefix``): several runs on one machine
+    (a test-at beside a make test) each keep their own database server and addons."""
     parser = configparser.ConfigParser()
     parser.read(config)
     options = parser["options"]
     options["addons_path"] = f"{options['addons_path']},{oca_addons}"
-    options["data_dir"] = str(workdir / "data")
-    path = workdir / "odoo.conf"
+    options["data_dir"] = str(workdir / f"{prefix}_data")
+    path = workdir / f"{prefix}.conf"
     with open(path, "w", encoding="utf-8") as out:
         parser.write(out)
     return path
@@ -141,7 +143,9 @@ def read_log(log):
 
 def run(config, addon, template, db, workdir, port):
     drop(db)
-    subprocess.run(["createdb", "-T", template, db], check=True, capture_output=True)
+    created = subprocess.run(["createdb", "-T", template, db], capture_output=True, text=True, check=False)
+    if created.returncode:
+        raise SystemExit(f"[oca] createdb -T {template} {db} failed: {created.stderr.strip()}")
     log = workdir / f"{db}.log"
     odoo(config, db, "-i", addon, "--test-enable", "--test-tags", f"/{addon}", "--log-level=test", log=log,
          port=port)
@@ -173,7 +177,7 @@ def main():
     if not fetch(addons, oca_addons, known):
         say("the OCA wheels cannot be had here (PyPI out of reach?): nothing compared")
         return 2
-    config = with_oca_path(config, oca_addons, workdir)
+    config = with_oca_path(config, oca_addons, workdir, args.prefix)
     tolerated = json.loads(TOLERATED.read_text()) if TOLERATED.exists() else {}
 
     # Two templates, built once: crm alone, and crm with lead_management (and its bridges) installed first.

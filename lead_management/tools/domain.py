@@ -28,13 +28,16 @@ def names_duplicate(model, name):
 
 
 def parse_lead_domain(env, text):
-    """The domain written in ``text``, checked against crm.lead (fields and paths must exist).
+    """The domain written in ``text``, checked against crm.lead (fields and paths must exist, no condition on
+    whether a lead duplicates another: check_domain_ignores_duplicates).
 
     Raises whatever is wrong with it (SyntaxError, ValueError, …): callers turn it into a
     ValidationError that names their record."""
     domain = literal_eval(text or "[]")
     if not isinstance(domain, list):
         raise ValueError(env._("a domain is a list of conditions"))
+    # Before the search, which only logs a condition on a field it cannot search (crm's similar leads).
+    check_domain_ignores_duplicates(env["crm.lead"], domain)
     env["crm.lead"].sudo()._search(domain)
     return domain
 

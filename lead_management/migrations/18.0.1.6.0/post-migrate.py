@@ -12,6 +12,7 @@ put aside here, nothing deleted:
 
 The leads are rescored by the scheduled rescore the rules' change triggers."""
 import logging
+from ast import literal_eval
 
 from markupsafe import Markup
 
@@ -23,12 +24,16 @@ from odoo.addons.lead_management.tools.domain import check_domain_ignores_duplic
 _logger = logging.getLogger(__name__)
 
 
-def _reason(env, domain):
-    """The error a condition on duplicates gives, or None when the domain has none (or cannot be read)."""
+def _reason(env, text):
+    """The error a condition on duplicates in the domain ``text`` gives, or None when it has none (or cannot be
+    read: such a domain is flagged when the scoring or the promotion reads it, as before)."""
     try:
-        check_domain_ignores_duplicates(env["crm.lead"], domain)
+        domain = literal_eval(text or "[]")
+        check_domain_ignores_duplicates(env["crm.lead"], domain if isinstance(domain, list) else [])
     except ValidationError as error:
         return error.args[0]
+    except Exception:  # not a domain at all: not this migration's to judge
+        return None
     return None
 
 
@@ -36,20 +41,14 @@ def migrate(cr, version):
     env = api.Environment(cr, SUPERUSER_ID, {"active_test": False})
     broken = env["lead.scoring.rule"]
     for rule in env["lead.scoring.rule"].search([("is_valid", "=", True)]):
-        try:
-            reason = _reason(env, rule._get_domain())
-        except ValidationError:
-            continue  # already broken otherwise: flagged when the scoring reads it
+        reason = _reason(env, rule.domain)
         if reason:
             rule.write({"is_valid": False, "invalid_reason": reason})
             broken |= rule
     broken.filtered("active")._notify_invalid()
     managers = env.ref("lead_management.group_lead_manager").users.filtered(lambda user: user.active and not user.share)
     for stage in env["lead.lifecycle.stage"].search([("entry_domain", "not in", (False, "", "[]"))]):
-        try:
-            reason = _reason(env, stage._get_entry_domain())
-        except ValidationError:
-            continue
+        reason = _reason(env, stage.entry_domain)
         if not reason:
             continue
         criteria = stage.entry_domain
