@@ -17,6 +17,7 @@
         "data/lead_lifecycle_stage_data.xml",
         "data/lead_rejection_reason_data.xml",
         "data/lead_scoring_data.xml",
+        "data/lead_engagement_type_mail_data.xml",
         "data/mail_activity_type_data.xml",
         "data/ir_cron_data.xml",
         "data/lead_nurture_templates.xml",
@@ -41,6 +42,7 @@
         "report/lead_data_quality_report_views.xml",
         "views/crm_lead_views.xml",
         "views/res_config_settings_views.xml",
+        "views/nurture_unsubscribe_templates.xml",
         "views/lead_management_menus.xml",
     ],
     "demo": [

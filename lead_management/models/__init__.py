@@ -12,6 +12,7 @@ from . import lead_engagement_event
 from . import lead_sla_policy
 from . import lead_sla_clock
 from . import mail_activity
+from . import mail_mail
 from . import mail_template
 from . import lead_nurture_track
 from . import lead_nurture_step
@@ -31,6 +32,7 @@ from . import crm_lead_scoring
 from . import crm_lead_handoff
 from . import crm_lead_sla
 from . import crm_lead_nurture
+from . import crm_lead_mail
 from . import crm_lead_followup
 from . import res_config_settings
 from . import lead_management_demo

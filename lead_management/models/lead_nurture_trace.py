@@ -115,7 +115,8 @@ class LeadNurtureTrace(models.Model):
             by_lead[lead].write({"state": "skipped", "note": note})
         receivers = candidates - opted_out
         if receivers:
-            step.mail_template_id.send_mail_batch(receivers.ids)
+            # Marketing e-mails: each with its unsubscribe link and headers (mail.mail._prepare_outgoing_list).
+            step.mail_template_id.send_mail_batch(receivers.ids, email_values={"nurture_step_id": step.id})
         if refused | opted_out:
             (refused | opted_out)._nurture_exit("opted_out")
 

@@ -1,0 +1,92 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""What Odoo's own mail tells about a lead: a reply from the lead's address on its thread is an engagement event
+(``email_reply``), and a nurture e-mail's unsubscribe link opts the address out (``unsubscribe``)."""
+from urllib.parse import urlencode
+
+from markupsafe import Markup
+
+from odoo import api, models, tools
+from odoo.tools import consteq, email_normalize, email_split
+
+UNSUBSCRIBE_SCOPE = "lead_management.unsubscribe"
+UNSUBSCRIBE_ROUTE = "/lead_management/unsubscribe"
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    def message_update(self, msg_dict, update_vals=None):
+        # Called by the mail gateway (as superuser) for an e-mail received on an existing lead's thread. Over RPC
+        # (a user calling it with an e-mail of their own making) it records nothing.
+        result = super().message_update(msg_dict, update_vals=update_vals)
+        if self.env.su:
+            self._engagement_record_replies(msg_dict)
+        return result
+
+    def _engagement_record_replies(self, msg_dict):
+        """An e-mail received on these leads' thread from one of the lead's own addresses is the person replying:
+        an ``email_reply`` event, once per e-mail (its Message-Id), when that engagement type is active."""
+        sender = email_normalize(msg_dict.get("email_from") or "")
+        if not sender:
+            return
+        Event = self.env["lead.engagement.event"].sudo()
+        events = []
+        for lead in self.sudo():
+            event_type = self.env["lead.engagement.type"].sudo()._get_by_code("email_reply", lead.company_id)
+            addresses = {email_normalize(address) for address in email_split(lead.email_from or "")}
+            if not event_type or sender not in addresses:
+                continue
+            events.append({"lead_id": lead.id, "type": event_type, "external_id": msg_dict.get("message_id"),
+                           "note": (msg_dict.get("subject") or "")[:200] or False})
+        if events:
+            Event._record_events(events)
+
+    # ------------------------------------------------------------
+    # UNSUBSCRIBE (nurture e-mails)
+    # ------------------------------------------------------------
+
+    @api.model
+    def _nurture_unsubscribe_token(self, lead_id, email):
+        return tools.hmac(self.env(su=True), UNSUBSCRIBE_SCOPE, (int(lead_id), email))
+
+    @api.model
+    def _nurture_unsubscribe_url(self, lead_id, email):
+        """The link of a nurture e-mail to ``email`` about lead ``lead_id`` that opts the address out: the same in the
+        body and in the List-Unsubscribe header (RFC 8058 one-click: a POST to it)."""
+        query = urlencode({"lead_id": int(lead_id), "email": email,
+                           "token": self._nurture_unsubscribe_token(lead_id, email)})
+        return f"{self.get_base_url()}{UNSUBSCRIBE_ROUTE}?{query}"
+
+    @api.model
+    def _nurture_unsubscribe_lead(self, lead_id, email, token):
+        """The lead an unsubscribe link names, when its token is right (else an empty recordset)."""
+        try:
+            lead_id = int(lead_id)
+        except (TypeError, ValueError):
+            return self.browse()
+        if not email or not token or not consteq(str(token), self._nurture_unsubscribe_token(lead_id, email)):
+            return self.browse()
+        return self.sudo().with_context(active_test=False).browse(lead_id).exists()
+
+    def _nurture_unsubscribe(self, email):
+        """The person behind ``email`` followed the unsubscribe link of a nurture e-mail of this lead: the address is
+        blacklisted, every lead of the company with it refuses marketing e-mails from now on (so they leave their
+        tracks at once), and the lead records an ``unsubscribe`` event and says so in its chatter."""
+        self.ensure_one()
+        lead = self.sudo()
+        normalized = email_normalize(email) or email
+        self.env["mail.blacklist"].sudo()._add(normalized, message=self.env._(
+            "Unsubscribed through the link of a nurture e-mail (lead %s).", lead.id))
+        leads = lead | lead.with_context(active_test=False).search([
+            ("email_normalized", "=", normalized), ("company_id", "in", [lead.company_id.id, False])])
+        leads.filtered(lambda each: each.marketing_consent != "refused")._write_pipeline(
+            {"marketing_consent": "refused"}, by_hand=False)
+        leads.filtered("nurture_enrolment_id")._nurture_exit("opted_out")
+        event_type = self.env["lead.engagement.type"].sudo()._get_by_code("unsubscribe", lead.company_id)
+        if event_type:
+            self.env["lead.engagement.event"].sudo()._record_events([{
+                "lead_id": lead.id, "type": event_type, "external_id": f"unsubscribe:{normalized}",
+                "note": normalized}])
+        lead._message_log(body=Markup("<p>%s</p>") % self.env._(
+            "%s unsubscribed from marketing e-mails through the link of a nurture e-mail.", normalized))
+        return True
