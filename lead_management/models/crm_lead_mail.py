@@ -79,14 +79,15 @@ class CrmLead(models.Model):
             "Unsubscribed through the link of a nurture e-mail (lead %s).", lead.id))
         leads = lead | lead.with_context(active_test=False).search([
             ("email_normalized", "=", normalized), ("company_id", "in", [lead.company_id.id, False])])
-        leads.filtered(lambda each: each.marketing_consent != "refused")._write_pipeline(
-            {"marketing_consent": "refused"}, by_hand=False)
+        consenting = leads.filtered(lambda each: each.marketing_consent != "refused")
+        consenting._write_pipeline({"marketing_consent": "refused"}, by_hand=False)
         leads.filtered("nurture_enrolment_id")._nurture_exit("opted_out")
         event_type = self.env["lead.engagement.type"].sudo()._get_by_code("unsubscribe", lead.company_id)
         if event_type:
             self.env["lead.engagement.event"].sudo()._record_events([{
                 "lead_id": lead.id, "type": event_type, "external_id": f"unsubscribe:{normalized}",
                 "note": normalized}])
-        lead._message_log(body=Markup("<p>%s</p>") % self.env._(
-            "%s unsubscribed from marketing e-mails through the link of a nurture e-mail.", normalized))
+        if lead in consenting:  # told once: following the link again changes nothing
+            lead._message_log(body=Markup("<p>%s</p>") % self.env._(
+                "%s unsubscribed from marketing e-mails through the link of a nurture e-mail.", normalized))
         return True

@@ -66,9 +66,12 @@ class TestNurtureUnsubscribe(HttpCase, NurtureCommon):
                 self.assertEqual(each.nurture_enrolment_ids.exit_reason, "opted_out")
         event = self.env["lead.engagement.event"].search([("lead_id", "=", lead.id)])
         self.assertEqual(event.type_id.code, "unsubscribe")
+        told = lead.message_ids.filtered(lambda message: "unsubscribed" in (message.body or ""))
+        self.assertEqual(len(told), 1)
         # Again: nothing more.
         self.assertEqual(self.url_open(path, data={"List-Unsubscribe": "One-Click"}).status_code, 200)
         self.assertEqual(self.env["lead.engagement.event"].search_count([("lead_id", "=", lead.id)]), 1)
+        self.assertEqual(lead.message_ids.filtered(lambda message: "unsubscribed" in (message.body or "")), told)
 
     def test_an_altered_link_changes_nothing(self):
         lead = self._lead(email_from="nina@example.com")
