@@ -12,6 +12,7 @@
     "license": "LGPL-3",
     "depends": [
         "lead_management",
+        "lead_management_event",
         "website_crm",
         "event_crm",
         "crm_iap_mine",
