@@ -4,7 +4,7 @@
 # does for crm).
 {
     "name": "Lead Management: tests with crm's companion modules",
-    "summary": "Test-only addon: leads arriving from website forms, events, lead mining and enrichment",
+    "summary": "Test-only addon: leads arriving from website forms, events, mailings, lead mining and enrichment",
     "version": "18.0.1.0.0",
     "category": "Hidden/Tests",
     "website": "https://github.com/lead-management/lead_management",
@@ -13,7 +13,9 @@
     "depends": [
         "lead_management",
         "lead_management_event",
+        "lead_management_mass_mailing",
         "website_crm",
+        "mass_mailing_crm",
         "event_crm",
         "crm_iap_mine",
         "crm_iap_enrich",

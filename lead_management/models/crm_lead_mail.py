@@ -69,14 +69,21 @@ class CrmLead(models.Model):
         return self.sudo().with_context(active_test=False).browse(lead_id).exists()
 
     def _nurture_unsubscribe(self, email):
-        """The person behind ``email`` followed the unsubscribe link of a nurture e-mail of this lead: the address is
-        blacklisted, every lead of the company with it refuses marketing e-mails from now on (so they leave their
-        tracks at once), and the lead records an ``unsubscribe`` event and says so in its chatter."""
+        """The person behind ``email`` followed the unsubscribe link of a nurture e-mail of this lead."""
+        self.ensure_one()
+        return self._marketing_opt_out(email, self.env._("through the link of a nurture e-mail"))
+
+    def _marketing_opt_out(self, email, how):
+        """The person behind ``email`` opted out of marketing e-mails (``how``: a phrase, told in the chatter):
+        the address is blacklisted, every lead of the company with it refuses marketing e-mails from now on (so they
+        leave their tracks at once), and this lead records an ``unsubscribe`` event (once) and says so, once."""
         self.ensure_one()
         lead = self.sudo()
         normalized = email_normalize(email) or email
-        self.env["mail.blacklist"].sudo()._add(normalized, message=self.env._(
-            "Unsubscribed through the link of a nurture e-mail (lead %s).", lead.id))
+        Blacklist = self.env["mail.blacklist"].sudo()
+        if not Blacklist.search_count([("email", "=", normalized)], limit=1):
+            Blacklist._add(normalized, message=self.env._(
+                "Opted out of marketing e-mails %(how)s (lead %(lead)s).", how=how, lead=lead.id))
         leads = lead | lead.with_context(active_test=False).search([
             ("email_normalized", "=", normalized), ("company_id", "in", [lead.company_id.id, False])])
         consenting = leads.filtered(lambda each: each.marketing_consent != "refused")
@@ -87,7 +94,7 @@ class CrmLead(models.Model):
             self.env["lead.engagement.event"].sudo()._record_events([{
                 "lead_id": lead.id, "type": event_type, "external_id": f"unsubscribe:{normalized}",
                 "note": normalized}])
-        if lead in consenting:  # told once: following the link again changes nothing
+        if lead in consenting:  # told once: opting out again changes nothing
             lead._message_log(body=Markup("<p>%s</p>") % self.env._(
-                "%s unsubscribed from marketing e-mails through the link of a nurture e-mail.", normalized))
+                "%(email)s unsubscribed from marketing e-mails %(how)s.", email=normalized, how=how))
         return True

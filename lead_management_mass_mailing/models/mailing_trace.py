@@ -1,0 +1,111 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import email_normalize, split_every
+
+CHECKPOINT = "lead_management_mass_mailing.signals_checkpoint"
+# A trace written in a transaction that began before the last run, committed after it, has a write_date before
+# that run: each run looks back this far (what it finds again is recorded once: external ids).
+LOOK_BACK = timedelta(hours=1)
+BATCH_SIZE = 2000
+
+
+class MailingTrace(models.Model):
+    _inherit = "mailing.trace"
+
+    @api.model
+    def _cron_lead_signals(self, batch_size=BATCH_SIZE):
+        """Record what recipients of mailings on leads (or on a lead's contact) did as engagement events of the
+        lead, through the one entry point that records events, in batches, never in the request of the open or
+        the click: opened, clicked (each click, naming the link), replied (when replies do not go to the lead's
+        thread, where Odoo's mail gateway records them), bounced. Addresses blacklisted since the last run (a
+        mailing's unsubscribe, or by hand) opt out. Each signal once, whatever the runs (its external id); a type
+        an admin archived is not recorded."""
+        Param = self.env["ir.config_parameter"].sudo()
+        now = fields.Datetime.now()
+        last = Param.get_param(CHECKPOINT)
+        since = fields.Datetime.to_datetime(last) - LOOK_BACK if last else None
+        Trace = self.sudo()
+        traces = Trace.search([("model", "in", ("crm.lead", "res.partner"))]
+                              + ([("write_date", ">=", since)] if since else []), order="id")
+        if since:
+            clicks = self.env["link.tracker.click"].sudo().search(
+                [("mailing_trace_id", "!=", False), ("create_date", ">=", since)])
+            traces |= clicks.mailing_trace_id.filtered(lambda trace: trace.model in ("crm.lead", "res.partner"))
+        for ids in split_every(batch_size, sorted(traces.ids)):
+            events = Trace.browse(ids)._lead_signal_events(now)
+            if events:
+                self.env["lead.engagement.event"].sudo()._record_events(events)
+        self._lead_signal_opt_outs(since)
+        Param.set_param(CHECKPOINT, fields.Datetime.to_string(now))
+
+    def _lead_signal_leads(self):
+        """{trace: the open lead it is about}: the lead a mailing on leads went to, or the newest open lead of the
+        contact a mailing on contacts went to."""
+        Lead = self.env["crm.lead"].sudo()
+        lead_ids = {trace.res_id for trace in self if trace.model == "crm.lead"}
+        partner_ids = {trace.res_id for trace in self if trace.model == "res.partner"}
+        open_leads = Lead.search([("id", "in", list(lead_ids)), ("stage_id.is_won", "=", False)]) if lead_ids \
+            else Lead
+        by_partner = {}
+        if partner_ids:
+            for lead in Lead.search([("partner_id", "in", list(partner_ids)), ("stage_id.is_won", "=", False)],
+                                    order="id desc"):
+                by_partner.setdefault(lead.partner_id.id, lead)
+        result = {}
+        for trace in self:
+            if trace.model == "crm.lead" and trace.res_id in open_leads.ids:
+                result[trace] = Lead.browse(trace.res_id)
+            elif trace.model == "res.partner" and trace.res_id in by_partner:
+                result[trace] = by_partner[trace.res_id]
+        return result
+
+    def _lead_signal_events(self, now):
+        """The engagement events (values for _record_events) these traces give as of ``now``."""
+        _ = self.env._
+        Type = self.env["lead.engagement.type"].sudo()
+        events = []
+        for trace, lead in self._lead_signal_leads().items():
+            mailing = trace.mass_mailing_id
+            name = mailing.subject or mailing.display_name
+            signals = []
+            if trace.open_datetime:
+                signals.append(("email_open", f"mailing.trace:{trace.id}:open", trace.open_datetime,
+                                _("Opened the mailing “%s”", name)))
+            for click in trace.links_click_ids:
+                label = click.link_id.label or click.link_id.title or click.link_id.url
+                signals.append(("email_click", f"link.tracker.click:{click.id}", click.create_date,
+                                _("Clicked “%(link)s” in the mailing “%(mailing)s”", link=label, mailing=name)))
+            if trace.reply_datetime and mailing.reply_to_mode != "update":
+                signals.append(("email_reply", f"mailing.trace:{trace.id}:reply", trace.reply_datetime,
+                                _("Replied to the mailing “%s”", name)))
+            if trace.trace_status == "bounce":
+                signals.append(("email_bounce", f"mailing.trace:{trace.id}:bounce", trace.write_date or now,
+                                _("The mailing “%(mailing)s” bounced from %(email)s", mailing=name,
+                                  email=trace.email or "")))
+            for code, external_id, date, note in signals:
+                event_type = Type._get_by_code(code, lead.company_id)
+                if not event_type:
+                    continue
+                events.append({
+                    "lead_id": lead.id, "type": event_type, "date": min(date, now), "external_id": external_id,
+                    "note": note, "campaign": trace.campaign_id, "source": trace.source_id, "medium": trace.medium_id,
+                })
+        return events
+
+    @api.model
+    def _lead_signal_opt_outs(self, since):
+        """Addresses blacklisted since ``since`` (all of them the first time): their open leads opt out."""
+        entries = self.env["mail.blacklist"].sudo().search([("write_date", ">=", since)] if since else [])
+        emails = {email_normalize(entry.email) for entry in entries if email_normalize(entry.email)}
+        if not emails:
+            return
+        leads = self.env["crm.lead"].sudo().search(
+            [("email_normalized", "in", list(emails)), ("stage_id.is_won", "=", False)], order="id desc")
+        seen = set()
+        for lead in leads:
+            key = (lead.company_id.id, lead.email_normalized)
+            if key not in seen:
+                seen.add(key)
+                lead._marketing_opt_out(lead.email_normalized, self.env._("(its address was put on the blacklist)"))

@@ -1,0 +1,76 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""What Odoo's email marketing records scores the lead (issue 18): opens, each click through the real tracked URL
+(naming the link), bounces and opt-outs of mailings on leads and on a lead's contact, each once, in batches by the
+scheduled action."""
+from odoo.tests import HttpCase, tagged
+
+from odoo.addons.lead_management.tests.common import LeadManagementCommon
+
+
+@tagged("post_install", "-at_install")
+class TestMailingSignals(HttpCase, LeadManagementCommon):
+
+    def _mailing(self, model, records):
+        mailing = self.env["mailing.mailing"].create({
+            "name": "Spring webinar", "subject": "Spring webinar", "mailing_type": "mail",
+            "mailing_model_id": self.env["ir.model"]._get_id(model),
+            "mailing_domain": repr([("id", "in", records.ids)]),
+            "body_html": '<p>Hello, see our <a href="https://www.example.com/pricing">Pricing</a>.</p>',
+        })
+        mailing.action_send_mail()
+        traces = mailing.mailing_trace_ids
+        self.assertEqual(len(traces), len(records))
+        return mailing, traces
+
+    def _cron(self):
+        self.env["mailing.trace"]._cron_lead_signals()
+
+    def _events(self, lead):
+        return self.env["lead.engagement.event"].search([("lead_id", "=", lead.id)], order="id")
+
+    def test_opens_clicks_and_bounces_of_a_mailing_on_leads(self):
+        read, bounced = self._create_leads(2)
+        mailing, traces = self._mailing("crm.lead", read | bounced)
+        trace = traces.filtered(lambda each: each.res_id == read.id)
+        trace.set_opened()
+        # The recipient clicks the link of the e-mail as it went out: the tracked URL of the mailing's link.
+        link = self.env["link.tracker"].search([("mass_mailing_id", "=", mailing.id)])
+        self.assertEqual(link.url, "https://www.example.com/pricing")
+        response = self.url_open(f"/r/{link.code}/m/{trace.id}", allow_redirects=False)
+        self.assertIn(response.status_code, (301, 302, 303))
+        self.assertEqual(len(trace.links_click_ids), 1, "mass_mailing recorded the click")
+        traces.filtered(lambda each: each.res_id == bounced.id).set_bounced()
+        before = read.engagement_score
+        self._cron()
+        self.assertEqual(self._events(read).mapped("type_id.code"), ["email_open", "email_click"])
+        self.assertIn("Pricing", self._events(read)[1].note)
+        self.assertIn("Spring webinar", self._events(read)[1].note)
+        self.assertGreater(read.engagement_score, before)
+        self.assertEqual(self._events(bounced).mapped("type_id.code"), ["email_bounce"])
+        self.assertLess(bounced.engagement_score, 0, "a bounce costs points")
+        # Runs that find them again record nothing more, nor the same reader clicking again (mass_mailing counts
+        # one click per link and address).
+        self._cron()
+        self.url_open(f"/r/{link.code}/m/{trace.id}", allow_redirects=False)
+        self._cron()
+        self.assertEqual(self._events(read).mapped("type_id.code"), ["email_open", "email_click"])
+
+    def test_a_mailing_on_contacts_scores_the_contacts_lead(self):
+        partner = self.env["res.partner"].create({"name": "Grace", "email": "grace@hopper.example.com"})
+        lead = self._create_leads(1, partner_id=partner.id)
+        _mailing, traces = self._mailing("res.partner", partner)
+        traces.set_opened()
+        self._cron()
+        self.assertEqual(self._events(lead).mapped("type_id.code"), ["email_open"])
+
+    def test_an_opt_out_refuses_marketing_and_an_archived_type_is_not_recorded(self):
+        lead = self._create_leads(1)
+        self.env.ref("lead_management_mass_mailing.engagement_type_email_open").active = False
+        _mailing, traces = self._mailing("crm.lead", lead)
+        traces.set_opened()
+        self.env["mail.blacklist"]._add(lead.email_normalized)  # as mass_mailing's unsubscribe page does
+        self._cron()
+        self.assertEqual(self._events(lead).mapped("type_id.code"), ["unsubscribe"])
+        self.assertEqual(lead.marketing_consent, "refused")
+        self._cron()
+        self.assertEqual(len(self._events(lead)), 1)
