@@ -16,8 +16,9 @@ class CrmLead(models.Model):
     _inherit = "crm.lead"
 
     def message_update(self, msg_dict, update_vals=None):
-        # Called by the mail gateway (as superuser) for an e-mail received on an existing lead's thread. Over RPC
-        # (a user calling it with an e-mail of their own making) it records nothing.
+        # Called by the mail gateway (as superuser) for an e-mail received on an existing lead's thread. Called
+        # directly over RPC it records nothing. (mail's message_process, which routes as superuser, trusts the
+        # e-mail's From as the gateway does: a forged reply posts in the chatter and scores as a reply.)
         result = super().message_update(msg_dict, update_vals=update_vals)
         if self.env.su:
             self._engagement_record_replies(msg_dict)
@@ -76,25 +77,28 @@ class CrmLead(models.Model):
     def _marketing_opt_out(self, email, how):
         """The person behind ``email`` opted out of marketing e-mails (``how``: a phrase, told in the chatter):
         the address is blacklisted, every lead of the company with it refuses marketing e-mails from now on (so they
-        leave their tracks at once), and this lead records an ``unsubscribe`` event (once) and says so, once."""
+        leave their tracks at once); when it is this lead's own address, this lead records an ``unsubscribe`` event
+        (once). This lead's chatter says so, once."""
         self.ensure_one()
         lead = self.sudo()
         normalized = email_normalize(email) or email
         Blacklist = self.env["mail.blacklist"].sudo()
-        if not Blacklist.search_count([("email", "=", normalized)], limit=1):
+        newly = not Blacklist.search_count([("email", "=", normalized)], limit=1)
+        if newly:
             Blacklist._add(normalized, message=self.env._(
                 "Opted out of marketing e-mails %(how)s (lead %(lead)s).", how=how, lead=lead.id))
-        leads = lead | lead.with_context(active_test=False).search([
+        # The leads of that address (the link may be a Cc'd colleague's: the lead's own person stays as they said).
+        leads = lead.with_context(active_test=False).search([
             ("email_normalized", "=", normalized), ("company_id", "in", [lead.company_id.id, False])])
         consenting = leads.filtered(lambda each: each.marketing_consent != "refused")
         consenting._write_pipeline({"marketing_consent": "refused"}, by_hand=False)
         leads.filtered("nurture_enrolment_id")._nurture_exit("opted_out")
         event_type = self.env["lead.engagement.type"].sudo()._get_by_code("unsubscribe", lead.company_id)
-        if event_type:
+        if event_type and lead in leads:  # the lead's own person opted out
             self.env["lead.engagement.event"].sudo()._record_events([{
                 "lead_id": lead.id, "type": event_type, "external_id": f"unsubscribe:{normalized}",
                 "note": normalized}])
-        if lead in consenting:  # told once: opting out again changes nothing
+        if newly or consenting:  # told once: opting out again changes nothing
             lead._message_log(body=Markup("<p>%s</p>") % self.env._(
                 "%(email)s unsubscribed from marketing e-mails %(how)s.", email=normalized, how=how))
         return True

@@ -26,12 +26,14 @@ class MailMail(models.Model):
                 continue
             email = tools.email_normalize(email_values["email_to"][0], strict=False) or email_values["email_to"][0]
             url = Lead._nurture_unsubscribe_url(self.res_id, email)
-            email_values["headers"].update({
+            # Each copy its own headers (mail gives every recipient's copy one dict): its own link only.
+            email_values["headers"] = {
+                **email_values["headers"],
                 "List-Unsubscribe": f"<{url}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
                 "Precedence": "list",
                 "X-Auto-Response-Suppress": "OOF",
-            })
+            }
             translated = self.with_context(lang=lang).env
             text = translated._("You receive this e-mail because you showed interest in our products and services.")
             link_label = translated._("Unsubscribe")

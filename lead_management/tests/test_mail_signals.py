@@ -73,6 +73,26 @@ class TestNurtureUnsubscribe(HttpCase, NurtureCommon):
         self.assertEqual(self.env["lead.engagement.event"].search_count([("lead_id", "=", lead.id)]), 1)
         self.assertEqual(lead.message_ids.filtered(lambda message: "unsubscribed" in (message.body or "")), told)
 
+    def test_each_recipient_gets_its_own_link_and_opts_out_alone(self):
+        """Review of issue 18: mail gives every recipient's copy one headers dict: each copy carried the last
+        recipient's link; and a colleague's unsubscribe refused the lead's own person."""
+        boss = self.env["res.partner"].create({"name": "Nina's boss", "email": "boss@example.com"})
+        self.template.partner_to = str(boss.id)
+        lead = self._lead(email_from="nina@example.com")
+        _mail, outgoing = self._sent(lead)
+        links = {values["email_to"][0]: values["headers"]["List-Unsubscribe"] for values in outgoing}
+        self.assertEqual(len(links), 2)
+        for address, link in links.items():
+            with self.subTest(address=address):
+                email = "boss@example.com" if "boss" in address else "nina@example.com"
+                self.assertEqual(link, f"<{self.env['crm.lead']._nurture_unsubscribe_url(lead.id, email)}>")
+        boss_link = next(link for address, link in links.items() if "boss" in address)
+        self.assertEqual(self.url_open(self._path(boss_link[1:-1]), data={"List-Unsubscribe": "One-Click"})
+                         .status_code, 200)
+        self.assertTrue(self.env["mail.blacklist"].search([("email", "=", "boss@example.com")]))
+        self.assertEqual((lead.marketing_consent, bool(lead.nurture_enrolment_id)), (False, True),
+                         "the lead's own person said nothing")
+
     def test_an_altered_link_changes_nothing(self):
         lead = self._lead(email_from="nina@example.com")
         url = self.env["crm.lead"]._nurture_unsubscribe_url(lead.id, "nina@example.com")
@@ -107,8 +127,9 @@ class TestReplies(NurtureCommon):
         self.assertEqual(self._reply(lead, "nina@example.com", "<reply-1@example.com>"), lead.id)
         self.assertEqual(len(self._replies(lead)), 1)
         self.assertGreater(lead.engagement_score, before)
-        # The same e-mail received twice (a retry of the mail server): once.
-        self._reply(lead, "nina@example.com", "<reply-1@example.com>")
+        # The same e-mail handled twice (mail's gateway drops a known Message-Id itself): once.
+        lead.sudo()._engagement_record_replies({"email_from": "nina@example.com",
+                                                "message_id": "<reply-1@example.com>", "subject": "Re"})
         self.assertEqual(len(self._replies(lead)), 1)
 
     def test_only_the_lead_replying_through_the_gateway_counts(self):

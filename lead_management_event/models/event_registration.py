@@ -8,6 +8,8 @@ CHECKPOINT = "lead_management_event.signals_checkpoint"
 # A registration written in a transaction that began before the last run, committed after it, has a write_date
 # before that run: each run looks back this far (what it finds again is recorded once: external ids).
 LOOK_BACK = timedelta(hours=1)
+# The first run (no checkpoint yet: just installed) reads this far back, not the whole history.
+FIRST_RUN = timedelta(days=30)
 BATCH_SIZE = 1000
 
 
@@ -20,21 +22,26 @@ class EventRegistration(models.Model):
         records events (lead.engagement.event._record_events), in batches: registered (confirmed), attended, and
         did not attend (the event ended with the registration still only confirmed). Each registration's signal
         once, whatever the runs (its external id); a type an admin archived is not recorded. Registrations
-        changed since the last run, and those of events that ended since, are read."""
+        changed since the last run (the first run: the last 30 days), and those of events that ended since, are
+        read, a committed batch at a time."""
         Param = self.env["ir.config_parameter"].sudo()
         now = fields.Datetime.now()
         last = Param.get_param(CHECKPOINT)
-        since = fields.Datetime.to_datetime(last) - LOOK_BACK if last else None
+        since = fields.Datetime.to_datetime(last) - LOOK_BACK if last else now - FIRST_RUN
         Registration = self.sudo()
         changed = Registration.search([("state", "in", ("open", "done"))]
-                                      + ([("write_date", ">=", since)] if since else []), order="id")
+                                      + [("write_date", ">=", since)], order="id")
         ended = Registration.search([("state", "=", "open"), ("event_id.date_end", "<", now)]
-                                    + ([("event_id.date_end", ">=", since)] if since else []), order="id")
-        for ids in split_every(batch_size, (changed | ended).ids):
-            registrations = Registration.browse(ids)
-            events = registrations._lead_signal_events(now)
+                                    + [("event_id.date_end", ">=", since)], order="id")
+        ids = (changed | ended).ids
+        done = 0
+        for batch_ids in split_every(batch_size, ids):
+            events = Registration.browse(batch_ids)._lead_signal_events(now)
             if events:
                 self.env["lead.engagement.event"].sudo()._record_events(events)
+            done += len(batch_ids)
+            # One batch at a time, committed (not in tests): a run that stops finds the rest again next time.
+            self.env["crm.lead"]._lead_management_batch_done(done, len(ids))
         Param.set_param(CHECKPOINT, fields.Datetime.to_string(now))
 
     def _lead_signal_leads(self):
@@ -63,6 +70,7 @@ class EventRegistration(models.Model):
         """The engagement events (values for _record_events) these registrations give as of ``now``."""
         _ = self.env._
         Type = self.env["lead.engagement.type"].sudo()
+        types = {}
         events = []
         for registration, lead in self._lead_signal_leads().items():
             event = registration.event_id
@@ -75,7 +83,10 @@ class EventRegistration(models.Model):
             elif registration.state == "open" and event.date_end and event.date_end < now:
                 signals.append(("event_no_show", event.date_end, _("Did not attend %s", event.name)))
             for code, date, note in signals:
-                event_type = Type._get_by_code(code, lead.company_id)
+                key = (code, lead.company_id.id)
+                if key not in types:
+                    types[key] = Type._get_by_code(code, lead.company_id)
+                event_type = types[key]
                 if not event_type:
                     continue
                 events.append({

@@ -71,5 +71,6 @@ class TestEventSignals(LeadManagementCommon):
         self.env.ref("lead_management_event.engagement_type_event_registration").active = False
         registration = self.env["event.registration"].create({
             "event_id": self.event.id, "name": "Ada", "email": "ada.archived@acme.example.com"})
+        self.assertTrue(registration.lead_ids)
         self._cron()
         self.assertFalse(self._events(registration.lead_ids))

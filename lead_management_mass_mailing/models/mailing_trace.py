@@ -8,6 +8,8 @@ CHECKPOINT = "lead_management_mass_mailing.signals_checkpoint"
 # A trace written in a transaction that began before the last run, committed after it, has a write_date before
 # that run: each run looks back this far (what it finds again is recorded once: external ids).
 LOOK_BACK = timedelta(hours=1)
+# The first run (no checkpoint yet: just installed) reads this far back, not the whole history.
+FIRST_RUN = timedelta(days=30)
 BATCH_SIZE = 2000
 
 
@@ -25,18 +27,22 @@ class MailingTrace(models.Model):
         Param = self.env["ir.config_parameter"].sudo()
         now = fields.Datetime.now()
         last = Param.get_param(CHECKPOINT)
-        since = fields.Datetime.to_datetime(last) - LOOK_BACK if last else None
+        since = fields.Datetime.to_datetime(last) - LOOK_BACK if last else now - FIRST_RUN
         Trace = self.sudo()
         traces = Trace.search([("model", "in", ("crm.lead", "res.partner"))]
-                              + ([("write_date", ">=", since)] if since else []), order="id")
-        if since:
-            clicks = self.env["link.tracker.click"].sudo().search(
-                [("mailing_trace_id", "!=", False), ("create_date", ">=", since)])
-            traces |= clicks.mailing_trace_id.filtered(lambda trace: trace.model in ("crm.lead", "res.partner"))
-        for ids in split_every(batch_size, sorted(traces.ids)):
-            events = Trace.browse(ids)._lead_signal_events(now)
+                              + [("write_date", ">=", since)], order="id")
+        clicks = self.env["link.tracker.click"].sudo().search(
+            [("mailing_trace_id", "!=", False), ("create_date", ">=", since)])
+        traces |= clicks.mailing_trace_id.filtered(lambda trace: trace.model in ("crm.lead", "res.partner"))
+        ids = sorted(traces.ids)
+        done = 0
+        for batch_ids in split_every(batch_size, ids):
+            events = Trace.browse(batch_ids)._lead_signal_events(now)
             if events:
                 self.env["lead.engagement.event"].sudo()._record_events(events)
+            done += len(batch_ids)
+            # One batch at a time, committed (not in tests): a run that stops finds the rest again next time.
+            self.env["crm.lead"]._lead_management_batch_done(done, len(ids))
         self._lead_signal_opt_outs(since)
         Param.set_param(CHECKPOINT, fields.Datetime.to_string(now))
 
@@ -46,8 +52,8 @@ class MailingTrace(models.Model):
         Lead = self.env["crm.lead"].sudo()
         lead_ids = {trace.res_id for trace in self if trace.model == "crm.lead"}
         partner_ids = {trace.res_id for trace in self if trace.model == "res.partner"}
-        open_leads = Lead.search([("id", "in", list(lead_ids)), ("stage_id.is_won", "=", False)]) if lead_ids \
-            else Lead
+        open_ids = set(Lead.search([("id", "in", list(lead_ids)), ("stage_id.is_won", "=", False)]).ids) \
+            if lead_ids else set()
         by_partner = {}
         if partner_ids:
             for lead in Lead.search([("partner_id", "in", list(partner_ids)), ("stage_id.is_won", "=", False)],
@@ -55,7 +61,7 @@ class MailingTrace(models.Model):
                 by_partner.setdefault(lead.partner_id.id, lead)
         result = {}
         for trace in self:
-            if trace.model == "crm.lead" and trace.res_id in open_leads.ids:
+            if trace.model == "crm.lead" and trace.res_id in open_ids:
                 result[trace] = Lead.browse(trace.res_id)
             elif trace.model == "res.partner" and trace.res_id in by_partner:
                 result[trace] = by_partner[trace.res_id]
@@ -65,6 +71,7 @@ class MailingTrace(models.Model):
         """The engagement events (values for _record_events) these traces give as of ``now``."""
         _ = self.env._
         Type = self.env["lead.engagement.type"].sudo()
+        types = {}
         events = []
         for trace, lead in self._lead_signal_leads().items():
             mailing = trace.mass_mailing_id
@@ -77,7 +84,8 @@ class MailingTrace(models.Model):
                 label = click.link_id.label or click.link_id.title or click.link_id.url
                 signals.append(("email_click", f"link.tracker.click:{click.id}", click.create_date,
                                 _("Clicked “%(link)s” in the mailing “%(mailing)s”", link=label, mailing=name)))
-            if trace.reply_datetime and mailing.reply_to_mode != "update":
+            # Replies logged in a lead's own thread are the mail gateway's to record (lead_management), once.
+            if trace.reply_datetime and not (trace.model == "crm.lead" and mailing.reply_to_mode == "update"):
                 signals.append(("email_reply", f"mailing.trace:{trace.id}:reply", trace.reply_datetime,
                                 _("Replied to the mailing “%s”", name)))
             if trace.trace_status == "bounce":
@@ -85,7 +93,10 @@ class MailingTrace(models.Model):
                                 _("The mailing “%(mailing)s” bounced from %(email)s", mailing=name,
                                   email=trace.email or "")))
             for code, external_id, date, note in signals:
-                event_type = Type._get_by_code(code, lead.company_id)
+                key = (code, lead.company_id.id)
+                if key not in types:
+                    types[key] = Type._get_by_code(code, lead.company_id)
+                event_type = types[key]
                 if not event_type:
                     continue
                 events.append({
@@ -96,8 +107,8 @@ class MailingTrace(models.Model):
 
     @api.model
     def _lead_signal_opt_outs(self, since):
-        """Addresses blacklisted since ``since`` (all of them the first time): their open leads opt out."""
-        entries = self.env["mail.blacklist"].sudo().search([("write_date", ">=", since)] if since else [])
+        """Addresses blacklisted since ``since``: their open leads opt out."""
+        entries = self.env["mail.blacklist"].sudo().search([("write_date", ">=", since)])
         emails = {email_normalize(entry.email) for entry in entries if email_normalize(entry.email)}
         if not emails:
             return
