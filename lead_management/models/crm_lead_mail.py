@@ -31,9 +31,11 @@ class CrmLead(models.Model):
         if not sender:
             return
         Event = self.env["lead.engagement.event"].sudo()
+        Type = self.env["lead.engagement.type"].sudo()
+        types = {}
         events = []
         for lead in self.sudo():
-            event_type = self.env["lead.engagement.type"].sudo()._get_by_code("email_reply", lead.company_id)
+            event_type = Type._get_by_code_cached(types, "email_reply", lead.company_id)
             addresses = {email_normalize(address) for address in email_split(lead.email_from or "")}
             if not event_type or sender not in addresses:
                 continue

@@ -1,11 +1,18 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import re
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import split_every
 
 # Keys of _record_events → fields of the event
 UTM_KEYS = {"campaign": "campaign_id", "source": "source_id", "medium": "medium_id"}
+# _record_signals: a record written in a transaction that began before the last run, committed after it, has a
+# write date before that run: each run looks back this far (what it finds again is recorded once: external ids).
+SIGNAL_LOOK_BACK = timedelta(hours=1)
+# ... and the first run (no checkpoint yet: the bridge was just installed) reads this far back, not all history.
+SIGNAL_FIRST_RUN = timedelta(days=30)
 
 
 class LeadEngagementEvent(models.Model):
@@ -68,6 +75,29 @@ class LeadEngagementEvent(models.Model):
         result = super().unlink()
         leads.exists()._scoring_events_changed()
         return result
+
+    @api.model
+    def _record_signals(self, checkpoint, find, events_of, batch_size=1000):
+        """The scheduled run of what another Odoo app records (the bridges): ``find(since, now)`` gives the ids of
+        the app's records to read, those changed since the last run (the ``checkpoint`` parameter, looked back
+        SIGNAL_LOOK_BACK; the first run SIGNAL_FIRST_RUN back); ``events_of(ids, now)`` the events of a batch of
+        them (values for _record_events). A committed batch at a time (not in tests): a run that stops finds the
+        rest again next time, and what it finds again is recorded once. Returns the events created."""
+        Param = self.env["ir.config_parameter"].sudo()
+        now = fields.Datetime.now()
+        last = Param.get_param(checkpoint)
+        since = fields.Datetime.to_datetime(last) - SIGNAL_LOOK_BACK if last else now - SIGNAL_FIRST_RUN
+        ids = find(since, now)
+        created = self.browse()
+        done = 0
+        for batch_ids in split_every(batch_size, ids):
+            events = events_of(list(batch_ids), now)
+            if events:
+                created |= self.sudo()._record_events(events)
+            done += len(batch_ids)
+            self.env["crm.lead"]._lead_management_batch_done(done, len(ids))
+        Param.set_param(checkpoint, fields.Datetime.to_string(now))
+        return created
 
     @api.model
     def _record_events(self, events):

@@ -51,3 +51,12 @@ class LeadEngagementType(models.Model):
         company = company or self.env.company
         return self.search([("code", "=", code), ("company_id", "in", [company.id, False])],
                            order="company_id, sequence", limit=1)
+
+    @api.model
+    def _get_by_code_cached(self, found, code, company):
+        """_get_by_code through ``found`` ({(code, company id): type}, the caller's for one batch): one search per
+        code and company, not per event."""
+        key = (code, company.id)
+        if key not in found:
+            found[key] = self._get_by_code(code, company)
+        return found[key]

@@ -99,11 +99,13 @@ class LeadNurtureTrace(models.Model):
         # Consent is the person's: an address whose latest statement, on any lead of the company, is a refusal is
         # not written to from another lead of theirs where nobody asked.
         # Each company's own: a statement made to another company of the database neither stops nor allows it.
-        refusing = self._nurture_refusing_addresses(addresses, (candidates.company_id | self.env.company).ids)
+        refusing = defaultdict(set)  # company id: addresses whose latest statement there is a refusal
+        for company_id, address in self._nurture_refusing_addresses(
+                addresses, (candidates.company_id | self.env.company).ids):
+            refusing[company_id].add(address)
 
         def refused_here(lead):
-            return {address for company_id, address in refusing
-                    if company_id == (lead.company_id or self.env.company).id and address in recipients[lead.id]}
+            return recipients[lead.id] & refusing[(lead.company_id or self.env.company).id]
 
         opted_out = candidates.filtered(lambda lead: recipients[lead.id] & blacklisted or refused_here(lead))
         for lead in opted_out:

@@ -1,50 +1,35 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from datetime import timedelta
-
-from odoo import api, fields, models
-from odoo.tools import email_normalize, split_every
+from odoo import api, models
+from odoo.tools import email_normalize
 
 CHECKPOINT = "lead_management_mass_mailing.signals_checkpoint"
-# A trace written in a transaction that began before the last run, committed after it, has a write_date before
-# that run: each run looks back this far (what it finds again is recorded once: external ids).
-LOOK_BACK = timedelta(hours=1)
-# The first run (no checkpoint yet: just installed) reads this far back, not the whole history.
-FIRST_RUN = timedelta(days=30)
-BATCH_SIZE = 2000
+TRACED_MODELS = ("crm.lead", "res.partner")
 
 
 class MailingTrace(models.Model):
     _inherit = "mailing.trace"
 
     @api.model
-    def _cron_lead_signals(self, batch_size=BATCH_SIZE):
+    def _cron_lead_signals(self, batch_size=2000):
         """Record what recipients of mailings on leads (or on a lead's contact) did as engagement events of the
-        lead, through the one entry point that records events, in batches, never in the request of the open or
-        the click: opened, clicked (each click, naming the link), replied (when replies do not go to the lead's
-        thread, where Odoo's mail gateway records them), bounced. Addresses blacklisted since the last run (a
+        lead (lead.engagement.event's _record_signals, in committed batches), never in the request of the open
+        or the click: opened, clicked (each click, naming the link), replied (when the reply does not reach the
+        lead's thread, where Odoo's mail gateway records it), bounced. Addresses blacklisted since the last run (a
         mailing's unsubscribe, or by hand) opt out. Each signal once, whatever the runs (its external id); a type
         an admin archived is not recorded."""
-        Param = self.env["ir.config_parameter"].sudo()
-        now = fields.Datetime.now()
-        last = Param.get_param(CHECKPOINT)
-        since = fields.Datetime.to_datetime(last) - LOOK_BACK if last else now - FIRST_RUN
         Trace = self.sudo()
-        traces = Trace.search([("model", "in", ("crm.lead", "res.partner"))]
-                              + [("write_date", ">=", since)], order="id")
-        clicks = self.env["link.tracker.click"].sudo().search(
-            [("mailing_trace_id", "!=", False), ("create_date", ">=", since)])
-        traces |= clicks.mailing_trace_id.filtered(lambda trace: trace.model in ("crm.lead", "res.partner"))
-        ids = sorted(traces.ids)
-        done = 0
-        for batch_ids in split_every(batch_size, ids):
-            events = Trace.browse(batch_ids)._lead_signal_events(now)
-            if events:
-                self.env["lead.engagement.event"].sudo()._record_events(events)
-            done += len(batch_ids)
-            # One batch at a time, committed (not in tests): a run that stops finds the rest again next time.
-            self.env["crm.lead"]._lead_management_batch_done(done, len(ids))
-        self._lead_signal_opt_outs(since)
-        Param.set_param(CHECKPOINT, fields.Datetime.to_string(now))
+
+        def find(since, now):
+            # Opt-outs first, within the run: the checkpoint moves only once they are done too.
+            self._lead_signal_opt_outs(since)
+            traces = Trace.search([("model", "in", TRACED_MODELS), ("write_date", ">=", since)])
+            clicks = self.env["link.tracker.click"].sudo().search(
+                [("mailing_trace_id", "!=", False), ("create_date", ">=", since)])
+            traces |= clicks.mailing_trace_id.filtered(lambda trace: trace.model in TRACED_MODELS)
+            return sorted(traces.ids)
+
+        self.env["lead.engagement.event"]._record_signals(
+            CHECKPOINT, find, lambda ids, now: Trace.browse(ids)._lead_signal_events(now), batch_size)
 
     def _lead_signal_leads(self):
         """{trace: the open lead it is about}: the lead a mailing on leads went to, or the newest open lead of the
@@ -71,7 +56,7 @@ class MailingTrace(models.Model):
         """The engagement events (values for _record_events) these traces give as of ``now``."""
         _ = self.env._
         Type = self.env["lead.engagement.type"].sudo()
-        types = {}
+        types = {}  # per batch: Type._get_by_code_cached
         events = []
         for trace, lead in self._lead_signal_leads().items():
             mailing = trace.mass_mailing_id
@@ -93,10 +78,7 @@ class MailingTrace(models.Model):
                                 _("The mailing “%(mailing)s” bounced from %(email)s", mailing=name,
                                   email=trace.email or "")))
             for code, external_id, date, note in signals:
-                key = (code, lead.company_id.id)
-                if key not in types:
-                    types[key] = Type._get_by_code(code, lead.company_id)
-                event_type = types[key]
+                event_type = Type._get_by_code_cached(types, code, lead.company_id)
                 if not event_type:
                     continue
                 events.append({
