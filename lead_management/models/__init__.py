@@ -35,4 +35,5 @@ from . import crm_lead_nurture
 from . import crm_lead_mail
 from . import crm_lead_followup
 from . import res_config_settings
+from . import resource_calendar
 from . import lead_management_demo

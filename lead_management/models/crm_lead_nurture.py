@@ -3,6 +3,7 @@ import threading
 from collections import defaultdict
 from datetime import timedelta
 
+import pytz
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -86,6 +87,20 @@ class CrmLead(models.Model):
                 or grade.disposition != "nurture" or not grade.nurture_track_id.active):
             return self.env["lead.nurture.track"]
         return grade.nurture_track_id
+
+    def _nurture_tz(self):
+        """The lead's time zone, for the hours its marketing e-mails go out: its contact's, else its country's (the
+        company's when the country has several and the company's is one of them, else the country's first), else the
+        company's working schedule's."""
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        company_tz = company.resource_calendar_id.tz or company.partner_id.tz or "UTC"
+        if self.partner_id.tz:
+            return self.partner_id.tz
+        zones = pytz.country_timezones.get(self.country_id.code or "", [])
+        if zones:
+            return company_tz if company_tz in zones else zones[0]
+        return company_tz
 
     def _nurture_exit_reason(self):
         """Why this enrolled lead leaves its track now, or False."""

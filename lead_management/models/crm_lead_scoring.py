@@ -450,17 +450,41 @@ class CrmLead(models.Model):
         engagement = [{"type_id": type_id, "type": types.browse(type_id).name, "events": count,
                        "points": raw, "decay": raw - score, "score": score}
                       for type_id, count, raw, score in self.env.cr.fetchall()]
+        details = self._scoring_event_details([line["type_id"] for line in engagement])
+        for line in engagement:
+            line["details"] = details.get(line["type_id"], [])
         return fit, engagement
+
+    def _scoring_event_details(self, type_ids, limit=5):
+        """{type id: [{"note", "count"}]}: what the lead's events of each type were, by their notes ("Clicked
+        “Pricing” in the mailing “Spring webinar”", "Visited /pricing"), most frequent first, ``limit`` per type.
+        Read as the caller: only events they may read."""
+        if not type_ids:
+            return {}
+        groups = self.env["lead.engagement.event"]._read_group(
+            [("lead_id", "=", self.id), ("type_id", "in", type_ids), ("note", "!=", False)],
+            ["type_id", "note"], ["__count", "date:max"])
+        details = {}
+        for event_type, note, count, _last in sorted(groups, key=lambda group: (-group[2], -group[3].timestamp())):
+            lines = details.setdefault(event_type.id, [])
+            if len(lines) < limit:
+                lines.append({"note": note, "count": count})
+        return details
 
     def _score_explanation_html(self):
         breakdown = self.get_score_breakdown()
         rows = [Markup("<tr><td>%s</td><td class='text-end'>%+g</td></tr>") % (line["rule"], line["points"])
                 for line in breakdown["fit"]]
-        rows += [Markup("<tr><td>%s</td><td class='text-end'>%+.2f</td></tr>") % (
-                    self.env._("%(type)s: %(events)s event(s), %(points)g points, %(decay).2f decayed",
-                               type=line["type"], events=line["events"], points=line["points"],
-                               decay=line["decay"]), line["score"])
-                 for line in breakdown["engagement"]]
+        for line in breakdown["engagement"]:
+            rows.append(Markup("<tr><td>%s</td><td class='text-end'>%+.2f</td></tr>") % (
+                self.env._("%(type)s: %(events)s event(s), %(points)g points, %(decay).2f decayed",
+                           type=line["type"], events=line["events"], points=line["points"],
+                           decay=line["decay"]), line["score"]))
+            # What the events were, under their type: "Visited /pricing (3 times)".
+            rows += [Markup("<tr class='text-muted small'><td class='ps-4'>%s</td><td/></tr>") % (
+                         self.env._("%(note)s (%(count)s times)", note=detail["note"], count=detail["count"])
+                         if detail["count"] > 1 else detail["note"])
+                     for detail in line["details"]]
         if breakdown["pending"]:
             rows.append(Markup("<tr class='text-warning'><td>%s</td><td class='text-end'>%+d</td></tr>") % (
                 self.env._("Not rescored yet: the rescore job brings the score up to date"), breakdown["pending"]))

@@ -59,6 +59,7 @@ class LeadEngagementEvent(models.Model):
         vals_list = [dict(vals, company_id=companies.get(vals.get("lead_id"))) for vals in vals_list]
         events = super().create(vals_list)
         events.lead_id._scoring_events_changed()
+        self.env["lead.nurture.trace"]._nurture_signal(events)
         return events
 
     def write(self, vals):

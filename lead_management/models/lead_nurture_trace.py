@@ -1,10 +1,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from collections import defaultdict
+from datetime import timedelta
 
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, format_datetime
 
 from ..tools import for_activities
 
@@ -30,7 +31,9 @@ class LeadNurtureTrace(models.Model):
         ("cancelled", "Cancelled"),
     ], required=True, default="scheduled", readonly=True)
     date_done = fields.Datetime("Done On", readonly=True)
-    note = fields.Char(readonly=True, help="What happened, or why the step was skipped or failed.")
+    note = fields.Char(readonly=True, help="What happened, or why the step was skipped, failed or held.")
+    # A step that waits for a signal: the event that ended the wait (empty: it timed out, or still waits).
+    signal_event_id = fields.Many2one("lead.engagement.event", "Signal", readonly=True, ondelete="set null")
 
     def init(self):
         # The job's only way in: due scheduled rows, by date.
@@ -55,7 +58,10 @@ class LeadNurtureTrace(models.Model):
                     handler(step, leads)
             except Exception as error:
                 traces.write({"state": "failed", "date_done": now, "note": str(error)[:250]})
-            traces.filtered(lambda trace: trace.state == "scheduled").write({"state": "done", "date_done": now})
+            # A step held for later (an e-mail outside the lead's working hours, or over its weekly limit) stays
+            # scheduled, at its new date.
+            traces.filtered(lambda trace: trace.state == "scheduled" and trace.scheduled_date <= now).write(
+                {"state": "done", "date_done": now})
             logged = traces.filtered(lambda trace: trace.state in ("done", "skipped", "failed"))
             states = dict(self._fields["state"]._description_selection(self.env))
             logged.lead_id._message_log_batch(bodies={
@@ -66,10 +72,9 @@ class LeadNurtureTrace(models.Model):
         # Next steps (scheduled together, step by step), or the end of the track.
         following_of = defaultdict(lambda: self.env["lead.nurture.enrolment"])
         finished = self.env["crm.lead"]
-        for trace in self.filtered(lambda trace: trace.enrolment_id.state == "active"):
-            enrolment, step = trace.enrolment_id, trace.step_id
-            following = enrolment.track_id.step_ids.filtered(
-                lambda other, step=step: (other.sequence, other.id) > (step.sequence, step.id))[:1]
+        for trace in self.filtered(lambda trace: trace.enrolment_id.state == "active" and trace.state != "scheduled"):
+            enrolment = trace.enrolment_id
+            following = trace._nurture_next_step()
             if following:
                 following_of[following] |= enrolment
             elif enrolment.lead_id.nurture_enrolment_id == enrolment:
@@ -77,6 +82,20 @@ class LeadNurtureTrace(models.Model):
         for following, enrolments in following_of.items():
             enrolments._nurture_schedule(following, now)
         finished._nurture_exit("finished")
+
+    def _nurture_next_step(self):
+        """The step this lead goes to after this one (empty: its track ends): the next one, or where a wait for a
+        signal branches (on the signal, on the time-out)."""
+        self.ensure_one()
+        step = self.step_id
+        if step.action == "wait":
+            if self.signal_event_id:
+                return step.signal_step_id or step._nurture_following()
+            if step.timeout_action == "finish":
+                return step.browse()
+            if step.timeout_action == "step":
+                return step.timeout_step_id
+        return step._nurture_following()
 
     def _nurture_run_email(self, step, leads):
         """Send the step's template to the leads that may receive it. A lead whose consent is refused, or one of
@@ -115,12 +134,107 @@ class LeadNurtureTrace(models.Model):
                 note = _("opted out: %s refused marketing e-mails on another lead",
                          ", ".join(sorted(refused_here(lead))))
             by_lead[lead].write({"state": "skipped", "note": note})
-        receivers = candidates - opted_out
+        receivers = self._nurture_hold(candidates - opted_out)
         if receivers:
-            # Marketing e-mails: each with its unsubscribe link and headers (mail.mail._prepare_outgoing_list).
-            step.mail_template_id.send_mail_batch(receivers.ids, email_values={"nurture_step_id": step.id})
+            self._nurture_send(step, receivers)
         if refused | opted_out:
             (refused | opted_out)._nurture_exit("opted_out")
+
+    def _nurture_send(self, step, leads):
+        """Send the e-mail of ``step`` to ``leads``: a marketing e-mail, each copy with its unsubscribe link and
+        headers (mail.mail._prepare_outgoing_list). Email Marketing's bridge sends it through its engine."""
+        step.mail_template_id.send_mail_batch(leads.ids, email_values={"nurture_step_id": step.id})
+
+    def _nurture_hold(self, leads):
+        """Of ``leads`` (of these traces), those that may get a marketing e-mail now. The others' steps are held,
+        still scheduled, until they may (their note says why): outside the working days and hours of the company's
+        schedule in the lead's time zone, or when their address got the company's weekly limit of marketing e-mails
+        in the last 7 days (counted across tracks, companies and, with Email Marketing, mailings)."""
+        _ = self.env._
+        now = fields.Datetime.now()
+        by_lead = {trace.lead_id: trace for trace in self}
+        held = {}  # lead: (until, note)
+        for company, group in leads.grouped(lambda lead: lead.company_id or self.env.company).items():
+            calendar = company.resource_calendar_id
+            if not company.nurture_working_hours or not calendar:
+                continue
+            for tz_name, local in group.grouped(lambda lead: lead._nurture_tz()).items():
+                start = calendar._nurture_next_working_moment(now, tz_name)
+                if start and start > now:
+                    local_start = format_datetime(self.env, start, tz=tz_name, dt_format="short")
+                    for lead in local:
+                        held[lead] = (start, _("held until %(start)s (%(tz)s): outside the lead's working hours",
+                                               start=local_start, tz=tz_name))
+        caps = {company: company.nurture_weekly_cap for company in (leads.company_id | self.env.company)}
+        capped = leads.filtered(lambda lead: lead not in held and caps[lead.company_id or self.env.company])
+        sent = self._nurture_marketing_sent({lead.email_normalized for lead in capped}, now - timedelta(days=7))
+        for lead in capped.sorted("id"):
+            cap = caps[lead.company_id or self.env.company]
+            dates = sorted(sent.setdefault(lead.email_normalized, []))
+            if len(dates) >= cap:
+                # Under the limit again when the oldest of the last ``cap`` e-mails is 7 days old.
+                until = max(dates[len(dates) - cap] + timedelta(days=7), now + timedelta(minutes=1))
+                held[lead] = (until, _("held until %(until)s: %(count)s marketing e-mails to %(email)s in 7 days "
+                                       "(the limit is %(cap)s)", until=format_datetime(self.env, until),
+                                       count=len(dates), email=lead.email_normalized, cap=cap))
+            else:
+                sent[lead.email_normalized].append(now)
+        groups = defaultdict(lambda: self.browse())
+        for lead, (until, note) in held.items():
+            groups[until, note] |= by_lead[lead]
+        for (until, note), traces in groups.items():
+            traces.write({"scheduled_date": until, "note": note})
+        return leads.filtered(lambda lead: lead not in held)
+
+    @api.model
+    def _nurture_marketing_sent(self, addresses, since):
+        """{address: [when]}: the marketing e-mails each of ``addresses`` (normalised) got after ``since``: nurture
+        e-mails of every track and company (Email Marketing's bridge adds its mailings)."""
+        sent = defaultdict(list)
+        if not addresses:
+            return sent
+        self.env.cr.execute(SQL("""
+            SELECT lead.email_normalized, trace.date_done
+              FROM lead_nurture_trace trace
+              JOIN lead_nurture_step step ON step.id = trace.step_id
+              JOIN crm_lead lead ON lead.id = trace.lead_id
+             WHERE trace.state = 'done' AND step.action = 'email' AND trace.date_done > %s
+               AND lead.email_normalized = ANY(%s)
+        """, since, list(addresses)))
+        for address, date in self.env.cr.fetchall():
+            sent[address].append(date)
+        return sent
+
+    def _nurture_run_wait(self, step, leads):
+        """A wait ends: on its signal (recorded by _nurture_signal), or at its time-out."""
+        _ = self.env._
+        for trace in self:
+            if trace.signal_event_id:
+                event = trace.signal_event_id
+                trace.note = _("signal: %s", event.note or event.type_id.name)
+            else:
+                trace.note = _("no signal in time")
+
+    @api.model
+    def _nurture_signal(self, events):
+        """Engagement events were recorded: the steps of their leads that wait for one of those types (recorded since
+        the wait began) end now, on that signal; the nurture job goes on with them at once."""
+        events = events.sudo()
+        waiting = self.sudo().search([("lead_id", "in", events.lead_id.ids), ("state", "=", "scheduled"),
+                                      ("step_id.action", "=", "wait"), ("signal_event_id", "=", False)])
+        if not waiting:
+            return
+        now = fields.Datetime.now()
+        signalled = False
+        for trace in waiting:
+            signal = events.filtered(lambda event, trace=trace: event.lead_id == trace.lead_id
+                                     and event.type_id in trace.step_id.wait_type_ids
+                                     and event.date >= trace.create_date).sorted("date")[:1]
+            if signal:
+                trace.write({"signal_event_id": signal.id, "scheduled_date": min(trace.scheduled_date, now)})
+                signalled = True
+        if signalled:
+            self.env.ref("lead_management.ir_cron_nurture").sudo()._trigger()
 
     @api.model
     def _nurture_refusing_addresses(self, addresses, company_ids):

@@ -30,7 +30,20 @@ class ResCompany(models.Model):
         "Close Target (%)", default=DEFAULT_CLOSE_TARGET,
         help="Share of the leads handed off to sales that should end won.")
 
+    # Nurture e-mails: when and how often (marketing e-mails)
+    nurture_working_hours = fields.Boolean(
+        "Send Nurture E-mails in Working Hours", default=True,
+        help="Nurture e-mails go out only on the working days and hours of the company's working schedule, read in "
+             "the lead's time zone (its country's, else the company's): one due at night waits for the morning.")
+    nurture_weekly_cap = fields.Integer(
+        "Marketing E-mails per Address per Week", default=3,
+        help="At most this many marketing e-mails (nurture steps of every track, and mailings when Email Marketing "
+             "is installed) to one address in any 7 days: a nurture e-mail over the limit waits until it is under "
+             "(0: no limit).")
+
     _sql_constraints = [
+        ("nurture_weekly_cap_positive", "CHECK (nurture_weekly_cap >= 0)",
+         "The weekly limit of marketing e-mails cannot be negative: use 0 for no limit."),
         ("lead_followup_target_range", "CHECK (lead_followup_target BETWEEN 0 AND 100)",
          "The follow-up target is a percentage: between 0 and 100."),
         ("lead_close_target_range", "CHECK (lead_close_target BETWEEN 0 AND 100)",

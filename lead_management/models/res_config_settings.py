@@ -13,6 +13,9 @@ class ResConfigSettings(models.TransientModel):
     lead_management_followup_target = fields.Float(related="company_id.lead_followup_target", readonly=False)
     lead_management_close_target = fields.Float(related="company_id.lead_close_target", readonly=False)
     lead_management_duplicate_policy = fields.Selection(related="company_id.lead_duplicate_policy", readonly=False)
+    # Nurture e-mails, per company
+    lead_management_nurture_working_hours = fields.Boolean(related="company_id.nurture_working_hours", readonly=False)
+    lead_management_nurture_weekly_cap = fields.Integer(related="company_id.nurture_weekly_cap", readonly=False)
     # Scoring
     lead_management_calibration_warning = fields.Char(compute="_compute_lead_management_calibration_warning")
 

@@ -112,6 +112,8 @@ class LeadManagementCommon(TransactionCase):
         cls.env["lead.grade"].search([]).nurture_track_id = False
         cls.env["lead.nurture.track"].search([]).active = False
         cls.env["lead.sla.policy"].search([]).active = False
+        # Nurture e-mails go out whenever they are due (tests of working hours and weekly limits set their own).
+        cls.env["res.company"].search([]).write({"nurture_working_hours": False, "nurture_weekly_cap": 0})
         if demo_rules:
             demo_rules.active = False
             cls.env["crm.lead"]._cron_rescore()

@@ -71,6 +71,11 @@ class TestJobsAcrossProcesses(BaseCase):
         """LEADS leads of the admin (a Lead Manager, so a qualifying rep), with a due SLA clock and a due
         first nurture step each."""
         admin = env.ref("base.user_admin")
+        # E-mails whenever due (the sending times have their own tests).
+        company = env.ref("base.main_company")
+        settings = {"nurture_working_hours": company.nurture_working_hours,
+                    "nurture_weekly_cap": company.nurture_weekly_cap}
+        company.write({"nurture_working_hours": False, "nurture_weekly_cap": 0})
         policy = env["lead.sla.policy"].create({"name": "Jobs test SLA", "clock": "speed", "target_hours": 8,
                                                 "warning_hours": 1, "warn_owner": True})
         template = env["mail.template"].create({
@@ -91,7 +96,7 @@ class TestJobsAcrossProcesses(BaseCase):
         env.cr.execute("UPDATE lead_nurture_trace SET scheduled_date = now() at time zone 'UTC' - interval '1 hour' "
                        "WHERE lead_id IN %s", (tuple(leads.ids),))
         return {"leads": leads.ids, "policy": policy.id, "template": template.id, "track": track.id,
-                "grade": grade.id, "previous_track": previous_track.id}
+                "grade": grade.id, "previous_track": previous_track.id, "company_settings": settings}
 
     def _remove(self, world):
         def remove(env):
@@ -102,6 +107,7 @@ class TestJobsAcrossProcesses(BaseCase):
             env["lead.nurture.track"].browse(world["track"]).unlink()
             env["mail.template"].browse(world["template"]).unlink()
             env["lead.sla.policy"].browse(world["policy"]).unlink()
+            env.ref("base.main_company").write(world["company_settings"])
         self._committed(remove)
 
     def _world(self):

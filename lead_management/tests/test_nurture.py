@@ -1,7 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from datetime import datetime
 
+from psycopg2 import IntegrityError
+
 from odoo.exceptions import ValidationError
+from odoo.tools import mute_logger
 
 from .common import LeadManagementCommon
 
@@ -278,7 +281,7 @@ class TestConsentHolds(NurtureCommon):
         """Review of issue 17: the latest statement was read across every company of the leads being sent to: a
         later "given" to another company of the database overrode the refusal this company had, and the person
         got this company's e-mails."""
-        other = self.env["res.company"].create({"name": "Other Co"})
+        other = self.env["res.company"].create({"name": "Other Co", "nurture_working_hours": False})
         self.user_qualifier.company_ids |= other
         self._lead(email_from="rex@example.com", marketing_consent="refused")
         theirs = self._lead(name="Rex at Other Co", email_from="rex@example.com", company_id=other.id, team_id=False,
@@ -309,3 +312,187 @@ class TestConsentHolds(NurtureCommon):
         other = self._lead(email_from="other@example.com")
         self.assertEqual(self._run_first_step(other).state, "done")
         self.assertTrue(self._mails(other))
+
+
+class TestNurtureSendingTimes(NurtureCommon):
+    """Nurture e-mails go out in the lead's working hours and no more often than the company's weekly limit
+    (issue 18). 2026-03-02 is a Monday; Madrid is UTC+1 and Tokyo UTC+9 in March."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.office = cls.env["resource.calendar"].create({
+            "name": "Office 9-17", "tz": "Europe/Brussels", "company_id": cls.company.id,
+            "attendance_ids": [(0, 0, {"name": f"Day {day}", "dayofweek": str(day), "hour_from": 9, "hour_to": 17,
+                                       "day_period": "morning"}) for day in range(5)]})
+        cls.company.write({"resource_calendar_id": cls.office.id, "nurture_working_hours": True})
+
+    def _mails(self, lead):
+        return self.env["mail.mail"].search([("model", "=", "crm.lead"), ("res_id", "=", lead.id)])
+
+    def test_held_until_the_leads_working_hours(self):
+        with self.frozen_at("2026-03-02 06:00:00"):
+            madrid = self._lead(country_id=self.env.ref("base.es").id, email_from="ana@madrid.example.com")
+            tokyo = self._lead(country_id=self.env.ref("base.jp").id, email_from="kenji@tokyo.example.com")
+        with self.frozen_at("2026-03-03 06:00:00"):  # 07:00 in Madrid, 15:00 in Tokyo
+            self._cron()
+        self.assertEqual(len(self._mails(tokyo)), 1, "15:00 in Tokyo: sent")
+        self.assertFalse(self._mails(madrid), "07:00 in Madrid: held")
+        held = self._traces(madrid)
+        self.assertEqual((held.state, held.scheduled_date), ("scheduled", datetime(2026, 3, 3, 8, 0)))
+        self.assertIn("Europe/Madrid", held.note)
+        self.assertEqual(madrid.nurture_next_date, datetime(2026, 3, 3, 8, 0))
+        with self.frozen_at("2026-03-03 08:00:00"):
+            self._cron()
+        self.assertEqual(len(self._mails(madrid)), 1)
+        self.assertEqual([trace.state for trace in self._traces(madrid)], ["done", "scheduled"],
+                         "the track goes on after the held e-mail, not before")
+
+    def test_a_weekend_waits_for_monday_and_the_setting_lets_it_go(self):
+        with self.frozen_at("2026-03-06 10:00:00"):  # Friday
+            lead = self._lead(country_id=self.env.ref("base.es").id)
+        with self.frozen_at("2026-03-07 10:00:00"):  # Saturday
+            self._cron()
+        self.assertFalse(self._mails(lead))
+        self.assertEqual(self._traces(lead).scheduled_date, datetime(2026, 3, 9, 8, 0), "Monday 09:00 in Madrid")
+        with self.frozen_at("2026-03-09 08:00:00"):
+            self._cron()
+        self.assertEqual(len(self._mails(lead)), 1)
+        # Without the setting, a Saturday's e-mail goes on Saturday.
+        self.company.nurture_working_hours = False
+        with self.frozen_at("2026-03-13 10:00:00"):
+            other = self._lead(country_id=self.env.ref("base.es").id, email_from="luis@madrid.example.com")
+        with self.frozen_at("2026-03-14 10:00:00"):
+            self._cron()
+        self.assertEqual(len(self._mails(other)), 1)
+
+    def test_weekly_limit_per_address_across_tracks(self):
+        self.company.write({"nurture_working_hours": False, "nurture_weekly_cap": 2})
+        steps = [(0, 0, {"sequence": day, "name": f"E-mail {day}", "action": "email", "delay": 1,
+                         "mail_template_id": self.template.id}) for day in (1, 2, 3)]
+        self.track.step_ids = steps + [(2, step.id) for step in self.track.step_ids]
+        with self.frozen_at("2026-03-02 09:00:00"):
+            lead = self._lead()
+        for day in (3, 4, 5):
+            with self.frozen_at(f"2026-03-0{day} 09:00:00"):
+                self._cron()
+        self.assertEqual(len(self._mails(lead)), 2, "the third e-mail of the week waits")
+        third = self._traces(lead)[-1]
+        self.assertEqual((third.state, third.scheduled_date), ("scheduled", datetime(2026, 3, 10, 9, 0)),
+                         "until the first of the two is 7 days old")
+        self.assertIn("limit is 2", third.note)
+        # Another lead of the same address (another company's, another track) counts against the same limit.
+        with self.frozen_at("2026-03-10 08:00:00"):
+            self._cron()
+        self.assertEqual(len(self._mails(lead)), 2)
+        with self.frozen_at("2026-03-10 09:00:00"):
+            self._cron()
+        self.assertEqual(len(self._mails(lead)), 3)
+        self.assertEqual(self._traces(lead)[-1].state, "done")
+
+    def test_two_leads_of_one_address_in_one_run_share_the_limit(self):
+        self.company.write({"nurture_working_hours": False, "nurture_weekly_cap": 1})
+        with self.frozen_at("2026-03-02 09:00:00"):
+            first = self._lead(email_from="shared@example.com")
+            second = self._lead(email_from="Shared <SHARED@example.com>", phone="+32470000001")
+        with self.frozen_at("2026-03-03 09:00:00"):
+            self._cron()
+        self.assertEqual(len(self._mails(first) | self._mails(second)), 1)
+        self.assertEqual(self._traces(second)[:1].scheduled_date, datetime(2026, 3, 10, 9, 0))
+
+    def test_settings_are_refused_when_absurd(self):
+        with self.assertRaisesRegex(IntegrityError, "nurture_weekly_cap_positive"), self.env.cr.savepoint(), \
+                mute_logger("odoo.sql_db"):
+            self.company.nurture_weekly_cap = -1
+            self.env.flush_all()
+
+
+class TestNurtureWaitsForSignals(NurtureCommon):
+    """A step waits for what the lead does, with a time-out, and goes one way or the other (issue 18)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.clicked = cls.env["lead.engagement.type"].create({"name": "Clicked (test)", "code": "test_click",
+                                                              "points": 0})
+        cls.visited = cls.env["lead.engagement.type"].create({"name": "Visited (test)", "code": "test_visit",
+                                                              "points": 0})
+        Step = cls.env["lead.nurture.step"]
+        old_steps = cls.track.step_ids
+        cls.invite = Step.create({"track_id": cls.track.id, "sequence": 1, "name": "Invite", "action": "email",
+                                  "mail_template_id": cls.template.id, "delay": 0})
+        cls.wait = Step.create({"track_id": cls.track.id, "sequence": 2, "name": "Clicked?", "action": "wait",
+                                "delay": 3, "wait_type_ids": [(6, 0, cls.clicked.ids)]})
+        cls.reminder = Step.create({"track_id": cls.track.id, "sequence": 3, "name": "Reminder", "action": "email",
+                                    "mail_template_id": cls.template.id, "delay": 0})
+        cls.call = Step.create({"track_id": cls.track.id, "sequence": 4, "name": "Call", "action": "activity",
+                                "delay": 0, "activity_type_id": cls.env.ref("mail.mail_activity_data_call").id,
+                                "activity_summary": "They clicked: call them"})
+        cls.wait.signal_step_id = cls.call
+        old_steps.unlink()
+
+    def _signal(self, lead, event_type, date):
+        self.env["lead.engagement.event"]._record_events([{"lead_id": lead.id, "type": event_type, "date": date,
+                                                           "note": "Clicked “Pricing” in “Invite”"}])
+
+    def _steps(self, lead):
+        return [(trace.step_id.name, trace.state) for trace in self._traces(lead)]
+
+    def test_a_signal_in_time_takes_the_signal_branch(self):
+        with self.frozen_at("2026-03-02 09:00:00"):
+            lead = self._lead()
+            self._cron()  # the invitation goes out; the wait begins, up to Thursday
+            wait = self._traces(lead)[-1]
+            self.assertEqual((wait.step_id, wait.scheduled_date), (self.wait, datetime(2026, 3, 5, 9, 0)))
+        with self.frozen_at("2026-03-03 10:00:00"):
+            self._signal(lead, self.visited, "2026-03-03 10:00:00")  # not what it waits for
+            self.assertFalse(wait.signal_event_id)
+            self._signal(lead, self.clicked, "2026-03-03 10:00:00")
+            self.assertEqual(wait.scheduled_date, datetime(2026, 3, 3, 10, 0), "ends now, not at its time-out")
+            self._cron()
+            self._cron()
+        self.assertEqual(self._steps(lead), [("Invite", "done"), ("Clicked?", "done"), ("Call", "done")])
+        self.assertIn("signal: Clicked “Pricing”", wait.note)
+        self.assertTrue(lead.activity_ids.filtered(lambda act: act.summary == "They clicked: call them"))
+        self.assertEqual(lead.nurture_enrolment_ids.exit_reason, "finished")
+
+    def test_no_signal_times_out_to_the_next_step_or_ends(self):
+        with self.frozen_at("2026-03-02 09:00:00"):
+            lead = self._lead()
+            self._cron()
+            # A click dated before the wait began is not a signal for it.
+            self._signal(lead, self.clicked, "2026-03-02 08:00:00")
+        with self.frozen_at("2026-03-05 08:59:00"):
+            self._cron()
+        self.assertEqual(self._steps(lead)[-1], ("Clicked?", "scheduled"))
+        with self.frozen_at("2026-03-05 09:00:00"):
+            self._cron()
+            self._cron()
+        self.assertEqual(self._steps(lead)[1:3], [("Clicked?", "done"), ("Reminder", "done")])
+        self.assertIn("no signal", self._traces(lead)[1].note)
+        # Ending the track on time-out.
+        self.wait.timeout_action = "finish"
+        with self.frozen_at("2026-03-09 09:00:00"):
+            other = self._lead(email_from="other@example.com", phone="+32470000002")
+            self._cron()
+        with self.frozen_at("2026-03-12 09:00:00"):
+            self._cron()
+        self.assertEqual(self._steps(other), [("Invite", "done"), ("Clicked?", "done")])
+        self.assertEqual(other.nurture_enrolment_ids.exit_reason, "finished")
+
+    def test_bad_waits_are_refused(self):
+        Step = self.env["lead.nurture.step"]
+        for values, message in (
+            ({"delay": 2}, "choose the signals"),
+            ({"delay": 0, "wait_type_ids": [(6, 0, self.clicked.ids)]}, "time-out"),
+            ({"delay": 2, "wait_type_ids": [(6, 0, self.clicked.ids)], "signal_step_id": self.invite.id},
+             "later step"),
+            ({"delay": 2, "wait_type_ids": [(6, 0, self.clicked.ids)], "timeout_action": "step"}, "choose the step"),
+        ):
+            with self.subTest(values=values), self.assertRaisesRegex(ValidationError, message), \
+                    self.env.cr.savepoint():
+                Step.create({"track_id": self.track.id, "sequence": 3, "name": "Bad wait", "action": "wait",
+                             **values})
+        # Moving the target before the wait is refused too.
+        with self.assertRaisesRegex(ValidationError, "later step"), self.env.cr.savepoint():
+            self.call.sequence = 1
