@@ -267,6 +267,22 @@ class TestEngagementScore(ScoringCommon):
             Event._record_events([{"lead_id": lead.id, "type": "test_click", "date": datetime(2026, 2, 28, 12)}])
             self.assertGreater(lead.engagement_score, 30.0)
 
+    def test_the_breakdown_names_what_the_events_were(self):
+        with self.frozen_at("2026-03-01 12:00:00"):
+            lead = self._create_leads(1)
+            clicks = [("Clicked “Pricing” in the mailing “Spring webinar”", hour) for hour in (8, 9)]
+            self.env["lead.engagement.event"]._record_events([
+                {"lead_id": lead.id, "type": "test_click", "date": datetime(2026, 3, 1, hour), "note": note}
+                for note, hour in [*clicks, ("Clicked “Demo” in the mailing “Spring webinar”", 10)]])
+            line = next(line for line in lead.get_score_breakdown()["engagement"]
+                        if line["type_id"] == self.email_click.id)
+            self.assertEqual(line["details"], [
+                {"note": "Clicked “Pricing” in the mailing “Spring webinar”", "count": 2},
+                {"note": "Clicked “Demo” in the mailing “Spring webinar”", "count": 1}])
+            html = lead.score_explanation
+            self.assertIn("Clicked “Pricing” in the mailing “Spring webinar” (2 times)", html)
+            self.assertIn("Clicked “Demo” in the mailing “Spring webinar”", html)
+
     def test_events_are_idempotent(self):
         lead = self._create_leads(1)
         Event = self.env["lead.engagement.event"]
