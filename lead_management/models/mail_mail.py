@@ -16,6 +16,12 @@ class MailMail(models.Model):
         and as RFC 8058 ``List-Unsubscribe`` / ``List-Unsubscribe-Post`` headers, as mass mailing's do."""
         email_list = super()._prepare_outgoing_list(mail_server=mail_server,
                                                     recipients_follower_status=recipients_follower_status)
+        return self._nurture_mark_outgoing(email_list)
+
+    def _nurture_mark_outgoing(self, email_list):
+        """The unsubscribe link and headers of a nurture e-mail, on each copy of ``email_list`` (as
+        _prepare_outgoing_list gives it); again on the same list changes nothing (a module whose own
+        _prepare_outgoing_list runs after this one's, e.g. mass mailing's headers, calls it once more)."""
         if not self.nurture_step_id or self.model != "crm.lead" or not self.res_id:
             return email_list
         Lead = self.env["crm.lead"].sudo()
@@ -40,6 +46,8 @@ class MailMail(models.Model):
             footer = Markup('<p style="font-size: 12px; color: #6c757d;">%s <a href="%s">%s</a></p>') % (
                 text, url, link_label)
             body = email_values.get("body") or ""
+            if str(footer) in body:
+                continue
             email_values["body"] = (Markup(body) + footer) if "</body>" not in body else Markup(
                 body.replace("</body>", f"{footer}</body>", 1))
             if email_values.get("body_alternative"):

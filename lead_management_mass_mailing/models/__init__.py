@@ -1,1 +1,2 @@
 from . import mailing_trace
+from . import lead_nurture

@@ -1,1 +1,2 @@
 from . import test_mailing_signals
+from . import test_nurture_mailing

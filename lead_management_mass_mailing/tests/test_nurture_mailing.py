@@ -1,0 +1,143 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""With Email Marketing installed, nurture e-mails are sent through its engine (issue 18): a trace per lead, tracked
+links, and what the recipient does scores the lead and ends a wait for that signal; mailings count against the
+weekly limit of marketing e-mails."""
+from datetime import datetime
+
+from odoo.tests import HttpCase, tagged
+
+from odoo.addons.lead_management.tests.test_nurture import NurtureCommon
+from odoo.addons.lead_management_mass_mailing.models.mailing_trace import CHECKPOINT
+
+
+@tagged("post_install", "-at_install")
+class TestNurtureThroughMailings(HttpCase, NurtureCommon):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.template.body_html = ('<p>Dear {{ object.contact_name }}, see our '
+                                  '<a href="https://www.example.com/pricing">Pricing</a>.</p>')
+        Step = cls.env["lead.nurture.step"]
+        old_steps = cls.track.step_ids
+        cls.invite = Step.create({"track_id": cls.track.id, "sequence": 1, "name": "Invite", "action": "email",
+                                  "mail_template_id": cls.template.id, "delay": 0})
+        cls.wait = Step.create({
+            "track_id": cls.track.id, "sequence": 2, "name": "Clicked?", "action": "wait", "delay": 3,
+            "wait_type_ids": [(6, 0, cls.env.ref("lead_management.engagement_type_email_click").ids)],
+            "timeout_action": "finish"})
+        cls.call = Step.create({"track_id": cls.track.id, "sequence": 3, "name": "Call", "action": "activity",
+                                "delay": 0, "activity_type_id": cls.env.ref("mail.mail_activity_data_call").id,
+                                "activity_summary": "They clicked Pricing: call them"})
+        old_steps.unlink()
+
+    def _mail(self, lead):
+        return self.env["mail.mail"].search([("model", "=", "crm.lead"), ("res_id", "=", lead.id)])
+
+    def test_sent_with_a_trace_and_tracked_links_and_a_click_ends_the_wait(self):
+        with self.frozen_at("2026-03-02 09:00:00"):
+            lead = self._lead()
+            self._cron()
+        mailing = self.invite.mailing_id
+        self.assertTrue(mailing, "the step's mailing in Email Marketing")
+        self.assertEqual((mailing.state, mailing.mailing_model_real), ("done", "crm.lead"),
+                         "never to be sent to every lead from Email Marketing")
+        trace = mailing.mailing_trace_ids
+        self.assertEqual((trace.model, trace.res_id, trace.email), ("crm.lead", lead.id, "nurtured@example.com"))
+        mail = self._mail(lead)
+        self.assertEqual((mail.nurture_step_id, mail.mailing_id), (self.invite, mailing))
+        link = self.env["link.tracker"].search([("mass_mailing_id", "=", mailing.id)])
+        self.assertEqual(link.url, "https://www.example.com/pricing")
+        self.assertIn(f"/r/{link.code}", mail.body_html, "the link is tracked")
+        # As it goes out: the nurture unsubscribe link, once, and its headers (not mass mailing's).
+        [outgoing] = mail._prepare_outgoing_list()
+        self.assertIn("/lead_management/unsubscribe?", outgoing["headers"]["List-Unsubscribe"])
+        self.assertEqual(outgoing["body"].count("/lead_management/unsubscribe?"), 1)
+        self.assertIn(f"/r/{link.code}/m/{trace.id}", outgoing["body"])
+        # The reader clicks the tracked URL of the e-mail.
+        with self.frozen_at("2026-03-03 10:00:00"):
+            response = self.url_open(f"/r/{link.code}/m/{trace.id}", allow_redirects=False)
+            self.assertIn(response.status_code, (301, 302, 303))
+            self.env["ir.config_parameter"].set_param(CHECKPOINT, False)  # first run: 30 days back from this day
+            self.env["mailing.trace"]._cron_lead_signals()
+            click = lead.engagement_event_ids.filtered(lambda event: event.type_id.code == "email_click")
+            self.assertEqual(len(click), 1)
+            self.assertIn("Pricing", click.note)
+            wait = self._traces(lead).filtered(lambda each: each.step_id == self.wait)
+            self.assertEqual(wait.signal_event_id, click)
+            self._cron()
+            self._cron()
+        self.assertEqual([(each.step_id.name, each.state) for each in self._traces(lead)],
+                         [("Invite", "done"), ("Clicked?", "done"), ("Call", "done")])
+        self.assertTrue(lead.activity_ids.filtered(lambda act: act.summary == "They clicked Pricing: call them"))
+        breakdown = lead.get_score_breakdown()
+        notes = [detail["note"] for line in breakdown["engagement"] for detail in line["details"]]
+        self.assertTrue(any("Pricing" in note and "How Acme halved its lead loss" in note for note in notes), notes)
+
+    def test_mailings_count_against_the_weekly_limit(self):
+        self.company.write({"nurture_weekly_cap": 1})
+        with self.frozen_at("2026-03-02 09:00:00"):
+            lead = self._lead()
+            newsletter = self.env["mailing.mailing"].create({
+                "name": "Newsletter", "subject": "Newsletter", "mailing_model_id": self.env["ir.model"]._get_id(
+                    "crm.lead"), "mailing_domain": repr([("id", "=", lead.id)]), "body_html": "<p>News</p>"})
+            newsletter.action_send_mail()
+            self.assertEqual(len(newsletter.mailing_trace_ids), 1)
+            self._cron()
+        self.assertFalse(self.invite.mailing_id.mailing_trace_ids, "the newsletter was this week's e-mail")
+        held = self._traces(lead)
+        self.assertEqual((held.state, held.scheduled_date), ("scheduled", datetime(2026, 3, 9, 9, 0)))
+
+    def test_a_bounce_through_the_mail_gateway(self):
+        with self.frozen_at("2026-03-02 09:00:00"):
+            lead = self._lead()
+            self._cron()
+            trace = self.invite.mailing_id.mailing_trace_ids
+            self._mail(lead).send()
+            self.assertEqual(trace.trace_status, "sent")
+            self.assertTrue(trace.message_id)
+        with self.frozen_at("2026-03-02 09:05:00"):
+            # The recipient's server answers with a delivery status notification (RFC 3464), read by the mail gateway.
+            self.env["mail.thread"].message_process(False, BOUNCE % {"message_id": trace.message_id})
+            self.assertEqual(trace.trace_status, "bounce")
+            self.env["ir.config_parameter"].set_param(CHECKPOINT, False)
+            before = lead.engagement_score
+            self.env["mailing.trace"]._cron_lead_signals()
+        bounce = lead.engagement_event_ids.filtered(lambda event: event.type_id.code == "email_bounce")
+        self.assertEqual(len(bounce), 1)
+        self.assertIn("nurtured@example.com", bounce.note)
+        self.assertLess(lead.engagement_score, before, "a bounce costs points")
+        self.assertEqual(lead.message_bounce, 1, "and flags the address (mail's bounce counter)")
+
+
+BOUNCE = """From: Mail Delivery System <MAILER-DAEMON@mx.example.com>
+To: nurture-sender@example.com
+Subject: Undelivered Mail Returned to Sender
+Message-Id: <dsn-1@mx.example.com>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="BOUNDARY"
+
+--BOUNDARY
+Content-Type: text/plain; charset=us-ascii
+
+Your message could not be delivered: the mailbox does not exist.
+
+--BOUNDARY
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.com
+
+Final-Recipient: rfc822; nurtured@example.com
+Action: failed
+Status: 5.1.1
+
+--BOUNDARY
+Content-Type: text/rfc822-headers
+
+Message-Id: %(message_id)s
+From: sales@example.com
+To: nurtured@example.com
+Subject: How Acme halved its lead loss
+
+--BOUNDARY--
+"""
