@@ -7,7 +7,7 @@ class LeadNurtureStep(models.Model):
     _inherit = "lead.nurture.step"
 
     mailing_id = fields.Many2one(
-        "mailing.mailing", "Mailing", readonly=True, copy=False, ondelete="set null",
+        "mailing.mailing", readonly=True, copy=False, ondelete="set null",
         help="Email Marketing's mailing this e-mail step sends through (made at its first e-mail): its traces, "
              "opens, clicks, replies and bounces are the step's, in Email Marketing as in the lead's score.")
 
