@@ -250,10 +250,10 @@ run_tests() {
         step "crm's suite" odoo_suite "${LM_TEST_DB}_crm" "crm,lead_management" "/crm" \
             "crm's own suite with lead_management" "$((LM_HTTP_PORT + 101))"
         # 4. Leads arriving from website forms, events, lead mining and enrichment, with those modules installed.
-        #    The bridges to those apps (lead_management_event, lead_management_mass_mailing) install with them and
+        #    The bridges to those apps (lead_management_event, _mass_mailing, _website) install with them and
         #    run their own tests there.
         step "test_lead_management_full" odoo_suite "${LM_TEST_DB}_full" "test_lead_management_full" \
-            "/test_lead_management_full,/lead_management_event,/lead_management_mass_mailing" \
+            "/test_lead_management_full,/lead_management_event,/lead_management_mass_mailing,/lead_management_website" \
             "lead_management beside crm's companion modules" "$((LM_HTTP_PORT + 102))"
         # 5. The suites of a few of OCA's crm addons (wheels from PyPI), with and without lead_management
         #    installed first: they must fail no more with it (scripts/oca_suites.py; make oca runs them all).
@@ -455,10 +455,10 @@ cmd_lint() {
     cd "$ROOT"
     say "ruff"
     "$PYTHON" -m ruff check lead_management lead_management_api lead_management_event lead_management_mass_mailing \
-        test_lead_management_full tests bench scripts conftest.py
+        lead_management_website test_lead_management_full tests bench scripts conftest.py
     say "pylint-odoo"
     "$PYTHON" -m pylint --rcfile=.pylintrc lead_management lead_management_api lead_management_event \
-        lead_management_mass_mailing test_lead_management_full
+        lead_management_mass_mailing lead_management_website test_lead_management_full
 }
 
 case "${1:-}" in

@@ -14,6 +14,7 @@
         "lead_management",
         "lead_management_event",
         "lead_management_mass_mailing",
+        "lead_management_website",
         "website_crm",
         "mass_mailing_crm",
         "event_crm",

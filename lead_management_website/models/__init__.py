@@ -1,0 +1,2 @@
+from . import lead_engagement_type
+from . import website_track

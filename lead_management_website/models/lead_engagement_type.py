@@ -1,0 +1,64 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import re
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+# The engagement type of a page view no page pattern matched.
+PAGE_VIEW = "page_view"
+URL_PATTERN_MAX_LENGTH = 200
+
+
+class LeadEngagementType(models.Model):
+    _inherit = "lead.engagement.type"
+
+    url_pattern = fields.Char(
+        "Page URL", help="A website page whose URL path contains this text (e.g. /pricing), or matches it with * "
+                         "wildcards (e.g. /pricing* or /blog/*/case-study*), records this type instead of the "
+                         "generic page view; the first such type in the list's order is the one recorded. Case "
+                         "and the language prefix of the URL (/fr/…) do not count.")
+
+    @api.constrains("url_pattern")
+    def _check_url_pattern(self):
+        _ = self.env._
+        for engagement_type in self.filtered(lambda each: each.url_pattern is not False):
+            pattern = engagement_type.url_pattern.strip()
+            if not pattern:
+                raise ValidationError(_(
+                    "The page URL of “%s” is empty: give a path such as /pricing*, or clear the field.",
+                    engagement_type.name))
+            if not pattern.strip("*"):
+                raise ValidationError(_(
+                    "The page URL of “%s” matches every page: that is the generic page view, leave the field "
+                    "empty.", engagement_type.name))
+            if len(pattern) > URL_PATTERN_MAX_LENGTH or "://" in pattern or re.search(r"[\s?#]", pattern):
+                raise ValidationError(_(
+                    "The page URL of “%(type)s” must be part of a page's path, without spaces, site address or "
+                    "query string (at most %(max)s characters), e.g. /pricing*.",
+                    type=engagement_type.name, max=URL_PATTERN_MAX_LENGTH))
+
+    @api.model
+    def _get_by_url_cached(self, found, path, company):
+        """The engagement type a view of the page at ``path`` records for a lead of ``company``: the first active
+        type (by sequence) whose page URL matches, else the generic page view (none when it is archived). ``found``:
+        the caller's dict for one batch, so that types are searched once per company, not per view."""
+        patterns = found.setdefault("patterns", {})
+        if company.id not in patterns:
+            patterns[company.id] = [
+                (engagement_type, _url_matcher(engagement_type.url_pattern))
+                for engagement_type in self.search([("url_pattern", "!=", False),
+                                                    ("company_id", "in", [company.id, False])], order="sequence, id")
+            ]
+        path = path.casefold()
+        engagement_type = next((each for each, matches in patterns[company.id] if matches(path)), None)
+        return engagement_type or self._get_by_code_cached(found.setdefault("codes", {}), PAGE_VIEW, company)
+
+
+def _url_matcher(pattern):
+    """A function of a (casefolded) path telling whether ``pattern`` matches it: contains it, or with ``*``,
+    matches the whole path, each ``*`` standing for any text."""
+    pattern = pattern.strip().casefold()
+    if "*" not in pattern:
+        return lambda path: pattern in path
+    regex = re.compile(".*".join(re.escape(part) for part in pattern.split("*")), re.DOTALL)
+    return lambda path: regex.fullmatch(path) is not None

@@ -1,0 +1,93 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from urllib.parse import unquote, urlsplit
+
+from odoo import api, fields, models
+
+CHECKPOINT = "lead_management_website.signals_checkpoint"
+EXTERNAL_ID_PREFIX = "website.track:"
+# An open lead: active (not lost) and not won; the active test of the searches applies the first.
+OPEN_LEAD = [("stage_id.is_won", "=", False)]
+
+
+class WebsiteTrack(models.Model):
+    _inherit = "website.track"
+
+    # The scheduled action reads the views made since its last run, every 15 minutes.
+    visit_datetime = fields.Datetime(index=True)
+
+    @api.model
+    def _cron_lead_signals(self, batch_size=2000):
+        """Record the page views of website visitors linked to open leads (website_crm: a website form, a live
+        chat) as engagement events of each of those leads (lead.engagement.event's _record_signals, in committed
+        batches), never in the request of the view: the type whose page URL matches the page, else the generic
+        page view. The views made since the last run are read, and every view of the visitors linked to a lead
+        since: what someone read before becoming a lead counts once they are one. Each view once per lead,
+        whatever the runs; a type an admin archived is not recorded."""
+        Track = self.sudo()
+        Visitor = self.env["website.visitor"].sudo()
+
+        def find(since, now):
+            recent = Track.search([("visit_datetime", ">=", since), ("visitor_id.lead_ids", "any", OPEN_LEAD)],
+                                  order="id")
+            # A form writes the new lead on its visitor (moving its write date); a live chat's lead is created
+            # with its visitor (website_crm_livechat's chatbot), so the lead's create date tells.
+            linked = Visitor.search([("lead_ids", "any", OPEN_LEAD), "|", ("write_date", ">=", since),
+                                     ("lead_ids", "any", [("create_date", ">=", since)])])
+            earlier = Track.search([("visitor_id", "in", linked.ids)], order="id") if linked else Track
+            return sorted((recent | earlier).ids)
+
+        self.env["lead.engagement.event"]._record_signals(
+            CHECKPOINT, find, lambda ids, now: Track.browse(ids)._lead_signal_events(now), batch_size)
+
+    def _lead_signal_events(self, now):
+        """The engagement events (values for _record_events) these page views give: one per view and open lead
+        of its visitor, but for those already recorded."""
+        _ = self.env._
+        Type = self.env["lead.engagement.type"].sudo()
+        types = {}  # per batch: Type._get_by_url_cached
+        url_codes = set(self.env["res.lang"]._get_active_by("url_code"))
+        views = [(track, lead) for track in self for lead in track.visitor_id.lead_ids
+                 if lead.active and not lead.stage_id.is_won]
+        recorded = self._lead_signal_recorded({lead for _track, lead in views}, now)
+        events = []
+        for track, lead in views:
+            if (track.id, lead.id) in recorded:
+                continue
+            path = track._lead_signal_path(url_codes)
+            event_type = Type._get_by_url_cached(types, path, lead.company_id)
+            if not event_type:
+                continue
+            events.append({
+                "lead_id": lead.id, "type": event_type, "date": min(track.visit_datetime, now),
+                # Per lead: the external ids of a company's events are unique per type, and a visitor may have
+                # two leads in one company.
+                "external_id": f"{EXTERNAL_ID_PREFIX}{track.id}:{lead.id}", "note": _("Visited %s", path),
+            })
+        return events
+
+    def _lead_signal_recorded(self, leads, now):
+        """{(track id, lead id)}: the views of these tracks already recorded for these leads, whatever their type
+        (an admin may have added a page URL since) and whichever lead they were recorded for (a merged lead's
+        events move to the lead that stays)."""
+        if not leads:
+            return set()
+        Event = self.env["lead.engagement.event"].sudo()
+        events = Event.search_fetch([
+            ("lead_id", "in", [lead.id for lead in leads]), ("external_id", "=like", f"{EXTERNAL_ID_PREFIX}%"),
+            ("date", ">=", min(*self.mapped("visit_datetime"), now)),
+        ], ["lead_id", "external_id"])
+        recorded = set()
+        for event in events:
+            track_id = event.external_id.removeprefix(EXTERNAL_ID_PREFIX).split(":")[0]
+            if track_id.isdigit():
+                recorded.add((int(track_id), event.lead_id.id))
+        return recorded
+
+    def _lead_signal_path(self, url_codes):
+        """The path of the page viewed, decoded, without the language prefix (/fr/pricing is /pricing)."""
+        self.ensure_one()
+        path = unquote(urlsplit(self.url or self.page_id.url or "").path) or "/"
+        first, _slash, rest = path.lstrip("/").partition("/")
+        if first in url_codes:
+            path = f"/{rest}"
+        return path
