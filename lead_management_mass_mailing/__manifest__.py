@@ -16,6 +16,9 @@
         "data/lead_engagement_type_data.xml",
         "data/ir_cron_data.xml",
     ],
+    "demo": [
+        "demo/lead_management_mass_mailing_demo.xml",
+    ],
     "auto_install": True,
     "installable": True,
     "application": False,

@@ -17,6 +17,9 @@
         "data/ir_cron_data.xml",
         "views/lead_engagement_type_views.xml",
     ],
+    "demo": [
+        "demo/lead_management_website_demo.xml",
+    ],
     "auto_install": True,
     "installable": True,
     "application": False,

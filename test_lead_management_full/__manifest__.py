@@ -21,6 +21,11 @@
         "crm_iap_mine",
         "crm_iap_enrich",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "test_lead_management_full/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
     "application": False,
 }

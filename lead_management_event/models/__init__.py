@@ -1,1 +1,2 @@
 from . import event_registration
+from . import lead_management_demo

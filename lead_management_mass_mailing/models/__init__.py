@@ -1,2 +1,3 @@
 from . import mailing_trace
 from . import lead_nurture
+from . import lead_management_demo

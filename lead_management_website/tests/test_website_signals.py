@@ -9,6 +9,7 @@ from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, RecordCapturer, tagged
 
 from odoo.addons.lead_management.tests.common import LeadManagementCommon
+from odoo.addons.lead_management_website.models.website_track import CHECKPOINT
 
 NOW = "2026-03-02 12:00:00"
 
@@ -27,6 +28,8 @@ class TestWebsiteSignals(HttpCase, LeadManagementCommon):
         # Only the page URLs and the page views of these tests.
         (cls.env["lead.engagement.type"].search([("url_pattern", "!=", False)]) - cls.pricing).active = False
         cls.env["website.track"].search([]).unlink()
+        # The job's last run (the demo's, today) is not these tests' day: their first run reads 30 days back.
+        cls.env["ir.config_parameter"].set_param(CHECKPOINT, False)
 
     def _visitor(self, leads=None):
         return self.env["website.visitor"].create({
@@ -198,6 +201,18 @@ class TestWebsiteSignals(HttpCase, LeadManagementCommon):
             visitor.write({"lead_ids": [(4, self._create_leads(1).id)]})  # all of its views are read again
             self._cron()
             self.assertEqual(len(self._events(head)), 1)
+
+    def test_two_leads_of_one_visitor_merged_count_each_view_once(self):
+        with self.frozen_at(NOW):
+            lead, other = self._create_leads(2)
+            visitor = self._visitor(lead)
+            visitor.write({"lead_ids": [(4, other.id)]})
+            self._views(visitor, "/pricing", "/blog")
+            self._cron()
+            self.assertEqual((len(self._events(lead)), len(self._events(other))), (2, 2))
+            head = (lead | other)._merge_opportunity(auto_unlink=True)
+            self.assertEqual(sorted(self._events(head).mapped("note")), ["Visited /blog", "Visited /pricing"])
+            self.assertAlmostEqual(head.engagement_score, 6.0, places=2, msg="5 + 1, not twice")
 
     def test_a_page_url_is_a_path(self):
         Type = self.env["lead.engagement.type"]

@@ -1,1 +1,2 @@
 from . import test_entry_points
+from . import test_closed_loop
