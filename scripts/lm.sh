@@ -172,6 +172,9 @@ odoo() { "$PYTHON" "$ODOO_BIN" -c "$CONF" "$@"; }
 db_exists() { psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$1'" | grep -q 1; }
 # The addon and its intake API (lead_management_api), as make run and make test install them.
 MODULES=lead_management,lead_management_api
+# make run: with the apps whose signals the bridges score (website visits, mailings, events), so that the demo's
+# scores are made of their events; the bridges install with them.
+RUN_MODULES="$MODULES,website_crm,mass_mailing_crm,event_crm"
 
 addon_installed() {
     db_exists "$1" && psql -d "$1" -tAc \
@@ -183,8 +186,8 @@ addon_installed() {
 cmd_run() {
     setup
     if ! addon_installed "$LM_DB"; then
-        say "creating database '$LM_DB' with demo data, lead_management and its intake API"
-        odoo -d "$LM_DB" -i "$MODULES" --stop-after-init --log-level=warn
+        say "creating database '$LM_DB' with demo data, lead_management, its intake API and its bridges to the website, email marketing and events"
+        odoo -d "$LM_DB" -i "$RUN_MODULES" --stop-after-init --log-level=warn
     fi
     say "Odoo is starting on http://localhost:$LM_HTTP_PORT — log in as admin / admin (Ctrl+C stops it)"
     odoo -d "$LM_DB" --db-filter="^$LM_DB\$" "$@"
