@@ -447,7 +447,7 @@ class CrmLead(models.Model):
             SELECT type_id, SUM(events), SUM(raw), SUM(score) FROM (%s) AS days GROUP BY type_id ORDER BY type_id
         """, self._scoring_engagement_sql(scope, at)))
         types = self.env["lead.engagement.type"].sudo()
-        engagement = [{"type_id": type_id, "type": types.browse(type_id).name, "events": count,
+        engagement = [{"type_id": type_id, "type": types.browse(type_id).name, "events": int(count),
                        "points": raw, "decay": raw - score, "score": score}
                       for type_id, count, raw, score in self.env.cr.fetchall()]
         details = self._scoring_event_details([line["type_id"] for line in engagement])
