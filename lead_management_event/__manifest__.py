@@ -2,7 +2,7 @@
 {
     "name": "Lead Management: Events",
     "summary": "Event registrations, attendance and no-shows score the lead (glue of lead_management and event_crm)",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "website": "https://github.com/lead-management/lead_management",
     "author": "lead_management developers",
