@@ -1,7 +1,6 @@
 """Mailing opens and clicks at volume: the job that scores them, against mass_mailing writing them.
 
-    python3 bench/bench_channel_events.py [--leads 100000] [--opens N] [--clicks N] [--rounds 3] [--per-call]
-                                          [--profile]
+    python3 bench/bench_channel_events.py [--leads 100000] [--opens N] [--clicks N] [--rounds 3] [--profile]
 
 Builds (once) a scratch database with lead_management and lead_management_mass_mailing (no demo data): --leads
 open leads (scored), one mailing on leads sent to all of them two days ago (a trace per lead, status sent) and
@@ -20,9 +19,11 @@ one tracked link of that mailing. Then, in each round, in one transaction rolled
   the count shows the job made a transaction per batch, not per trace).
 
 The ORM cache is emptied between the two, the tables are vacuumed before each round, the rounds repeat
---rounds times and the medians are compared (target: ours <= 1.5 x reference). --per-call also times, once per
-round and for information only, the controllers' calls one per open and one per click (still in one
-transaction, without HTTP). --profile prints cProfile's top 15 (cumulative) of one more, untimed, run of ours.
+--rounds times and the medians are compared (target: ours <= 1.5 x reference). Each round also times, as a second
+reference, the controllers' calls as Email Marketing makes them: one per open and one per click (each open pixel
+and each click is a request of its own; here still in one transaction, without HTTP, so cheaper than in life).
+Two lines are printed, one per reference, each with its ratio and target: the bulk one is a floor no series of
+requests reaches. --profile prints cProfile's top 15 (cumulative) of one more, untimed, run of ours.
 """
 import argparse
 import cProfile
@@ -101,12 +102,30 @@ def build(env, leads):
     cr.commit()
 
 
+def outdated(db):
+    """The modules installed in ``db`` at another version than their manifest's."""
+    names = MODULES.split(",")
+    installed = dict(line.split("|") for line in subprocess.run(
+        ["psql", "-d", db, "-tAXc", "SELECT name, latest_version FROM ir_module_module WHERE name IN ("
+         + ", ".join(f"'{name}'" for name in names) + ")"], capture_output=True, text=True, check=True
+    ).stdout.split())
+    manifests = {name: odoo.modules.get_manifest(name) for name in names}
+    if not all(manifests.values()):
+        sys.exit(f"{MODULES} are not all in the addons path of .state/odoo.conf: run `make run` once first.")
+    return [name for name in names
+            if installed.get(name) != odoo.modules.module.adapt_version(manifests[name]["version"])]
+
+
 def ensure(db, leads):
     if not db_exists(db):
         print(f"creating {db} with {MODULES} (once)...", flush=True)
         subprocess.run(["createdb", db], check=True)
         subprocess.run([sys.executable, odoo_bin(), "-c", CONFIG, "-d", db, "-i", MODULES,
                         "--without-demo=all", "--stop-after-init", "--log-level=warn"], check=True)
+    elif update := outdated(db):
+        print(f"updating {', '.join(update)} in {db}...", flush=True)
+        subprocess.run([sys.executable, odoo_bin(), "-c", CONFIG, "-d", db, "-u", ",".join(update),
+                        "--stop-after-init", "--log-level=warn"], check=True)
     registry = odoo.modules.registry.Registry(db)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
@@ -230,8 +249,6 @@ def main():
     parser.add_argument("--opens", type=int, help="opened traces (default 30%% of the leads)")
     parser.add_argument("--clicks", type=int, help="clicked traces, among the opened ones (default 10%% of the leads)")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--per-call", action="store_true",
-                        help="also time the controllers' calls one per open and per click (information)")
     parser.add_argument("--profile", action="store_true", help="cProfile of one more, untimed, run of ours")
     args = parser.parse_args()
     opens = round(args.leads * 0.3) if args.opens is None else args.opens
@@ -269,24 +286,25 @@ def main():
             assert result["events"] == opens + clicks, f"{result['events']} events, expected {opens + clicks}"
         assert result["commits"] <= expected_commits + 2, \
             f"{result['commits']} commits for {opens} traces: expected a commit per batch of {BATCH_SIZE}"
-        if args.per_call:
-            vacuum(registry)
-            elapsed, queries = measure_per_call(registry, opened_mail_ids, clicked_ids, code)
-            per_call.append(elapsed)
-            print(f"  reference, one call per open and click {elapsed:7.2f} s {queries:7} queries", flush=True)
+        vacuum(registry)  # the second reference, every round
+        elapsed, queries = measure_per_call(registry, opened_mail_ids, clicked_ids, code)
+        per_call.append(elapsed)
+        print(f"  reference, one call per open and click {elapsed:7.2f} s {queries:7} queries", flush=True)
 
     ours_median = statistics.median(result["ours"] for result in results)
     reference_median = statistics.median(result["reference"] for result in results)
     ratio = ours_median / reference_median
     print(f"\n{args.leads} leads, {opens} opens and {clicks} clicks within the hour, medians of {args.rounds} rounds:")
-    print(f"channel events: ours {ours_median:.2f} s ({results[-1]['ours_queries']} queries, "
-          f"{results[-1]['commits']} commits, {results[-1]['events']} events), reference {reference_median:.2f} s "
-          f"({results[-1]['reference_queries']} queries), ratio {ratio:.2f} "
-          f"(target <= 1.5: {'met' if ratio <= 1.5 else 'missed'})")
-    if per_call:
-        per_call_median = statistics.median(per_call)
-        print(f"(information) reference one call per open and click {per_call_median:.2f} s: "
-              f"ours / that {ours_median / per_call_median:.2f}")
+    per_call_median = statistics.median(per_call)
+    per_call_ratio = ours_median / per_call_median
+    ours_text = (f"ours {ours_median:.2f} s ({results[-1]['ours_queries']} queries, {results[-1]['commits']} commits, "
+                 f"{results[-1]['events']} events)")
+    met = "met" if per_call_ratio <= 1.5 else "missed"
+    print(f"channel events vs mass_mailing's calls, one per open and click: {ours_text}, reference "
+          f"{per_call_median:.2f} s, ratio {per_call_ratio:.2f} (target 1.5: {met})")
+    print(f"channel events vs mass_mailing's writes all at once (a floor): {ours_text}, reference "
+          f"{reference_median:.2f} s ({results[-1]['reference_queries']} queries), ratio {ratio:.2f} "
+          f"(target 1.5: {'met' if ratio <= 1.5 else 'missed'})")
     if args.profile:
         vacuum(registry)
         profile = cProfile.Profile()

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import split_every
+from odoo.tools import SQL, split_every
 
 # Keys of _record_events → fields of the event
 UTM_KEYS = {"campaign": "campaign_id", "source": "source_id", "medium": "medium_id"}
@@ -13,6 +13,8 @@ UTM_KEYS = {"campaign": "campaign_id", "source": "source_id", "medium": "medium_
 SIGNAL_LOOK_BACK = timedelta(hours=1)
 # ... and the first run (no checkpoint yet: the bridge was just installed) reads this far back, not all history.
 SIGNAL_FIRST_RUN = timedelta(days=30)
+# _record_events as superuser: from this many new events, one INSERT (a bridge's batch); below, the ORM's create.
+BULK_INSERT_FROM = 2
 
 
 class LeadEngagementEvent(models.Model):
@@ -148,7 +150,32 @@ class LeadEngagementEvent(models.Model):
                 continue
             seen.add(key)
             new_vals.append(vals)
-        return self.create(new_vals)
+        if not self.env.su or len(new_vals) < BULK_INSERT_FROM:
+            return self.create(new_vals)
+        return self._insert_events(new_vals, company_of)
+
+    def _insert_events(self, vals_list, company_of):
+        """The system's many events at once (a bridge's batch, as superuser): one INSERT, not the ORM's create per
+        row, then what create does after it (the leads rescored, the nurture waits told). A row another process
+        inserted meanwhile (same company, sender, type and external id) is skipped by the database, as a replay."""
+        now = self.env.cr.now()
+        columns = ["lead_id", "company_id", "type_id", "date", "external_id", "note", "campaign_id", "source_id",
+                   "medium_id", "sender_id", "create_uid", "create_date", "write_uid", "write_date"]
+        rows = [SQL("(%s)", SQL(", ").join(SQL("%s", value) for value in (
+            vals["lead_id"], company_of.get(vals["lead_id"]) or None, vals["type_id"],
+            fields.Datetime.to_datetime(vals.get("date")) or now, vals["external_id"] or None, vals["note"] or None,
+            vals.get("campaign_id"), vals.get("source_id"), vals.get("medium_id"), vals.get("sender_id"),
+            self.env.uid, now, self.env.uid, now))) for vals in vals_list]
+        self.flush_model()
+        self.env.cr.execute(SQL("INSERT INTO lead_engagement_event (%s) VALUES %s ON CONFLICT DO NOTHING RETURNING id",
+                                SQL(", ").join(SQL.identifier(column) for column in columns), SQL(", ").join(rows)))
+        events = self.browse(sorted(row[0] for row in self.env.cr.fetchall()))
+        Lead = self.env["crm.lead"]
+        Lead.invalidate_model(["engagement_event_ids"])
+        leads = Lead.browse(sorted({vals["lead_id"] for vals in vals_list}))
+        leads._scoring_events_changed()
+        self.env["lead.nurture.trace"]._nurture_signal(events, leads)
+        return events
 
     @api.model
     def _utm_record_id(self, model_name, value, found):

@@ -216,14 +216,17 @@ class LeadNurtureTrace(models.Model):
                 trace.note = _("no signal in time")
 
     @api.model
-    def _nurture_signal(self, events):
-        """Engagement events were recorded: the steps of their leads that wait for one of those types (recorded since
-        the wait began) end now, on that signal; the nurture job goes on with them at once."""
+    def _nurture_signal(self, events, leads=None):
+        """Engagement events were recorded (for ``leads``, when the caller knows them): the steps of their leads that
+        wait for one of those types (recorded since the wait began) end now, on that signal; the nurture job goes on
+        with them at once."""
         events = events.sudo()
-        waiting = self.sudo().search([("lead_id", "in", events.lead_id.ids), ("state", "=", "scheduled"),
+        leads = events.lead_id if leads is None else leads
+        waiting = self.sudo().search([("lead_id", "in", leads.ids), ("state", "=", "scheduled"),
                                       ("step_id.action", "=", "wait"), ("signal_event_id", "=", False)])
         if not waiting:
             return
+        events = events.filtered(lambda event: event.lead_id in waiting.lead_id)
         now = fields.Datetime.now()
         signalled = False
         for trace in waiting:

@@ -297,6 +297,27 @@ class TestEngagementScore(ScoringCommon):
         with self.assertRaisesRegex(ValidationError, "Unknown engagement type"):
             Event._record_events([{"lead_id": lead.id, "type": "no_such_type"}])
 
+    def test_a_batch_of_the_systems_events_is_one_insert(self):
+        """A bridge's batch (as superuser) is written in one INSERT: the same events as the ORM would make, the
+        replays (recorded before, or twice in the batch) skipped, the leads rescored once."""
+        with self.frozen_at("2026-03-01 12:00:00"):
+            first, second = self._create_leads(2)
+            Event = self.env["lead.engagement.event"].sudo()
+            Event._record_events([{"lead_id": first.id, "type": "test_click", "external_id": "trace:1"}])
+            batch = [{"lead_id": lead.id, "type": "test_click", "external_id": f"trace:{number}",
+                      "date": datetime(2026, 3, 1, 11), "note": f"Click {number}", "campaign": "Spring webinar"}
+                     for lead, number in ((first, 1), (first, 2), (second, 3), (second, 3))]
+            with self.assertQueryCount(__system__=20):
+                created = Event._record_events(batch)
+            self.assertEqual(created.mapped("external_id"), ["trace:2", "trace:3"])
+            self.assertEqual(created.mapped("company_id"), self.company)
+            self.assertEqual(created.mapped("note"), ["Click 2", "Click 3"])
+            self.assertEqual(created.campaign_id.name, "Spring webinar")
+            self.assertEqual(set(created.mapped("date")), {datetime(2026, 3, 1, 11)})
+            self.assertEqual(len(first.engagement_event_ids), 2)
+            self.assertAlmostEqual(first.engagement_score, 30.0, places=0, msg="capped at 30 a day")
+            self.assertAlmostEqual(second.engagement_score, 20 * 0.5 ** (1 / 240), places=2)
+
     def test_bad_engagement_types(self):
         Type = self.env["lead.engagement.type"]
         with self.assertRaisesRegex(ValidationError, "half-life"):

@@ -37,17 +37,19 @@ class MailingTrace(models.Model):
         Lead = self.env["crm.lead"].sudo()
         lead_ids = {trace.res_id for trace in self if trace.model == "crm.lead"}
         partner_ids = {trace.res_id for trace in self if trace.model == "res.partner"}
-        open_ids = set(Lead.search([("id", "in", list(lead_ids)), ("stage_id.is_won", "=", False)]).ids) \
-            if lead_ids else set()
+        # Records of one search: they prefetch together (a lead's company is read once for the batch, not per trace).
+        # Only their company is read (not every column of crm_lead).
+        open_leads = {lead.id: lead for lead in Lead.search_fetch(
+            [("id", "in", list(lead_ids)), ("stage_id.is_won", "=", False)], ["company_id"])} if lead_ids else {}
         by_partner = {}
         if partner_ids:
-            for lead in Lead.search([("partner_id", "in", list(partner_ids)), ("stage_id.is_won", "=", False)],
-                                    order="id desc"):
+            for lead in Lead.search_fetch([("partner_id", "in", list(partner_ids)), ("stage_id.is_won", "=", False)],
+                                          ["partner_id", "company_id"], order="id desc"):
                 by_partner.setdefault(lead.partner_id.id, lead)
         result = {}
         for trace in self:
-            if trace.model == "crm.lead" and trace.res_id in open_ids:
-                result[trace] = Lead.browse(trace.res_id)
+            if trace.model == "crm.lead" and trace.res_id in open_leads:
+                result[trace] = open_leads[trace.res_id]
             elif trace.model == "res.partner" and trace.res_id in by_partner:
                 result[trace] = by_partner[trace.res_id]
         return result
