@@ -89,15 +89,17 @@ class CrmLead(models.Model):
         return grade.nurture_track_id
 
     def _nurture_tz(self):
-        """The lead's time zone, for the hours its marketing e-mails go out: its contact's, else its country's (the
-        company's when the country has several and the company's is one of them, else the country's first), else the
-        company's working schedule's."""
+        """The lead's time zone, for the hours its marketing e-mails go out: its contact's when it is one of its
+        country's (a contact gets its creator's time zone by default: a Tokyo contact made in Brussels is not in
+        Brussels), else its country's (the company's when the country has several and the company's is one of them,
+        else the country's first, e.g. New York for the United States), else the company's working schedule's."""
         self.ensure_one()
         company = self.company_id or self.env.company
         company_tz = company.resource_calendar_id.tz or company.partner_id.tz or "UTC"
-        if self.partner_id.tz:
+        country = self.country_id or self.partner_id.country_id
+        zones = pytz.country_timezones.get(country.code or "", [])
+        if self.partner_id.tz and (not zones or self.partner_id.tz in zones):
             return self.partner_id.tz
-        zones = pytz.country_timezones.get(self.country_id.code or "", [])
         if zones:
             return company_tz if company_tz in zones else zones[0]
         return company_tz

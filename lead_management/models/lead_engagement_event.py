@@ -60,9 +60,14 @@ class LeadEngagementEvent(models.Model):
         companies = {lead.id: lead.company_id.id for lead in leads}
         vals_list = [dict(vals, company_id=companies.get(vals.get("lead_id"))) for vals in vals_list]
         events = super().create(vals_list)
-        events.lead_id._scoring_events_changed()
-        self.env["lead.nurture.trace"]._nurture_signal(events)
+        events._events_recorded(events.lead_id)
         return events
+
+    def _events_recorded(self, leads):
+        """After these events of ``leads`` were recorded, whichever way (create, or a batch's INSERT): the leads are
+        rescored (and the pipeline goes on), the nurture steps waiting for them told. Modules hook here."""
+        leads._scoring_events_changed()
+        self.env["lead.nurture.trace"]._nurture_signal(self, leads)
 
     def write(self, vals):
         leads = self.lead_id
@@ -156,8 +161,10 @@ class LeadEngagementEvent(models.Model):
 
     def _insert_events(self, vals_list, company_of):
         """The system's many events at once (a bridge's batch, as superuser): one INSERT, not the ORM's create per
-        row, then what create does after it (the leads rescored, the nurture waits told). A row another process
-        inserted meanwhile (same company, sender, type and external id) is skipped by the database, as a replay."""
+        row, then what create does after it (_events_recorded). Replays were left out before; should another
+        process insert the same event (company, sender, type, external id) meanwhile, PostgreSQL refuses it on the
+        unique index (a serialization failure at Odoo's isolation level): the batch rolls back and the next run
+        records it once."""
         now = self.env.cr.now()
         columns = ["lead_id", "company_id", "type_id", "date", "external_id", "note", "campaign_id", "source_id",
                    "medium_id", "sender_id", "create_uid", "create_date", "write_uid", "write_date"]
@@ -167,14 +174,16 @@ class LeadEngagementEvent(models.Model):
             vals.get("campaign_id"), vals.get("source_id"), vals.get("medium_id"), vals.get("sender_id"),
             self.env.uid, now, self.env.uid, now))) for vals in vals_list]
         self.flush_model()
-        self.env.cr.execute(SQL("INSERT INTO lead_engagement_event (%s) VALUES %s ON CONFLICT DO NOTHING RETURNING id",
-                                SQL(", ").join(SQL.identifier(column) for column in columns), SQL(", ").join(rows)))
+        self.env.cr.execute(SQL("""
+            INSERT INTO lead_engagement_event (%s) VALUES %s
+                ON CONFLICT (COALESCE(company_id, 0), COALESCE(sender_id, 0), type_id, external_id)
+                   WHERE external_id IS NOT NULL DO NOTHING
+             RETURNING id
+        """, SQL(", ").join(SQL.identifier(column) for column in columns), SQL(", ").join(rows)))
         events = self.browse(sorted(row[0] for row in self.env.cr.fetchall()))
         Lead = self.env["crm.lead"]
         Lead.invalidate_model(["engagement_event_ids"])
-        leads = Lead.browse(sorted({vals["lead_id"] for vals in vals_list}))
-        leads._scoring_events_changed()
-        self.env["lead.nurture.trace"]._nurture_signal(events, leads)
+        events._events_recorded(Lead.browse(sorted({vals["lead_id"] for vals in vals_list})))
         return events
 
     @api.model

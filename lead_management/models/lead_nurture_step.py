@@ -4,6 +4,10 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+# A wait's time-out is decided this long after it passes: the bridges' jobs (every 15 minutes) record then what the
+# lead did before it. Only what happened before the time-out is a signal.
+WAIT_GRACE = timedelta(minutes=30)
+
 
 class LeadNurtureStep(models.Model):
     _name = "lead.nurture.step"
@@ -62,7 +66,7 @@ class LeadNurtureStep(models.Model):
             step.done_count = counts.get((step, "done"), 0)
 
     @api.constrains("action", "mail_template_id", "activity_type_id", "stage_id", "delay", "wait_type_ids",
-                    "signal_step_id", "timeout_action", "timeout_step_id", "sequence")
+                    "signal_step_id", "timeout_action", "timeout_step_id", "sequence", "track_id")
     def _check_action(self):
         for step in self:
             if step.delay < 0:
@@ -83,6 +87,17 @@ class LeadNurtureStep(models.Model):
         sources = self.search(["|", ("signal_step_id", "in", self.ids), ("timeout_step_id", "in", self.ids)])
         for step in (self | sources).filtered(lambda step: step.action == "wait"):
             step._check_wait()
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_branch_target(self):
+        # A step a wait of another step goes to cannot go alone (the track would end where it should branch).
+        sources = self.search(["|", ("signal_step_id", "in", self.ids), ("timeout_step_id", "in", self.ids),
+                               ("id", "not in", self.ids)])
+        if sources:
+            raise ValidationError(self.env._(
+                "“%(step)s” is where “%(wait)s” goes: change that step first.",
+                step=(sources.signal_step_id | sources.timeout_step_id).filtered(lambda step: step in self)[:1].name,
+                wait=sources[:1].name))
 
     def _check_wait(self):
         _ = self.env._
@@ -112,12 +127,14 @@ class LeadNurtureStep(models.Model):
 
     def _nurture_due(self, after, lead):
         """When this step runs for ``lead`` if its delay counts from ``after``: days are calendar days;
-        working hours are the lead owner's (their schedule, else the company's)."""
+        working hours are the lead owner's (their schedule, else the company's). A wait runs at its time-out plus
+        WAIT_GRACE (see _nurture_time_out)."""
         self.ensure_one()
+        grace = WAIT_GRACE if self.action == "wait" else timedelta()
         if self.delay_unit == "days" or not self.delay:
-            return after + timedelta(days=self.delay)
+            return after + timedelta(days=self.delay) + grace
         owner = lead.qualifier_id or lead.user_id
         company = lead.company_id or self.env.company
         resource = owner.sudo().resource_ids[:1]
         calendar = resource.calendar_id or company.resource_calendar_id
-        return calendar.plan_hours(self.delay, after, compute_leaves=True, resource=resource or None) or after
+        return (calendar.plan_hours(self.delay, after, compute_leaves=True, resource=resource or None) or after) + grace

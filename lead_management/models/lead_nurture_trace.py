@@ -8,6 +8,8 @@ from odoo import api, fields, models
 from odoo.tools import SQL, format_datetime
 
 from ..tools import for_activities
+from .lead_nurture_step import WAIT_GRACE
+from .resource_calendar import LOOK_AHEAD
 
 
 class LeadNurtureTrace(models.Model):
@@ -60,8 +62,10 @@ class LeadNurtureTrace(models.Model):
                 traces.write({"state": "failed", "date_done": now, "note": str(error)[:250]})
             # A step held for later (an e-mail outside the lead's working hours, or over its weekly limit) stays
             # scheduled, at its new date.
-            traces.filtered(lambda trace: trace.state == "scheduled" and trace.scheduled_date <= now).write(
-                {"state": "done", "date_done": now})
+            sent = traces.filtered(lambda trace: trace.state == "scheduled" and trace.scheduled_date <= now)
+            # What a held e-mail waited for is history once it went ("held until …" no longer says what happened).
+            sent.filtered(lambda trace: trace.note and trace.step_id.action == "email").write({"note": False})
+            sent.write({"state": "done", "date_done": now})
             logged = traces.filtered(lambda trace: trace.state in ("done", "skipped", "failed"))
             states = dict(self._fields["state"]._description_selection(self.env))
             logged.lead_id._message_log_batch(bodies={
@@ -159,8 +163,9 @@ class LeadNurtureTrace(models.Model):
             if not company.nurture_working_hours or not calendar:
                 continue
             for tz_name, local in group.grouped(lambda lead: lead._nurture_tz()).items():
-                start = calendar._nurture_next_working_moment(now, tz_name)
-                if start and start > now:
+                # No working time in the next two weeks (a long closure): held to the end of them, then asked again.
+                start = calendar._nurture_next_working_moment(now, tz_name) or now + LOOK_AHEAD
+                if start > now:
                     local_start = format_datetime(self.env, start, tz=tz_name, dt_format="short")
                     for lead in local:
                         held[lead] = (start, _("held until %(start)s (%(tz)s): outside the lead's working hours",
@@ -174,8 +179,9 @@ class LeadNurtureTrace(models.Model):
             if len(dates) >= cap:
                 # Under the limit again when the oldest of the last ``cap`` e-mails is 7 days old.
                 until = max(dates[len(dates) - cap] + timedelta(days=7), now + timedelta(minutes=1))
-                held[lead] = (until, _("held until %(until)s: %(count)s marketing e-mails to %(email)s in 7 days "
-                                       "(the limit is %(cap)s)", until=format_datetime(self.env, until),
+                held[lead] = (until, _("held until %(until)s (UTC): %(count)s marketing e-mails to %(email)s in 7 "
+                                       "days (the limit is %(cap)s)",
+                                       until=format_datetime(self.env, until, tz="UTC", dt_format="short"),
                                        count=len(dates), email=lead.email_normalized, cap=cap))
             else:
                 sent[lead.email_normalized].append(now)
@@ -206,14 +212,30 @@ class LeadNurtureTrace(models.Model):
         return sent
 
     def _nurture_run_wait(self, step, leads):
-        """A wait ends: on its signal (recorded by _nurture_signal), or at its time-out."""
+        """A wait ends: on its signal (recorded by _nurture_signal), or at its time-out — when no event of its types
+        dated within the wait was recorded meanwhile (a bridge's job records what happened a while ago: a click
+        before the time-out recorded just after it is still a signal)."""
         _ = self.env._
+        for trace in self.filtered(lambda trace: not trace.signal_event_id):
+            signal = self.env["lead.engagement.event"].sudo().search([
+                ("lead_id", "=", trace.lead_id.id), ("type_id", "in", step.wait_type_ids.ids),
+                ("date", ">=", trace.create_date.replace(microsecond=0)), ("date", "<=", trace._nurture_time_out()),
+            ], order="date, id", limit=1)
+            if signal:
+                trace.signal_event_id = signal
         for trace in self:
             if trace.signal_event_id:
                 event = trace.signal_event_id
                 trace.note = _("signal: %s", event.note or event.type_id.name)
             else:
                 trace.note = _("no signal in time")
+
+    def _nurture_time_out(self):
+        """The moment this wait times out (it runs WAIT_GRACE later, or at once on a signal)."""
+        self.ensure_one()
+        if self.signal_event_id:
+            return self.signal_event_id.date
+        return self.scheduled_date - WAIT_GRACE
 
     @api.model
     def _nurture_signal(self, events, leads=None):
@@ -230,9 +252,12 @@ class LeadNurtureTrace(models.Model):
         now = fields.Datetime.now()
         signalled = False
         for trace in waiting:
+            # Within the wait: from its start (to the second, as event dates are) to now (an event dated in the
+            # future is no signal yet).
             signal = events.filtered(lambda event, trace=trace: event.lead_id == trace.lead_id
                                      and event.type_id in trace.step_id.wait_type_ids
-                                     and event.date >= trace.create_date).sorted("date")[:1]
+                                     and trace.create_date.replace(microsecond=0) <= event.date
+                                     <= min(now, trace._nurture_time_out())).sorted("date")[:1]
             if signal:
                 trace.write({"signal_event_id": signal.id, "scheduled_date": min(trace.scheduled_date, now)})
                 signalled = True

@@ -34,7 +34,8 @@ class ResCompany(models.Model):
     nurture_working_hours = fields.Boolean(
         "Send Nurture E-mails in Working Hours", default=True,
         help="Nurture e-mails go out only on the working days and hours of the company's working schedule, read in "
-             "the lead's time zone (its country's, else the company's): one due at night waits for the morning.")
+             "the lead's time zone (its contact's, else its country's, else the company's): one due at night waits "
+             "for the morning.")
     nurture_weekly_cap = fields.Integer(
         "Marketing E-mails per Address per Week", default=3,
         help="At most this many marketing e-mails (nurture steps of every track, and mailings when Email Marketing "

@@ -95,7 +95,7 @@ class TestNurtureTrack(NurtureCommon):
         before = self.track.active_count
         with self.frozen_at("2026-03-02 09:00:00"):
             self._lead()
-            self._lead()
+            self._lead(email_from="second@example.com", phone="+32470000004")
         with self.frozen_at("2026-03-03 09:00:00"):
             self._cron()
         case_study, call = self.track.step_ids[:2]
@@ -210,10 +210,10 @@ class TestNurtureConfiguration(NurtureCommon):
         self.env.invalidate_all()
         # 41 measured: a fixed cost for the batch, not one per lead (the blacklist and the person's consent on
         # other leads are one query each for the whole batch).
-        # Through Email Marketing's engine when its bridge is installed (a mailing, its links, traces): 100, as
-        # fixed (the same for 40 leads).
+        # Through Email Marketing's engine when its bridge is installed (a mailing, its links, traces, the ones it
+        # cancelled): 101, as fixed (the same for 40 leads).
         engine = self.env["ir.module.module"]._get("lead_management_mass_mailing").state == "installed"
-        with self.frozen_at("2026-03-03 09:00:00"), self.assertQueryCount(__system__=100 if engine else 41):
+        with self.frozen_at("2026-03-03 09:00:00"), self.assertQueryCount(__system__=101 if engine else 41):
             self._cron()
             self.env.cr.flush()
         self.assertEqual(set(leads.nurture_enrolment_id.trace_ids.mapped("state")), {"done", "scheduled"})
@@ -446,7 +446,8 @@ class TestNurtureWaitsForSignals(NurtureCommon):
             lead = self._lead()
             self._cron()  # the invitation goes out; the wait begins, up to Thursday
             wait = self._traces(lead)[-1]
-            self.assertEqual((wait.step_id, wait.scheduled_date), (self.wait, datetime(2026, 3, 5, 9, 0)))
+            self.assertEqual((wait.step_id, wait.scheduled_date), (self.wait, datetime(2026, 3, 5, 9, 30)),
+                             "its time-out, decided half an hour later (the bridges' jobs record what came before)")
         with self.frozen_at("2026-03-03 10:00:00"):
             self._signal(lead, self.visited, "2026-03-03 10:00:00")  # not what it waits for
             self.assertFalse(wait.signal_event_id)
@@ -465,10 +466,10 @@ class TestNurtureWaitsForSignals(NurtureCommon):
             self._cron()
             # A click dated before the wait began is not a signal for it.
             self._signal(lead, self.clicked, "2026-03-02 08:00:00")
-        with self.frozen_at("2026-03-05 08:59:00"):
+        with self.frozen_at("2026-03-05 09:29:00"):
             self._cron()
         self.assertEqual(self._steps(lead)[-1], ("Clicked?", "scheduled"))
-        with self.frozen_at("2026-03-05 09:00:00"):
+        with self.frozen_at("2026-03-05 09:30:00"):
             self._cron()
             self._cron()
         self.assertEqual(self._steps(lead)[1:3], [("Clicked?", "done"), ("Reminder", "done")])
@@ -478,7 +479,7 @@ class TestNurtureWaitsForSignals(NurtureCommon):
         with self.frozen_at("2026-03-09 09:00:00"):
             other = self._lead(email_from="other@example.com", phone="+32470000002")
             self._cron()
-        with self.frozen_at("2026-03-12 09:00:00"):
+        with self.frozen_at("2026-03-12 09:30:00"):
             self._cron()
         self.assertEqual(self._steps(other), [("Invite", "done"), ("Clicked?", "done")])
         self.assertEqual(other.nurture_enrolment_ids.exit_reason, "finished")
@@ -499,3 +500,31 @@ class TestNurtureWaitsForSignals(NurtureCommon):
         # Moving the target before the wait is refused too.
         with self.assertRaisesRegex(ValidationError, "later step"), self.env.cr.savepoint():
             self.call.sequence = 1
+
+    def test_time_out_to_a_step_a_late_recorded_signal_and_a_future_one(self):
+        self.wait.write({"timeout_action": "step", "timeout_step_id": self.call.id})
+        with self.frozen_at("2026-03-02 09:00:00"):
+            lead = self._lead()
+            other = self._lead(email_from="other@example.com", phone="+32470000003")
+            self._cron()
+            # Dated in the future: no signal (a wait ends on what the lead did, by its time-out).
+            self._signal(other, self.clicked, "2026-03-20 09:00:00")
+        with self.frozen_at("2026-03-05 09:20:00"):
+            # A bridge's job records, just after the time-out (09:00), a click made before it: the signal branch.
+            self._signal(lead, self.clicked, "2026-03-05 08:55:00")
+            # ... and a click made after the time-out: no signal.
+            self._signal(other, self.clicked, "2026-03-05 09:05:00")
+        with self.frozen_at("2026-03-05 09:30:00"):
+            self._cron()
+            self._cron()
+        self.assertEqual(self._steps(lead), [("Invite", "done"), ("Clicked?", "done"), ("Call", "done")])
+        self.assertIn("signal", self._traces(lead)[1].note)
+        self.assertEqual(self._steps(other), [("Invite", "done"), ("Clicked?", "done"), ("Call", "done")],
+                         "timed out: straight to the call, no reminder")
+        self.assertIn("no signal", self._traces(other)[1].note)
+
+    def test_a_branch_target_cannot_be_deleted_alone(self):
+        with self.assertRaisesRegex(ValidationError, "change that step first"), self.env.cr.savepoint():
+            self.call.unlink()
+        (self.wait | self.call).unlink()  # both at once: fine
+        self.assertFalse(self.wait.exists())

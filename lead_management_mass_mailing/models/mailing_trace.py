@@ -67,9 +67,15 @@ class MailingTrace(models.Model):
             if trace.open_datetime:
                 signals.append(("email_open", f"mailing.trace:{trace.id}:open", trace.open_datetime,
                                 _("Opened the mailing “%s”", name)))
-            for click in trace.links_click_ids:
-                label = click.link_id.label or click.link_id.title or click.link_id.url
-                signals.append(("email_click", f"link.tracker.click:{click.id}", click.create_date,
+            # A click counts when it is on a link of this mailing, after it went out (the tracked URL is public:
+            # /r/<code>/m/<trace> with another mailing's code, or before the send, is no reader's click), once
+            # per link and reader.
+            for link in trace.links_click_ids.filtered(
+                    lambda click, trace=trace: click.link_id.mass_mailing_id == trace.mass_mailing_id
+                    and trace.sent_datetime and click.create_date >= trace.sent_datetime).sorted("id").link_id:
+                click = trace.links_click_ids.filtered(lambda click, link=link: click.link_id == link).sorted("id")[:1]
+                label = link.label or link.title or link.url
+                signals.append(("email_click", f"mailing.trace:{trace.id}:click:{link.id}", click.create_date,
                                 _("Clicked “%(link)s” in the mailing “%(mailing)s”", link=label, mailing=name)))
             # Replies logged in a lead's own thread are the mail gateway's to record (lead_management), once.
             if trace.reply_datetime and not (trace.model == "crm.lead" and mailing.reply_to_mode == "update"):

@@ -20,6 +20,8 @@ class TestMailingSignals(HttpCase, LeadManagementCommon):
         mailing.action_send_mail()
         traces = mailing.mailing_trace_ids
         self.assertEqual(len(traces), len(records))
+        traces.mail_mail_id.send()  # gone out (the test mail server): a reader can click it now
+        self.assertEqual(set(traces.mapped("trace_status")), {"sent"})
         return mailing, traces
 
     def _cron(self):

@@ -4,10 +4,12 @@ links, and what the recipient does scores the lead and ends a wait for that sign
 weekly limit of marketing e-mails."""
 from datetime import datetime
 
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.lead_management.tests.test_nurture import NurtureCommon
 from odoo.addons.lead_management_mass_mailing.models.mailing_trace import CHECKPOINT
+from odoo.addons.mail.tests.common import mail_new_test_user
 
 
 @tagged("post_install", "-at_install")
@@ -54,10 +56,21 @@ class TestNurtureThroughMailings(HttpCase, NurtureCommon):
         self.assertIn("/lead_management/unsubscribe?", outgoing["headers"]["List-Unsubscribe"])
         self.assertEqual(outgoing["body"].count("/lead_management/unsubscribe?"), 1)
         self.assertIn(f"/r/{link.code}/m/{trace.id}", outgoing["body"])
+        with self.frozen_at("2026-03-02 09:05:00"):
+            mail.send()
+        self.assertEqual(trace.trace_status, "sent")
+        # The tracked URL is public: another mailing's link on this trace is nobody's click.
+        newsletter = self.env["mailing.mailing"].create({
+            "name": "Other", "subject": "Other", "mailing_model_id": self.env["ir.model"]._get_id("crm.lead"),
+            "mailing_domain": "[('id', '=', 0)]", "body_html": "<p>Other</p>"})
+        other_link = self.env["link.tracker"].create({"url": "https://www.example.com/other",
+                                                      "mass_mailing_id": newsletter.id})
         # The reader clicks the tracked URL of the e-mail.
         with self.frozen_at("2026-03-03 10:00:00"):
+            self.url_open(f"/r/{other_link.code}/m/{trace.id}", allow_redirects=False)
             response = self.url_open(f"/r/{link.code}/m/{trace.id}", allow_redirects=False)
             self.assertIn(response.status_code, (301, 302, 303))
+            self.assertEqual(len(trace.links_click_ids), 2)
             self.env["ir.config_parameter"].set_param(CHECKPOINT, False)  # first run: 30 days back from this day
             self.env["mailing.trace"]._cron_lead_signals()
             click = lead.engagement_event_ids.filtered(lambda event: event.type_id.code == "email_click")
@@ -84,9 +97,32 @@ class TestNurtureThroughMailings(HttpCase, NurtureCommon):
             newsletter.action_send_mail()
             self.assertEqual(len(newsletter.mailing_trace_ids), 1)
             self._cron()
-        self.assertFalse(self.invite.mailing_id.mailing_trace_ids, "the newsletter was this week's e-mail")
+        self.assertFalse(self.invite.mailing_id, "the newsletter was this week's e-mail: nothing sent yet")
         held = self._traces(lead)
         self.assertEqual((held.state, held.scheduled_date), ("scheduled", datetime(2026, 3, 9, 9, 0)))
+
+    def test_enrolled_again_the_lead_gets_the_email_again_and_nobody_resends_the_mailing(self):
+        with self.frozen_at("2026-03-02 09:00:00"):
+            lead = self._lead()
+            self._cron()
+            lead.action_nurture_stop()
+            lead.invalidate_recordset()
+            lead._nurture_enrol()
+            self._cron()
+        mailing = self.invite.mailing_id
+        self.assertEqual(len(mailing.mailing_trace_ids.filtered(lambda trace: trace.trace_status != "cancel")), 2,
+                         "a second enrolment writes again (no 'already sent' across runs)")
+        invites = lead.nurture_enrolment_ids.trace_ids.filtered(lambda trace: trace.step_id == self.invite)
+        self.assertEqual(invites.mapped("state"), ["done", "done"])
+        # Email Marketing's users cannot turn the step's mailing into a mailing to every lead, nor point a step at
+        # another mailing.
+        marketing = mail_new_test_user(self.env, login="lm_marketing", groups="mass_mailing.group_mass_mailing_user")
+        with self.assertRaisesRegex(UserError, "sent by a nurture step"):
+            mailing.with_user(marketing).write({"mailing_domain": "[]"})
+        with self.assertRaisesRegex(UserError, "sent by a nurture step"):
+            mailing.with_user(marketing).action_put_in_queue()
+        self.invite.with_user(self.user_lead_manager).write({"mailing_id": False})
+        self.assertEqual(self.invite.mailing_id, mailing)
 
     def test_a_bounce_through_the_mail_gateway(self):
         with self.frozen_at("2026-03-02 09:00:00"):

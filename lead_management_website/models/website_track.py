@@ -1,5 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import math
+from collections import defaultdict
+from datetime import timedelta
 from urllib.parse import unquote, urlsplit
+
+import pytz
 
 from odoo import api, fields, models
 
@@ -62,8 +67,41 @@ class WebsiteTrack(models.Model):
                 # Per lead: the external ids of a company's events are unique per type, and a visitor may have
                 # two leads in one company.
                 "external_id": f"{EXTERNAL_ID_PREFIX}{track.id}:{lead.id}", "note": _("Visited %s", path),
+                "company": lead.company_id,
             })
-        return events
+        return self._lead_signal_within_caps(events)
+
+    def _lead_signal_within_caps(self, events):
+        """``events`` but for the views a lead's day has no room for: once a type's views of one day (the company's
+        day, as scoring counts it) reach its daily cap, more views add no point, and are not recorded (a visitor
+        reloading a page a million times writes a million page views, not a million events)."""
+        capped_types = {event["type"] for event in events if event["type"].daily_cap > 0 and event["type"].points > 0}
+        if not capped_types:
+            return [{key: value for key, value in event.items() if key != "company"} for event in events]
+
+        def day(event):
+            company = event["company"] or self.env.company
+            tz = pytz.timezone(company.resource_calendar_id.tz or company.partner_id.tz or "UTC")
+            return pytz.utc.localize(event["date"]).astimezone(tz).date()
+
+        Event = self.env["lead.engagement.event"].sudo()
+        since = min(event["date"] for event in events) - timedelta(days=1)
+        counts = defaultdict(int)  # (lead id, type, day): events recorded
+        for recorded in Event.search_fetch([("lead_id", "in", list({event["lead_id"] for event in events})),
+                                            ("type_id", "in", [each.id for each in capped_types]),
+                                            ("date", ">=", since)], ["lead_id", "type_id", "date", "company_id"]):
+            counts[recorded.lead_id.id, recorded.type_id, day(
+                {"company": recorded.company_id, "date": recorded.date})] += 1
+        kept = []
+        for event in sorted(events, key=lambda event: event["date"]):
+            event_type = event["type"]
+            if event_type in capped_types:
+                key = (event["lead_id"], event_type, day(event))
+                if counts[key] >= math.ceil(event_type.daily_cap / event_type.points):
+                    continue
+                counts[key] += 1
+            kept.append({key: value for key, value in event.items() if key != "company"})
+        return kept
 
     def _lead_signal_recorded(self, leads, now):
         """{(track id, lead id)}: the views of these tracks already recorded for these leads, whatever their type

@@ -125,8 +125,13 @@ class TestWebsiteSignals(HttpCase, LeadManagementCommon):
             visitor = self._visitor(lead)
             self._views(visitor, *["/pricing"] * 4, *[f"/blog/post-{index}" for index in range(12)])
             self._cron()
-            self.assertEqual(len(self._events(lead)), 16, "every view is recorded, the scoring caps")
             self.assertEqual((self.pricing.daily_cap, self.page_view.daily_cap), (15, 10))
+            self.assertEqual(len(self._events(lead)), 3 + 10, "views past the day's cap are not recorded")
+            self.assertAlmostEqual(lead.engagement_score - before, 15 + 10)
+            # A visitor reloading the page all day: nothing more, in this run or the next.
+            self._views(visitor, *["/pricing"] * 50)
+            self._cron()
+            self.assertEqual(len(self._events(lead)), 3 + 10)
             self.assertAlmostEqual(lead.engagement_score - before, 15 + 10)
         with self.frozen_at("2026-03-03 12:00:00"):  # another day, another cap: a day's decay of each
             self._views(visitor, "/pricing")

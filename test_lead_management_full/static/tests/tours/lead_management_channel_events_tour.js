@@ -19,7 +19,7 @@ registry.category("web_tour.tours").add("lead_management_channel_events_tour", {
         },
         {
             content: "The website visits, named by page",
-            trigger: ".o_field_widget[name='score_explanation']:contains('Visited /pricing (4 times)')",
+            trigger: ".o_field_widget[name='score_explanation']:contains('Visited /pricing (3 times)')",
         },
         {
             content: "The click, naming the link and the mailing",
