@@ -23,7 +23,8 @@ The ORM cache is emptied between the two, the tables are vacuumed before each ro
 reference, the controllers' calls as Email Marketing makes them: one per open and one per click (each open pixel
 and each click is a request of its own; here still in one transaction, without HTTP, so cheaper than in life).
 Two lines are printed, one per reference, each with its ratio and target: the bulk one is a floor no series of
-requests reaches. --profile prints cProfile's top 15 (cumulative) of one more, untimed, run of ours.
+requests reaches. --profile prints cProfile's top 15 (cumulative; BENCH_SORT=tottime BENCH_TOP=25 to change) of one
+more, untimed, run of ours.
 """
 import argparse
 import cProfile
@@ -310,7 +311,8 @@ def main():
         profile = cProfile.Profile()
         measure(registry, opened_mail_ids, clicked_ids, code, profile)
         print("\nours, cProfile top 15 (cumulative):")
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(15)
+        stats = pstats.Stats(profile).sort_stats(os.environ.get("BENCH_SORT", "cumulative"))
+        stats.print_stats(int(os.environ.get("BENCH_TOP", "15")))
 
 
 if __name__ == "__main__":

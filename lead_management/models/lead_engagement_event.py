@@ -166,20 +166,28 @@ class LeadEngagementEvent(models.Model):
         unique index (a serialization failure at Odoo's isolation level): the batch rolls back and the next run
         records it once."""
         now = self.env.cr.now()
-        columns = ["lead_id", "company_id", "type_id", "date", "external_id", "note", "campaign_id", "source_id",
-                   "medium_id", "sender_id", "create_uid", "create_date", "write_uid", "write_date"]
-        rows = [SQL("(%s)", SQL(", ").join(SQL("%s", value) for value in (
-            vals["lead_id"], company_of.get(vals["lead_id"]) or None, vals["type_id"],
-            fields.Datetime.to_datetime(vals.get("date")) or now, vals["external_id"] or None, vals["note"] or None,
-            vals.get("campaign_id"), vals.get("source_id"), vals.get("medium_id"), vals.get("sender_id"),
-            self.env.uid, now, self.env.uid, now))) for vals in vals_list]
+        # One array per column (unnest): a statement of fixed size whatever the number of rows.
+        columns = {
+            "lead_id": ("int4", [vals["lead_id"] for vals in vals_list]),
+            "company_id": ("int4", [company_of.get(vals["lead_id"]) or None for vals in vals_list]),
+            "type_id": ("int4", [vals["type_id"] for vals in vals_list]),
+            "date": ("timestamp", [fields.Datetime.to_datetime(vals.get("date")) or now for vals in vals_list]),
+            "external_id": ("varchar", [vals["external_id"] or None for vals in vals_list]),
+            "note": ("varchar", [vals["note"] or None for vals in vals_list]),
+            "campaign_id": ("int4", [vals.get("campaign_id") for vals in vals_list]),
+            "source_id": ("int4", [vals.get("source_id") for vals in vals_list]),
+            "medium_id": ("int4", [vals.get("medium_id") for vals in vals_list]),
+            "sender_id": ("int4", [vals.get("sender_id") for vals in vals_list]),
+        }
         self.flush_model()
         self.env.cr.execute(SQL("""
-            INSERT INTO lead_engagement_event (%s) VALUES %s
+            INSERT INTO lead_engagement_event (%(columns)s, create_uid, create_date, write_uid, write_date)
+                 SELECT *, %(uid)s, %(now)s, %(uid)s, %(now)s FROM unnest(%(arrays)s)
                 ON CONFLICT (COALESCE(company_id, 0), COALESCE(sender_id, 0), type_id, external_id)
                    WHERE external_id IS NOT NULL DO NOTHING
              RETURNING id
-        """, SQL(", ").join(SQL.identifier(column) for column in columns), SQL(", ").join(rows)))
+        """, columns=SQL(", ").join(SQL.identifier(column) for column in columns), uid=self.env.uid, now=now,
+            arrays=SQL(", ").join(SQL(f"%s::{kind}[]", values) for kind, values in columns.values())))
         events = self.browse(sorted(row[0] for row in self.env.cr.fetchall()))
         Lead = self.env["crm.lead"]
         Lead.invalidate_model(["engagement_event_ids"])

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from collections import defaultdict
+
 from odoo import api, models
 from odoo.tools import email_normalize
 
@@ -60,6 +62,10 @@ class MailingTrace(models.Model):
         Type = self.env["lead.engagement.type"].sudo()
         types = {}  # per batch: Type._get_by_code_cached
         events = []
+        # The batch's clicks at once, by trace (not a filter of each trace's clicks).
+        clicks_of = defaultdict(list)
+        for click in self.links_click_ids.sorted("id"):
+            clicks_of[click.mailing_trace_id.id].append(click)
         for trace, lead in self._lead_signal_leads().items():
             mailing = trace.mass_mailing_id
             name = mailing.subject or mailing.display_name
@@ -70,10 +76,12 @@ class MailingTrace(models.Model):
             # A click counts when it is on a link of this mailing, after it went out (the tracked URL is public:
             # /r/<code>/m/<trace> with another mailing's code, or before the send, is no reader's click), once
             # per link and reader.
-            for link in trace.links_click_ids.filtered(
-                    lambda click, trace=trace: click.link_id.mass_mailing_id == trace.mass_mailing_id
-                    and trace.sent_datetime and click.create_date >= trace.sent_datetime).sorted("id").link_id:
-                click = trace.links_click_ids.filtered(lambda click, link=link: click.link_id == link).sorted("id")[:1]
+            first_clicks = {}  # link: its first click
+            for click in clicks_of[trace.id]:
+                if (click.link_id.mass_mailing_id == mailing and trace.sent_datetime
+                        and click.create_date >= trace.sent_datetime):
+                    first_clicks.setdefault(click.link_id, click)
+            for link, click in first_clicks.items():
                 label = link.label or link.title or link.url
                 signals.append(("email_click", f"mailing.trace:{trace.id}:click:{link.id}", click.create_date,
                                 _("Clicked “%(link)s” in the mailing “%(mailing)s”", link=label, mailing=name)))
@@ -91,7 +99,8 @@ class MailingTrace(models.Model):
                     continue
                 events.append({
                     "lead_id": lead.id, "type": event_type, "date": min(date, now), "external_id": external_id,
-                    "note": note, "campaign": trace.campaign_id, "source": trace.source_id, "medium": trace.medium_id,
+                    "note": note, "campaign": mailing.campaign_id, "source": mailing.source_id,
+                    "medium": mailing.medium_id,
                 })
         return events
 
