@@ -10,7 +10,9 @@ class NurtureUnsubscribe(http.Controller):
     or a mail client's RFC 8058 one-click POST, unsubscribes. The link is signed: a wrong or altered one changes
     nothing and tells nothing (404)."""
 
-    @http.route(UNSUBSCRIBE_ROUTE, type="http", auth="public", methods=["GET"], sitemap=False)
+    # website=True: where the website is installed, the frontend layout of the page reads the current website, which
+    # only a website route sets (without the website the flag is ignored), as mass_mailing's own unsubscribe pages.
+    @http.route(UNSUBSCRIBE_ROUTE, type="http", auth="public", methods=["GET"], website=True, sitemap=False)
     def unsubscribe_page(self, lead_id=None, email=None, token=None, **kwargs):
         lead = request.env["crm.lead"]._nurture_unsubscribe_lead(lead_id, email, token)
         if not lead:
@@ -18,7 +20,8 @@ class NurtureUnsubscribe(http.Controller):
         return request.render("lead_management.nurture_unsubscribe_page", {
             "email": email, "lead_id": lead.id, "token": token, "done": False})
 
-    @http.route(UNSUBSCRIBE_ROUTE, type="http", auth="public", methods=["POST"], csrf=False, sitemap=False)
+    @http.route(UNSUBSCRIBE_ROUTE, type="http", auth="public", methods=["POST"], csrf=False, website=True,
+                sitemap=False)
     def unsubscribe(self, lead_id=None, email=None, token=None, **kwargs):
         # No CSRF token: a mail client's one-click POST has none; the signed link is what protects it.
         lead = request.env["crm.lead"]._nurture_unsubscribe_lead(lead_id, email, token)

@@ -1,2 +1,3 @@
 from . import test_entry_points
 from . import test_closed_loop
+from . import test_unsubscribe
