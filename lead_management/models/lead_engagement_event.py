@@ -3,7 +3,7 @@ import re
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, split_every
 
 # Keys of _record_events → fields of the event
@@ -56,12 +56,39 @@ class LeadEngagementEvent(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self._check_logged_by_hand(vals_list)
         leads = self.env["crm.lead"].browse(vals["lead_id"] for vals in vals_list if vals.get("lead_id")).sudo()
         companies = {lead.id: lead.company_id.id for lead in leads}
         vals_list = [dict(vals, company_id=companies.get(vals.get("lead_id"))) for vals in vals_list]
         events = super().create(vals_list)
         events._events_recorded(events.lead_id)
         return events
+
+    @api.model
+    def _check_logged_by_hand(self, vals_list):
+        """What a person writes (the form, an import, RPC) is an event people log: of a type logged by hand (what
+        Odoo's apps and the marketing tools record, nobody can claim happened: a click that ends a nurture wait, an
+        attendance), with no sender (the intake API's) and no external id but a lead manager's, for an import of
+        a file that may be imported again (the ids of the apps and of the senders are theirs: one claimed first
+        would keep the real event out)."""
+        if self.env.su:
+            return
+        _ = self.env._
+        type_ids = {vals["type_id"] for vals in vals_list if vals.get("type_id")}
+        recorded = self.env["lead.engagement.type"].sudo().browse(type_ids).filtered(lambda each: not each.manual)
+        if recorded:
+            raise UserError(_(
+                "“%s” events are recorded by Odoo's apps or by the marketing tools, not logged by hand: choose a type "
+                "that people log (CRM > Configuration > Engagement Types, “Logged by Hand”).",
+                "”, “".join(recorded.mapped("name"))))
+        if any(vals.get("sender_id") for vals in vals_list):
+            raise AccessError(_("The sender of an engagement event is the intake API user that sent it: it is not "
+                                "written by hand."))
+        if any(vals.get("external_id") for vals in vals_list) and not self.env.user.has_group(
+                "lead_management.group_lead_manager"):
+            raise AccessError(_(
+                "Only Lead Managers give engagement events an external id (to import a file again without its events "
+                "counting twice): log the event without one."))
 
     def _events_recorded(self, leads):
         """After these events of ``leads`` were recorded, whichever way (create, or a batch's INSERT): the leads are
@@ -70,6 +97,7 @@ class LeadEngagementEvent(models.Model):
         self.env["lead.nurture.trace"]._nurture_signal(self, leads)
 
     def write(self, vals):
+        self._check_logged_by_hand([vals])
         leads = self.lead_id
         if vals.get("lead_id"):
             vals = dict(vals, company_id=self.env["crm.lead"].sudo().browse(vals["lead_id"]).company_id.id)

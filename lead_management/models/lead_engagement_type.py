@@ -17,6 +17,11 @@ class LeadEngagementType(models.Model):
         help="After this many days an event counts for half its points, after twice as many for a quarter…")
     daily_cap = fields.Integer(
         help="Most points one lead can get from this type in one day (0: no cap).")
+    manual = fields.Boolean(
+        "Logged by Hand", default=True,
+        help="People may log events of this type on a lead (a call, a visit to the stand). Off for what Odoo's apps "
+             "and marketing tools record themselves (opens, clicks, page views, replies, registrations): nobody can "
+             "claim that one happened.")
     active = fields.Boolean(default=True)
     company_id = fields.Many2one("res.company", index=True)
 

@@ -211,6 +211,38 @@ class TestNoOracle(SecurityCommon):
         self.assertTrue(self._call("lead_manager", "lead.engagement.event", "search_count",
                                    [("lead_id", "=", self.hidden.id)]))
 
+    def test_nobody_claims_what_the_apps_record(self):
+        """Review of issue 18: a user who may log engagement on a lead logged any type: a mailing click or a page view
+        (ending a nurture wait, pushing the lead to A) in the channel's own words, and a bridge's external id first,
+        so that the real event was skipped as a replay."""
+        lead = self._create_leads(1, qualifier_id=self.user_qualifier.id)
+        click = self.env.ref("lead_management.engagement_type_email_click")
+        webinar = self.env.ref("lead_management.engagement_type_webinar")
+        self.assertEqual((click.manual, webinar.manual), (False, True))
+        for role in ("qualifier", "lead_manager"):
+            with self.subTest(role=role), self.assertRaises(UserError):
+                self._call(role, "lead.engagement.event", "create", {
+                    "lead_id": lead.id, "type_id": click.id, "note": "Clicked “Pricing” in the mailing “Spring”"})
+        logged = self._call("qualifier", "lead.engagement.event", "create", {"lead_id": lead.id,
+                                                                              "type_id": webinar.id})
+        self.assertEqual(self.env["lead.engagement.event"].browse(logged).type_id, webinar)
+        with self.assertRaises(UserError):
+            self._call("lead_manager", "lead.engagement.event", "write", [logged], {"type_id": click.id})
+        # External ids: the apps' and the senders'; a lead manager's for an import only.
+        with self.assertRaises(AccessError):
+            self._call("qualifier", "lead.engagement.event", "create", {
+                "lead_id": lead.id, "type_id": webinar.id, "external_id": "mailing.trace:1:bounce"})
+        with self.assertRaises(AccessError):
+            self._call("lead_manager", "lead.engagement.event", "create", {
+                "lead_id": lead.id, "type_id": webinar.id, "sender_id": self.user_intake.id})
+        imported = self._call("lead_manager", "lead.engagement.event", "create", {
+            "lead_id": lead.id, "type_id": webinar.id, "external_id": "webinar-2026-03.csv:17"})
+        self.assertEqual(self.env["lead.engagement.event"].browse(imported).external_id, "webinar-2026-03.csv:17")
+        # The system records every type, with its ids.
+        self.env["lead.engagement.event"]._record_events([{"lead_id": lead.id, "type": "email_click",
+                                                           "external_id": "mailing.trace:1:click:1"}])
+        self.assertIn(click, lead.engagement_event_ids.type_id)
+
     def test_explanation_is_for_readers_and_hides_rules_on_hidden_fields(self):
         with self.assertRaises(AccessError):
             self._call("salesman", "crm.lead", "get_score_breakdown", [self.hidden.id])

@@ -17,10 +17,31 @@ class LeadEngagementType(models.Model):
                          "wildcards (e.g. /pricing* or /blog/*/case-study*), records this type instead of the "
                          "generic page view; the first such type in the list's order is the one recorded. Case "
                          "and the language prefix of the URL (/fr/…) do not count.")
+    @api.onchange("url_pattern")
+    def _onchange_url_pattern(self):
+        if self.url_pattern:
+            self.manual = False
 
-    @api.constrains("url_pattern")
+    @api.model_create_multi
+    def create(self, vals_list):
+        # A page type (a page URL) is recorded by the website, whoever makes it and however (form, import, RPC).
+        return super().create([dict(vals, manual=False) if vals.get("url_pattern") and "manual" not in vals else vals
+                               for vals in vals_list])
+
+    def write(self, vals):
+        if vals.get("url_pattern") and "manual" not in vals:
+            vals = dict(vals, manual=False)
+        return super().write(vals)
+
+    @api.constrains("url_pattern", "manual")
     def _check_url_pattern(self):
         _ = self.env._
+        # A page view is the website's to record, not a person's to claim.
+        manual = self.filtered(lambda each: each.url_pattern and each.manual)
+        if manual:
+            raise ValidationError(_(
+                "“%s” records views of a website page: it cannot be logged by hand. Untick “Logged by Hand”.",
+                manual[0].name))
         for engagement_type in self.filtered(lambda each: each.url_pattern is not False):
             pattern = engagement_type.url_pattern.strip()
             if not pattern:
