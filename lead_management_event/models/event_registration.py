@@ -8,6 +8,11 @@ CHECKPOINT = "lead_management_event.signals_checkpoint"
 class EventRegistration(models.Model):
     _inherit = "event.registration"
 
+    def init(self):
+        # The scheduled action reads the registrations changed since its last run.
+        self.env.cr.execute("CREATE INDEX IF NOT EXISTS event_registration_lm_write_date_index "
+                            "ON event_registration (write_date)")
+
     @api.model
     def _cron_lead_signals(self, batch_size=1000):
         """Record what event attendees did as engagement events of their lead (lead.engagement.event's

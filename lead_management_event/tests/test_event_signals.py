@@ -9,6 +9,10 @@ from odoo.tests import tagged
 
 from odoo.addons.lead_management.tests.common import LeadManagementCommon
 
+from ..models.event_registration import CHECKPOINT
+
+NOW = "2026-03-04 10:00:00"
+
 
 @tagged("post_install", "-at_install")
 class TestEventSignals(LeadManagementCommon):
@@ -16,6 +20,9 @@ class TestEventSignals(LeadManagementCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls.enterClassContext(cls.frozen_at(NOW))
+        # The job's first run reads the last 30 days of the fixed clock (not from the install's real-time run).
+        cls.env["ir.config_parameter"].set_param(CHECKPOINT, False)
         now = fields.Datetime.now()
         cls.event = cls.env["event.event"].create({
             "name": "Spring webinar", "date_begin": now - timedelta(hours=2), "date_end": now + timedelta(hours=2),

@@ -1,14 +1,26 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """What Odoo's email marketing records scores the lead (issue 18): opens, each click through the real tracked URL
-(naming the link), bounces and opt-outs of mailings on leads and on a lead's contact, each once, in batches by the
-scheduled action."""
-from odoo.tests import HttpCase, tagged
+(naming the link), replies, bounces and opt-outs of mailings on leads and on a lead's contact, each once, in batches
+by the scheduled action."""
+from urllib.parse import urlsplit
 
-from odoo.addons.lead_management.tests.common import LeadManagementCommon
+from odoo.tests import tagged
+
+from odoo.addons.lead_management.tests.common import LeadManagementCommon, LeadManagementHttpCase
+
+from ..models.mailing_trace import CHECKPOINT
+
+NOW = "2026-03-04 10:00:00"
 
 
 @tagged("post_install", "-at_install")
-class TestMailingSignals(HttpCase, LeadManagementCommon):
+class TestMailingSignals(LeadManagementHttpCase, LeadManagementCommon):
+
+    def setUp(self):
+        super().setUp()
+        # The job's first run reads the last 30 days of the fixed clock (not from the install's real-time run).
+        self.env["ir.config_parameter"].set_param(CHECKPOINT, False)
+        self.frozen = self.enterContext(self.frozen_at(NOW))
 
     def _mailing(self, model, records):
         mailing = self.env["mailing.mailing"].create({
@@ -49,7 +61,8 @@ class TestMailingSignals(HttpCase, LeadManagementCommon):
         self.assertIn("Spring webinar", self._events(read)[1].note)
         self.assertGreater(read.engagement_score, before)
         self.assertEqual(self._events(bounced).mapped("type_id.code"), ["email_bounce"])
-        self.assertLess(bounced.engagement_score, 0, "a bounce costs points")
+        self.assertEqual(bounced.engagement_score, self.env.ref(
+            "lead_management_mass_mailing.engagement_type_email_bounce").points, "a bounce costs its points (-5)")
         # Runs that find them again record nothing more, nor the same reader clicking again (mass_mailing counts
         # one click per link and address).
         self._cron()
@@ -70,9 +83,31 @@ class TestMailingSignals(HttpCase, LeadManagementCommon):
         self.env.ref("lead_management_mass_mailing.engagement_type_email_open").active = False
         _mailing, traces = self._mailing("crm.lead", lead)
         traces.set_opened()
-        self.env["mail.blacklist"]._add(lead.email_normalized)  # as mass_mailing's unsubscribe page does
+        # The reader follows the mailing's own one-click unsubscribe link (its List-Unsubscribe header).
+        url = urlsplit(_mailing._get_unsubscribe_oneclick_url(lead.email_normalized, lead.id))
+        response = self.url_open(f"{url.path}?{url.query}", data={"List-Unsubscribe": "One-Click"})
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(self.env["mail.blacklist"].search([("email", "=", lead.email_normalized)]))
         self._cron()
         self.assertEqual(self._events(lead).mapped("type_id.code"), ["unsubscribe"])
         self.assertEqual(lead.marketing_consent, "refused")
         self._cron()
         self.assertEqual(len(self._events(lead)), 1)
+
+    def test_replies_are_recorded_once_where_they_arrive(self):
+        """A reply to a mailing whose replies go to a mailbox (not the lead's thread) is the mailing's to tell; one to
+        a mailing answered in the lead's thread is the mail gateway's (lead_management), never both."""
+        elsewhere, in_thread = self._create_leads(2)
+        mailing, traces = self._mailing("crm.lead", elsewhere)
+        mailing.write({"reply_to_mode": "new", "reply_to": "events@example.com"})
+        traces.set_replied()
+        threaded, threaded_traces = self._mailing("crm.lead", in_thread)
+        self.assertEqual(threaded.reply_to_mode, "update")
+        threaded_traces.set_replied()
+        self._cron()
+        [reply] = self._events(elsewhere)
+        self.assertEqual((reply.type_id.code, reply.note), ("email_reply", "Replied to the mailing “Spring webinar”"))
+        self.assertEqual(elsewhere.engagement_score, reply.type_id.points)
+        self.assertFalse(self._events(in_thread))
+        self._cron()
+        self.assertEqual(len(self._events(elsewhere)), 1)

@@ -33,6 +33,36 @@ class TestNurtureThroughMailings(HttpCase, NurtureCommon):
                                 "activity_summary": "They clicked Pricing: call them"})
         old_steps.unlink()
 
+    def _batch_queries(self, count):
+        """Queries of one run of the nurture job sending the e-mail step to ``count`` leads enrolled the day before."""
+        with self.frozen_at("2026-03-02 09:00:00"):
+            leads = self.env["crm.lead"].create([{
+                "name": f"Batch {index}", "type": "lead", "team_id": self.team.id, "user_id": False,
+                "qualifier_id": self.user_qualifier.id, "email_from": f"batch{count}.{index}@example.com",
+                "phone": "+32470000000"} for index in range(count)])
+        self.assertEqual(len(leads.nurture_enrolment_id), count)
+        self.env.flush_all()
+        self.env.invalidate_all()
+        with self.frozen_at("2026-03-03 09:00:00"):
+            before = self.env.cr.sql_log_count
+            self._cron()
+            self.env.cr.flush()
+            queries = self.env.cr.sql_log_count - before
+        self.assertEqual(len(self.invite.mailing_id.mailing_trace_ids.filtered(
+            lambda trace: trace.res_id in leads.ids)), count)
+        return queries
+
+    def test_one_batch_through_the_engine_is_bounded(self):
+        """Through Email Marketing's engine (the step's mailing, its links, a trace per lead, the ones it cancelled)
+        one run of the job has a fixed cost per batch; per lead, only Email Marketing's own look-up of each tracked
+        link in the e-mail it renders for that lead (as for any of its mailings)."""
+        self._batch_queries(1)  # the step's mailing and its links, made once
+        twenty, forty = self._batch_queries(20), self._batch_queries(40)
+        links = self.env["link.tracker"].search_count([("mass_mailing_id", "=", self.invite.mailing_id.id)])
+        self.assertEqual(links, 1)
+        self.assertEqual(forty - twenty, 20 * links, "per lead: Email Marketing's link look-up, nothing of ours")
+        self.assertLessEqual(twenty, 90, "90 measured for 20 leads: 70 for the batch, 20 link look-ups")
+
     def _mail(self, lead):
         return self.env["mail.mail"].search([("model", "=", "crm.lead"), ("res_id", "=", lead.id)])
 
@@ -101,6 +131,30 @@ class TestNurtureThroughMailings(HttpCase, NurtureCommon):
         held = self._traces(lead)
         self.assertEqual((held.state, held.scheduled_date), ("scheduled", datetime(2026, 3, 9, 9, 0)))
 
+    def test_a_mailing_on_leads_skips_addresses_at_the_weekly_limit(self):
+        self.company.write({"nurture_weekly_cap": 1})
+        with self.frozen_at("2026-03-02 09:00:00"):
+            nurtured = self._lead()
+            self._cron()
+        self.assertEqual(len(self.invite.mailing_id.mailing_trace_ids), 1, "this week's e-mail to nurtured@")
+        with self.frozen_at("2026-03-04 09:00:00"):
+            other = self._lead(name="Not nurtured", email_from="other@example.com", phone=False)
+            newsletter = self.env["mailing.mailing"].create({
+                "name": "Newsletter", "subject": "Newsletter", "mailing_model_id": self.env["ir.model"]._get_id(
+                    "crm.lead"), "mailing_domain": repr([("id", "in", (nurtured | other).ids)]),
+                "body_html": "<p>News</p>"})
+            newsletter.action_send_mail()
+        traces = {trace.res_id: trace for trace in newsletter.mailing_trace_ids}
+        self.assertEqual((traces[nurtured.id].trace_status, traces[nurtured.id].failure_type), ("cancel", "mail_optout"),
+                         "nurtured@ had its one marketing e-mail of the week")
+        self.assertIn(traces[other.id].trace_status, ("outgoing", "sent"))
+        # Without a limit, everyone gets it.
+        self.company.write({"nurture_weekly_cap": 0})
+        with self.frozen_at("2026-03-04 10:00:00"):
+            again = newsletter.copy()
+            again.action_send_mail()
+        self.assertNotIn("cancel", again.mailing_trace_ids.mapped("trace_status"))
+
     def test_enrolled_again_the_lead_gets_the_email_again_and_nobody_resends_the_mailing(self):
         with self.frozen_at("2026-03-02 09:00:00"):
             lead = self._lead()
@@ -142,7 +196,9 @@ class TestNurtureThroughMailings(HttpCase, NurtureCommon):
         bounce = lead.engagement_event_ids.filtered(lambda event: event.type_id.code == "email_bounce")
         self.assertEqual(len(bounce), 1)
         self.assertIn("nurtured@example.com", bounce.note)
-        self.assertLess(lead.engagement_score, before, "a bounce costs points")
+        self.assertAlmostEqual(lead.engagement_score, before + bounce.type_id.points, places=2,
+                               msg="a bounce costs its points (-5)")
+        self.assertEqual(bounce.type_id.points, -5)
         self.assertEqual(lead.message_bounce, 1, "and flags the address (mail's bounce counter)")
 
 

@@ -225,12 +225,20 @@ class TestWebsiteSignals(HttpCase, LeadManagementCommon):
                         "/" + "x" * 200):
             with self.subTest(pattern=pattern), self.assertRaises(ValidationError):
                 Type.create({"name": "Pricing", "code": "website_test", "url_pattern": pattern})
+        # A path with wildcards is one.
         self.pricing.url_pattern = " /pricing/*/compare "
+        self.assertEqual(self.pricing.url_pattern, " /pricing/*/compare ")
         self.pricing.url_pattern = False
+        self.assertFalse(self.pricing.url_pattern)
+        # A page view is the website's to record: a type with a page URL is not logged by hand.
+        self.assertFalse(self.pricing.manual)
+        with self.assertRaises(ValidationError):
+            self.pricing.write({"url_pattern": "/pricing*", "manual": True})
 
     def test_a_visit_served_by_the_website_then_the_contact_form(self):
         """A visitor reads the pricing page (a tracked website page), then sends the contact form: the lead the
         form creates gets the views."""
+        self.enterContext(self.frozen_at(NOW))
         self.env["website"].search([]).write({"crm_default_team_id": self.team.id, "crm_default_user_id": False})
         view = self.env["ir.ui.view"].create({
             "name": "Pricing", "type": "qweb", "key": "lead_management_website.test_pricing",
@@ -255,7 +263,6 @@ class TestWebsiteSignals(HttpCase, LeadManagementCommon):
         events = self._events(lead)
         self.assertEqual(sorted(events.mapped("note")), ["Visited /contactus", "Visited /pricing", "Visited /pricing"])
         self.assertEqual(events.filtered(lambda event: event.note == "Visited /pricing").type_id, self.pricing)
-        # Dated when they were served, seconds ago: a decay of a few millionths.
-        self.assertAlmostEqual(lead.engagement_score - before, 2 * self.pricing.points + self.page_view.points,
-                               places=2)
+        # Dated when they were served (the fixed clock: no decay).
+        self.assertEqual(lead.engagement_score - before, 2 * self.pricing.points + self.page_view.points)
         self.assertEqual(set(events.mapped("date")), set(lead.visitor_ids.website_track_ids.mapped("visit_datetime")))

@@ -80,3 +80,36 @@ class TestClosedLoop(LeadManagementHttpCase, FullCommon):
             self.assertAlmostEqual(lead.engagement_score, sum(expected.values()), delta=0.05)
             self.assertAlmostEqual(lead.lead_score, fit + sum(expected.values()), delta=0.5)
             self.start_tour("/odoo", "lead_management_channel_events_tour", login="lm_qualifier")
+
+    def test_a_channel_event_regrades_through_the_pipeline(self):
+        """The regrade a bridge's batch causes runs the pipeline as any other: a lead made A by attending an event is
+        promoted by the stage's score criteria and handed off to sales, in the job's batch (one INSERT of its
+        events)."""
+        self._points("lead_management_event.engagement_type_event_registration", 0)
+        self._points("lead_management_event.engagement_type_event_attendance", 25)
+        self.env["event.lead.rule"].search([]).active = False
+        self.env["ir.config_parameter"].set_param("lead_management_event.signals_checkpoint", False)
+        self._stage("qualified").entry_domain = "[('lead_score', '>=', 70)]"
+        self._set_company(lead_auto_handoff=True)
+        germany = self.env.ref("base.de")
+        with self.frozen_at(NOW):
+            now = fields.Datetime.now()
+            leads = self.env["crm.lead"].create([{
+                "name": f"Engineer {index} at Kraftwerk", "type": "lead", "team_id": self.team.id, "user_id": False,
+                "email_from": f"engineer{index}@kraftwerk.example.com", "phone": f"+49 30 901820{index}",
+                "country_id": germany.id} for index in range(2)])
+            self.assertEqual(leads.mapped("lead_score"), [45, 45], "a phone (20) and Germany (25): grade B")
+            self.assertEqual(set(leads.mapped("grade_id.name")), {"B"})
+            event = self.env["event.event"].create({
+                "name": "Energy Summit", "date_tz": "UTC", "date_begin": now - timedelta(hours=3),
+                "date_end": now - timedelta(hours=1)})
+            registrations = self.env["event.registration"].create([{
+                "event_id": event.id, "name": lead.name, "email": lead.email_from} for lead in leads])
+            registrations.action_set_done()
+            self.env["event.registration"]._cron_lead_signals()
+        for lead in leads:
+            with self.subTest(lead=lead.name):
+                self.assertEqual((lead.lead_score, lead.grade_id.name), (70, "A"))
+                self.assertEqual(lead.lifecycle_stage_id, self._stage("qualified"))
+                self.assertEqual(lead.handoff_state, "pending")
+                self.assertTrue(lead.user_id, "a salesperson of the team has it")
