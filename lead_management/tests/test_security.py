@@ -242,6 +242,13 @@ class TestNoOracle(SecurityCommon):
         self.env["lead.engagement.event"]._record_events([{"lead_id": lead.id, "type": "email_click",
                                                            "external_id": "mailing.trace:1:click:1"}])
         self.assertIn(click, lead.engagement_event_ids.type_id)
+        # A database from before: the shipped channel types become recorded, types an admin made stay logged by hand.
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE lead_engagement_type SET manual = TRUE")
+        own = self.env["lead.engagement.type"].create({"name": "Stand visit", "code": "stand_visit"})
+        migration("lead_management", "18.0.1.8.0", "post-migrate.py")(self.env.cr, "18.0.1.7.0")
+        self.env.invalidate_all()
+        self.assertEqual((click.manual, webinar.manual, own.manual), (False, True, True))
 
     def test_explanation_is_for_readers_and_hides_rules_on_hidden_fields(self):
         with self.assertRaises(AccessError):
