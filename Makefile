@@ -1,5 +1,5 @@
 # lead_management — see README.md.  Every target installs what is missing first.
-.PHONY: run test test-at lint update setup oca
+.PHONY: run test test-at lint update setup oca bench
 
 run:      ## Odoo with demo data and lead_management on http://localhost:8069
 	bash scripts/lm.sh run
@@ -21,3 +21,6 @@ setup:    ## install PostgreSQL, Odoo 18.0, Python requirements and Chromium whe
 
 oca:      ## the suites of OCA's crm addons (wheels from PyPI) with and without lead_management; ADDONS=a,b to choose
 	bash scripts/lm.sh oca $(ADDONS)
+
+bench:    ## every benchmark, a line each, on generated data: [SIZE=100000] [ROUNDS=3] [ONLY=scoring,jobs,…]
+	bash scripts/lm.sh bench $(if $(SIZE),--size $(SIZE)) $(if $(ROUNDS),--rounds $(ROUNDS)) $(if $(ONLY),--only $(ONLY))

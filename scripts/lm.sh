@@ -454,6 +454,12 @@ cmd_test_at() {
     run_tests "$@"
 }
 
+cmd_bench() {
+    setup
+    cd "$ROOT"
+    "$PYTHON" bench/run.py "$@"
+}
+
 cmd_lint() {
     mkdir -p "$STATE"
     setup_python
@@ -473,6 +479,7 @@ case "${1:-}" in
     test) shift; cmd_test "$@" ;;
     test-at) shift; cmd_test_at "$@" ;;
     oca) shift; cmd_oca "$@" ;;
+    bench) shift; cmd_bench "$@" ;;
     update) shift; cmd_update "$@" ;;
-    *) echo "usage: $0 setup|run|test|test-at|oca|lint|update [extra arguments]" >&2; exit 2 ;;
+    *) echo "usage: $0 setup|run|test|test-at|oca|bench|lint|update [extra arguments]" >&2; exit 2 ;;
 esac

@@ -145,7 +145,8 @@ class TestNurtureThroughMailings(HttpCase, NurtureCommon):
                 "body_html": "<p>News</p>"})
             newsletter.action_send_mail()
         traces = {trace.res_id: trace for trace in newsletter.mailing_trace_ids}
-        self.assertEqual((traces[nurtured.id].trace_status, traces[nurtured.id].failure_type), ("cancel", "mail_optout"),
+        skipped = traces[nurtured.id]
+        self.assertEqual((skipped.trace_status, skipped.failure_type), ("cancel", "mail_optout"),
                          "nurtured@ had its one marketing e-mail of the week")
         self.assertIn(traces[other.id].trace_status, ("outgoing", "sent"))
         # Without a limit, everyone gets it.
