@@ -54,7 +54,7 @@ def run(ctx):
             teams.write({"crm_team_member_ids": [Command.update(member.id, {"assignment_domain": False})
                                                  for member in teams.crm_team_member_ids]})
             env.flush_all()
-            teams._action_assign_leads(force_quota=True)
+            teams._action_assign_leads(force_quota=True, creation_delta_days=0)
             env.flush_all()
             env.cr.flush()
             env.cr.execute("SELECT count(*) FROM crm_lead WHERE id = ANY(%s) AND user_id IS NOT NULL", [ids])

@@ -337,4 +337,4 @@ class CrmLead(models.Model):
             return
         domain = [("lifecycle_side", "=", "marketing"), ("lifecycle_stage_id.is_side_exit", "=", False),
                   ("lifecycle_stage_id.sequence", "<", max(stages.mapped("sequence")))]
-        self._lead_management_process_batches(domain, lambda leads: leads._lifecycle_promote())
+        self._lead_management_process_batches(domain, "_lifecycle_promote")

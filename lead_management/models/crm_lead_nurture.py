@@ -1,5 +1,4 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import threading
 from collections import defaultdict
 from datetime import timedelta
 
@@ -8,6 +7,8 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.tools import SQL
+
+from .crm_lead_batch import id_buckets
 
 NURTURE_BATCH_SIZE = 500
 # A write touching one of these may enrol a lead or end its enrolment.
@@ -150,10 +151,12 @@ class CrmLead(models.Model):
         for grade in self.env["lead.grade"].sudo().search([("nurture_enrol_pending", "=", True)]):
             domain = [("grade_id", "=", grade.id), ("nurture_enrolment_id", "=", False), ("qualifier_id", "!=", False),
                       ("type", "=", "lead"), ("lifecycle_side", "=", "marketing"), ("handoff_state", "!=", "pending")]
-            self.sudo()._lead_management_process_batches(
-                domain, lambda leads: leads.filtered(lambda lead: lead._nurture_track())._nurture_enrol(),
-                batch_size=batch_size)
+            self.sudo()._lead_management_process_batches(domain, "_nurture_enrol_on_track", batch_size=batch_size)
             grade.write({"nurture_enrol_pending": False})
+
+    def _nurture_enrol_on_track(self):
+        """Enrol those of these leads whose grade has a track."""
+        self.filtered(lambda lead: lead._nurture_track())._nurture_enrol()
 
     # ------------------------------------------------------------
     # CRON
@@ -161,37 +164,44 @@ class CrmLead(models.Model):
 
     @api.model
     def _cron_nurture(self, batch_size=NURTURE_BATCH_SIZE):
-        """Run the nurture steps that are due: selected by their indexed scheduled date, a batch at a time,
-        each row locked (SKIP LOCKED: two Odoo processes never run one step twice), checked again once
-        locked, run, reported as progress and committed. A crash loses at most the batch being run, whose
-        steps are still scheduled for the next run (e-mails are queued in the same transaction: nothing is
-        sent twice). The job is then woken at the next due moment."""
-        Trace = self.env["lead.nurture.trace"].sudo()
+        """Run the nurture steps that are due: selected by their indexed scheduled date, in chunks of ``batch_size``
+        step ids (_lead_management_run: committed one after the other, or jobs of queue_job), each row locked (SKIP
+        LOCKED: two Odoo processes never run one step twice), checked again once locked, run. A crash loses at most
+        the chunk being run, whose steps are still scheduled for the next run (e-mails are queued in the same
+        transaction: nothing is sent twice). Steps that the run made due at once (a step without delay) are run in
+        the same run, while there are; the job is then woken at the next due moment."""
         now = fields.Datetime.now()
         self._nurture_enrol_pending_grades(batch_size)
-        self.env.cr.execute(SQL("SELECT COUNT(*) FROM lead_nurture_trace WHERE state = 'scheduled' "
-                                "AND scheduled_date <= %s", now))
-        total, done = self.env.cr.fetchone()[0], 0
+        done = set()
         while True:
             self.env.flush_all()
-            self.env.cr.execute(SQL("""
-                SELECT id FROM lead_nurture_trace
-                 WHERE state = 'scheduled' AND scheduled_date <= %(now)s
-              ORDER BY scheduled_date, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED
-            """, now=now, limit=batch_size))
-            traces = Trace.browse(row[0] for row in self.env.cr.fetchall())
-            if not traces:
+            self.env.cr.execute(SQL("SELECT id FROM lead_nurture_trace WHERE state = 'scheduled' "
+                                    "AND scheduled_date <= %s ORDER BY id", now))
+            due = [row[0] for row in self.env.cr.fetchall() if row[0] not in done]
+            if not due or not self._lead_management_run("crm.lead", "_nurture_run_chunk",
+                                                        id_buckets(due, batch_size), now=now):
                 break
-            traces.invalidate_recordset()
-            due = traces.filtered(lambda trace: trace.state == "scheduled" and trace.enrolment_id.state == "active")
-            (traces - due).filtered(lambda trace: trace.state == "scheduled").write({"state": "cancelled"})
-            due._nurture_run(now)
-            done += len(traces)
-            self._lead_management_batch_done(done, max(total, done))
-            if getattr(threading.current_thread(), "testing", False) and len(traces) < batch_size:
-                break
+            done.update(due)
         self.env.cr.execute("SELECT MIN(scheduled_date) FROM lead_nurture_trace WHERE state = 'scheduled'")
         upcoming = self.env.cr.fetchone()[0]
         if upcoming:
             self.env.ref("lead_management.ir_cron_nurture").sudo()._trigger(at=max(upcoming, now + timedelta(
                 minutes=1)))
+
+    @api.model
+    def _nurture_run_chunk(self, low, high, now):
+        """Run the steps of ids in [low, high) due at ``now``: locked (those another process holds are left to it),
+        checked again once locked."""
+        now = fields.Datetime.to_datetime(now)
+        self.env.flush_all()
+        traces = self.env["lead.nurture.trace"].sudo().browse(self._lead_management_lock(SQL("""
+            SELECT id FROM lead_nurture_trace
+             WHERE state = 'scheduled' AND scheduled_date <= %(now)s AND id >= %(low)s AND id < %(high)s
+          ORDER BY scheduled_date, id FOR UPDATE SKIP LOCKED
+        """, now=now, low=low, high=high)))
+        if not traces:
+            return
+        traces.invalidate_recordset()
+        due = traces.filtered(lambda trace: trace.state == "scheduled" and trace.enrolment_id.state == "active")
+        (traces - due).filtered(lambda trace: trace.state == "scheduled").write({"state": "cancelled"})
+        due._nurture_run(now)

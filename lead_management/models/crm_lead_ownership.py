@@ -156,4 +156,4 @@ class CrmLead(models.Model):
     @api.model
     def _cron_assign_qualifiers(self):
         """Give every open lead that slipped in without owner (SQL, full reps) a qualifying rep."""
-        self._lead_management_process_batches([("is_unowned", "=", True)], lambda leads: leads._assign_qualifiers())
+        self._lead_management_process_batches([("is_unowned", "=", True)], "_assign_qualifiers")

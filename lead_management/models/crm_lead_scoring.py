@@ -12,6 +12,7 @@ from odoo.tools import SQL
 
 from ..tools import domain_field_names, fields_read_by
 from .crm_lead import LeadChanges
+from .crm_lead_batch import id_buckets
 
 _logger = logging.getLogger(__name__)
 
@@ -568,29 +569,31 @@ class CrmLead(models.Model):
         engagement decay and re-grade every open lead; then the steps after scoring run for the leads whose
         score or grade moved (promotion, hand-off).
 
-        One statement per range of ``batch_size`` open leads, by id: a range lets PostgreSQL read the
-        events of those leads in one pass, where a list of ids per batch would rescan them for each one.
-        Each batch is reported as cron progress and committed. No lead is locked beforehand: the
-        statement locks only the rows it rewrites, as crm's own probability recompute does. A batch that
-        meets a concurrent update (a lead saved meanwhile) is retried once in a new transaction, then
-        left for the next run."""
-        auto_commit = not getattr(threading.current_thread(), "testing", False)
+        In chunks of ``batch_size`` lead ids (_lead_management_run: committed one after the other, or jobs of
+        queue_job), one statement per chunk: an id range lets PostgreSQL read the events of those leads in one
+        pass, where a list of ids would rescan them for each one. No lead is locked beforehand: the statement
+        locks only the rows it rewrites, as crm's own probability recompute does."""
         self.env.flush_all()
         self.env.cr.execute(SQL("SELECT id FROM crm_lead WHERE %s ORDER BY id", self.browse()._scoring_scope()))
         lead_ids = [row[0] for row in self.env.cr.fetchall()]
-        for start in range(0, len(lead_ids), batch_size):
-            batch = lead_ids[start:start + batch_size]
-            for attempt in (1, 2):
-                try:
-                    with self.env.cr.savepoint():
-                        rescored, regraded = self._scoring_recompute(id_range=(batch[0], batch[-1] + 1))
-                        self._scoring_rescored(rescored, regraded)
-                    break
-                except (SerializationFailure, LockNotAvailable) as error:
-                    self.env.invalidate_all()
-                    _logger.warning("Rescore of leads %s to %s met a concurrent update (attempt %s): %s",
-                                    batch[0], batch[-1], attempt, error)
-                    if not auto_commit:
-                        break
-                    self.env.cr.commit()  # pylint: disable=invalid-commit
-            self._lead_management_batch_done(start + len(batch), len(lead_ids))
+        self._lead_management_run("crm.lead", "_scoring_rescore_chunk", id_buckets(lead_ids, batch_size))
+
+    @api.model
+    def _scoring_rescore_chunk(self, low, high):
+        """Rescore the open leads of ids in [low, high), and run the steps after scoring for those that moved. A chunk
+        that meets a concurrent update (a lead saved meanwhile) is retried once in a new transaction (outside tests),
+        then left for the next run."""
+        auto_commit = not getattr(threading.current_thread(), "testing", False)
+        for attempt in (1, 2):
+            try:
+                with self.env.cr.savepoint():
+                    rescored, regraded = self._scoring_recompute(id_range=(low, high))
+                    self._scoring_rescored(rescored, regraded)
+                return
+            except (SerializationFailure, LockNotAvailable) as error:
+                self.env.invalidate_all()
+                _logger.warning("Rescore of leads %s to %s met a concurrent update (attempt %s): %s",
+                                low, high - 1, attempt, error)
+                if not auto_commit:
+                    return
+                self.env.cr.commit()  # pylint: disable=invalid-commit

@@ -1,5 +1,4 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import threading
 from collections import defaultdict
 
 import pytz
@@ -9,6 +8,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools import for_activities
+from .crm_lead_batch import id_buckets
 
 SLA_STATES = [
     ("none", "No SLA"),
@@ -296,36 +296,41 @@ class CrmLead(models.Model):
 
     @api.model
     def _cron_sla(self, batch_size=SLA_BATCH_SIZE):
-        """Escalate the clocks that are due: selected by their indexed next check, a batch at a time, each
-        clock locked (SKIP LOCKED: two Odoo processes never act on one clock), checked again once locked,
-        escalated, reported as progress and committed. A crash loses at most the batch being done, which
-        the next run does again. The job is then woken at the next due moment."""
-        Clock = self.env["lead.sla.clock"].sudo()
+        """Escalate the clocks that are due: selected by their indexed next check, in chunks of ``batch_size`` clock
+        ids (_lead_management_run: committed one after the other, or jobs of queue_job), each clock locked (SKIP
+        LOCKED: two Odoo processes never act on one clock), checked again once locked, escalated. A crash loses at
+        most the chunk being done, which the next run does again. The job is then woken at the next due moment."""
         now = fields.Datetime.now()
-        due = SQL("closed IS NOT TRUE AND paused_since IS NULL AND next_check <= %s", now)
-        self.env.cr.execute(SQL("SELECT COUNT(*) FROM lead_sla_clock WHERE %s", due))
-        total, done = self.env.cr.fetchone()[0], 0
-        while True:
-            self.env.flush_all()
-            self.env.cr.execute(SQL("SELECT id FROM lead_sla_clock WHERE %s ORDER BY next_check, id LIMIT %s "
-                                    "FOR UPDATE SKIP LOCKED", due, batch_size))
-            clocks = Clock.browse(row[0] for row in self.env.cr.fetchall())
-            if not clocks:
-                break
-            # Checked again once locked: another process may have moved them on meanwhile.
-            clocks.invalidate_recordset()
-            clocks = clocks.filtered(lambda c: not c.closed and not c.paused_since and c.next_check
-                                     and c.next_check <= now)
-            current = clocks.filtered(lambda c: c.lead_id.sla_clock_id == c)
-            # Clocks whose lead moved on (another clock runs now) are no longer due.
-            (clocks - current).write({"closed": True, "next_check": False, "end_reason": self.env._("Replaced")})
-            self.sudo()._sla_escalate(current, now)
-            done += len(clocks)
-            self._lead_management_batch_done(done, max(total, done))
-            if getattr(threading.current_thread(), "testing", False) and len(clocks) < batch_size:
-                break
+        self.env.flush_all()
+        self.env.cr.execute(SQL("SELECT id FROM lead_sla_clock WHERE %s ORDER BY id", self._sla_due(now)))
+        due = [row[0] for row in self.env.cr.fetchall()]
+        self._lead_management_run("crm.lead", "_sla_run_chunk", id_buckets(due, batch_size), now=now)
         self.env.cr.execute(
             "SELECT MIN(next_check) FROM lead_sla_clock WHERE closed IS NOT TRUE AND paused_since IS NULL")
         upcoming = self.env.cr.fetchone()[0]
         if upcoming:
             self.env.ref("lead_management.ir_cron_sla").sudo()._trigger(at=max(upcoming, now))
+
+    @api.model
+    def _sla_due(self, now):
+        return SQL("closed IS NOT TRUE AND paused_since IS NULL AND next_check <= %s", now)
+
+    @api.model
+    def _sla_run_chunk(self, low, high, now):
+        """Escalate the clocks of ids in [low, high) due at ``now``: locked (those another process holds are left to
+        it), checked again once locked."""
+        now = fields.Datetime.to_datetime(now)
+        self.env.flush_all()
+        clocks = self.env["lead.sla.clock"].sudo().browse(self._lead_management_lock(SQL(
+            "SELECT id FROM lead_sla_clock WHERE %s AND id >= %s AND id < %s ORDER BY next_check, id "
+            "FOR UPDATE SKIP LOCKED", self._sla_due(now), low, high)))
+        if not clocks:
+            return
+        # Checked again once locked: another process may have moved them on meanwhile.
+        clocks.invalidate_recordset()
+        clocks = clocks.filtered(lambda c: not c.closed and not c.paused_since and c.next_check
+                                 and c.next_check <= now)
+        current = clocks.filtered(lambda c: c.lead_id.sla_clock_id == c)
+        # Clocks whose lead moved on (another clock runs now) are no longer due.
+        (clocks - current).write({"closed": True, "next_check": False, "end_reason": self.env._("Replaced")})
+        self.sudo()._sla_escalate(current, now)

@@ -113,27 +113,29 @@ class LeadEngagementEvent(models.Model):
         return result
 
     @api.model
-    def _record_signals(self, checkpoint, find, events_of, batch_size=1000):
-        """The scheduled run of what another Odoo app records (the bridges): ``find(since, now)`` gives the ids of
-        the app's records to read, those changed since the last run (the ``checkpoint`` parameter, looked back
-        SIGNAL_LOOK_BACK; the first run SIGNAL_FIRST_RUN back); ``events_of(ids, now)`` the events of a batch of
-        them (values for _record_events). A committed batch at a time (not in tests): a run that stops finds the
-        rest again next time, and what it finds again is recorded once. Returns the events created."""
+    def _record_signals(self, checkpoint, model_name, batch_size=1000):
+        """The scheduled run of what another Odoo app records (the bridges). ``model_name``'s
+        ``_lead_signal_find(since, now)`` gives the ids of the app's records to read, those changed since the last run
+        (the ``checkpoint`` parameter, looked back SIGNAL_LOOK_BACK; the first run SIGNAL_FIRST_RUN back); its
+        ``_lead_signal_events(now)``, on a chunk of them, their events (values for _record_events). In chunks of
+        ``batch_size`` records (crm.lead's _lead_management_run: committed one after the other, or jobs of
+        queue_job): a run that stops finds the rest again next time, and what it finds again is recorded once."""
         Param = self.env["ir.config_parameter"].sudo()
         now = fields.Datetime.now()
         last = Param.get_param(checkpoint)
         since = fields.Datetime.to_datetime(last) - SIGNAL_LOOK_BACK if last else now - SIGNAL_FIRST_RUN
-        ids = find(since, now)
-        created = self.browse()
-        done = 0
-        for batch_ids in split_every(batch_size, ids):
-            events = events_of(list(batch_ids), now)
-            if events:
-                created |= self.sudo()._record_events(events)
-            done += len(batch_ids)
-            self.env["crm.lead"]._lead_management_batch_done(done, len(ids))
+        ids = self.env[model_name].sudo()._lead_signal_find(since, now)
+        chunks = [(model_name, list(chunk)) for chunk in split_every(batch_size, ids)]
+        self.env["crm.lead"]._lead_management_run("lead.engagement.event", "_record_signals_chunk", chunks, now=now)
         Param.set_param(checkpoint, fields.Datetime.to_string(now))
-        return created
+
+    @api.model
+    def _record_signals_chunk(self, model_name, ids, now):
+        """The events of these records of ``model_name`` (a chunk of _record_signals), recorded."""
+        now = fields.Datetime.to_datetime(now)
+        events = self.env[model_name].sudo().browse(ids).exists()._lead_signal_events(now)
+        if events:
+            self.sudo()._record_events(events)
 
     @api.model
     def _record_events(self, events):

@@ -166,4 +166,4 @@ class TestOtherGroupsIntoCrm(LeadManagementCommon):
         Event = self.env["lead.engagement.event"].with_user(self.outsider)
         self.assertFalse(Event.search([("lead_id", "=", other.id)]))
         with self.assertRaises(AccessError):
-            Event.create({"lead_id": other.id, "type_id": self.env["lead.engagement.type"]._get_by_code("visit").id})
+            Event.create({"lead_id": other.id, "type_id": self.env["lead.engagement.type"]._get_by_code("webinar").id})

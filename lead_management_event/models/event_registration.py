@@ -20,16 +20,16 @@ class EventRegistration(models.Model):
         ended with the registration still only confirmed). Each registration's signal once, whatever the runs (its
         external id); a type an admin archived is not recorded. Registrations changed since the last run, and
         those of events that ended since, are read."""
+        self.env["lead.engagement.event"]._record_signals(CHECKPOINT, self._name, batch_size)
+
+    @api.model
+    def _lead_signal_find(self, since, now):
+        """The registrations changed since ``since``, and those of events that ended since."""
         Registration = self.sudo()
-
-        def find(since, now):
-            changed = Registration.search([("state", "in", ("open", "done")), ("write_date", ">=", since)])
-            ended = Registration.search([("state", "=", "open"), ("event_id.date_end", "<", now),
-                                         ("event_id.date_end", ">=", since)])
-            return sorted((changed | ended).ids)
-
-        self.env["lead.engagement.event"]._record_signals(
-            CHECKPOINT, find, lambda ids, now: Registration.browse(ids)._lead_signal_events(now), batch_size)
+        changed = Registration.search([("state", "in", ("open", "done")), ("write_date", ">=", since)])
+        ended = Registration.search([("state", "=", "open"), ("event_id.date_end", "<", now),
+                                     ("event_id.date_end", ">=", since)])
+        return sorted((changed | ended).ids)
 
     def _lead_signal_leads(self):
         """{registration: the lead its signals score}: the open lead the registration created (event_crm's rules),

@@ -29,19 +29,19 @@ class MailingTrace(models.Model):
         lead's thread, where Odoo's mail gateway records it), bounced. Addresses blacklisted since the last run (a
         mailing's unsubscribe, or by hand) opt out. Each signal once, whatever the runs (its external id); a type
         an admin archived is not recorded."""
+        self.env["lead.engagement.event"]._record_signals(CHECKPOINT, self._name, batch_size)
+
+    @api.model
+    def _lead_signal_find(self, since, now):
+        """The traces to read: those written since ``since``, and those clicked since (the opt-outs since then first,
+        within the run: the checkpoint moves only once they are done too)."""
+        self._lead_signal_opt_outs(since)
         Trace = self.sudo()
-
-        def find(since, now):
-            # Opt-outs first, within the run: the checkpoint moves only once they are done too.
-            self._lead_signal_opt_outs(since)
-            traces = Trace.search([("model", "in", TRACED_MODELS), ("write_date", ">=", since)])
-            clicks = self.env["link.tracker.click"].sudo().search(
-                [("mailing_trace_id", "!=", False), ("create_date", ">=", since)])
-            traces |= clicks.mailing_trace_id.filtered(lambda trace: trace.model in TRACED_MODELS)
-            return sorted(traces.ids)
-
-        self.env["lead.engagement.event"]._record_signals(
-            CHECKPOINT, find, lambda ids, now: Trace.browse(ids)._lead_signal_events(now), batch_size)
+        traces = Trace.search([("model", "in", TRACED_MODELS), ("write_date", ">=", since)])
+        clicks = self.env["link.tracker.click"].sudo().search(
+            [("mailing_trace_id", "!=", False), ("create_date", ">=", since)])
+        traces |= clicks.mailing_trace_id.filtered(lambda trace: trace.model in TRACED_MODELS)
+        return sorted(traces.ids)
 
     def _lead_signal_leads(self):
         """{trace: the open lead it is about}: the lead a mailing on leads went to, or the newest open lead of the

