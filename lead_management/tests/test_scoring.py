@@ -491,7 +491,6 @@ class TestGrades(ScoringCommon):
         self.env.cr.execute("UPDATE crm_lead SET lead_score = NULL, grade_id = NULL WHERE id IN %s",
                             (tuple(leads.ids),))
         leads.invalidate_recordset()
-        open_ids = self.env["crm.lead"].search([("probability", "<", 100)], order="id").ids
         original = ScoringLead._scoring_recompute
         calls = []
 
