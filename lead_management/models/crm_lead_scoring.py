@@ -2,6 +2,7 @@
 import logging
 import threading
 from ast import literal_eval
+from collections import defaultdict
 
 from markupsafe import Markup
 from psycopg2.errors import LockNotAvailable, SerializationFailure
@@ -17,7 +18,7 @@ from .crm_lead_batch import id_buckets
 _logger = logging.getLogger(__name__)
 
 # Open leads rescored per statement (and per transaction) by the nightly job.
-RESCORE_BATCH_SIZE = 50000
+RESCORE_BATCH_SIZE = 100000
 
 
 class CrmLead(models.Model):
@@ -260,6 +261,24 @@ class CrmLead(models.Model):
 
         A closed lead (won or lost) is scored as it stood when it closed: its engagement stops decaying,
         so calibration compares what the score said with what happened, and nightly runs leave it alone."""
+        if id_range and not self.ids:
+            zones = {self._scoring_company_tz(company) for company in self.env["res.company"].sudo().search([])}
+            if len(zones) == 1:
+                # Every open lead of a range, and every company counting its days in one time zone: the events of
+                # the range alone, without reading the leads again (their scope is the caller's; the events of the
+                # range's closed leads are left out by it).
+                return SQL("""
+                    SELECT e.lead_id, e.type_id, COUNT(*) AS events, SUM(t.points)::float AS raw,
+                           SUM(t.points * POWER(0.5, LEAST(GREATEST(EXTRACT(EPOCH FROM (%(now)s::timestamp - e.date)),
+                                                                    0) / 86400.0 / t.half_life, 1000)))
+                           * CASE WHEN t.daily_cap > 0 AND SUM(t.points) > t.daily_cap
+                                  THEN t.daily_cap::float / SUM(t.points) ELSE 1 END AS score
+                      FROM lead_engagement_event e
+                      JOIN lead_engagement_type t ON t.id = e.type_id AND t.active
+                     WHERE e.lead_id >= %(low)s AND e.lead_id < %(high)s AND e.date <= %(now)s
+                  GROUP BY e.lead_id, e.type_id, t.points, t.half_life, t.daily_cap,
+                           date_trunc('day', (e.date AT TIME ZONE 'UTC') AT TIME ZONE %(tz)s)
+                """, now=now, low=id_range[0], high=id_range[1], tz=zones.pop())
         reference = SQL("""CASE WHEN (NOT crm_lead.active OR crm_lead.probability >= 100)
                                      AND crm_lead.date_closed IS NOT NULL
                                 THEN LEAST(crm_lead.date_closed, %s::timestamp) ELSE %s::timestamp END""", now, now)
@@ -273,50 +292,54 @@ class CrmLead(models.Model):
               JOIN lead_engagement_type t ON t.id = e.type_id AND t.active
               JOIN crm_lead ON crm_lead.id = e.lead_id
               -- The company's time zone (its working hours', else its address's, else UTC); a lead without
-              -- company counts in the current company's.
-              JOIN res_company company ON company.id = COALESCE(crm_lead.company_id, %(company)s)
-         LEFT JOIN resource_calendar calendar ON calendar.id = company.resource_calendar_id
-         LEFT JOIN res_partner company_partner ON company_partner.id = company.partner_id
+              -- company counts in the current company's. (Joined on the plain column: the planner estimates it.)
+         LEFT JOIN (SELECT company.id, COALESCE(NULLIF(calendar.tz, ''), NULLIF(company_partner.tz, ''), 'UTC')
+                           AS tz
+                      FROM res_company company
+                 LEFT JOIN resource_calendar calendar ON calendar.id = company.resource_calendar_id
+                 LEFT JOIN res_partner company_partner ON company_partner.id = company.partner_id
+                   ) AS company_tz ON company_tz.id = crm_lead.company_id
              WHERE %(scope)s AND e.date <= %(reference)s %(range)s
           GROUP BY e.lead_id, e.type_id, t.points, t.half_life, t.daily_cap,
-                   date_trunc('day', (e.date AT TIME ZONE 'UTC') AT TIME ZONE
-                                     COALESCE(NULLIF(calendar.tz, ''), NULLIF(company_partner.tz, ''), 'UTC'))
-        """, reference=reference, scope=scope, company=self.env.company.id,
+                   date_trunc('day', (e.date AT TIME ZONE 'UTC') AT TIME ZONE COALESCE(company_tz.tz, %(tz)s))
+        """, reference=reference, scope=scope, tz=self._scoring_company_tz(self.env.company),
             range=SQL("AND e.lead_id >= %s AND e.lead_id < %s", *id_range) if id_range else SQL())
 
     @api.model
-    def _scoring_grade_sql(self, grades, score, company):
-        """The one definition of "the grade of a score": an SQL expression giving the grade id for the score
-        ``score`` of a lead of company ``company`` (SQL, NULL for none), among ``grades`` (SQL rows id,
-        company_id, min_score).
-
-        A company uses its own grades when it has any, else the shared ones. Grades are ordered by minimum
-        score, whatever their names: a score gets the grade with the highest minimum it reaches; below every
-        minimum it gets the lowest grade."""
-        return SQL("""(
-            SELECT g.id FROM (%(grades)s) AS g(id, company_id, min_score)
-             WHERE g.company_id IS NOT DISTINCT FROM (
-                   CASE WHEN EXISTS (SELECT 1 FROM (%(grades)s) AS own(id, company_id, min_score)
-                                      WHERE own.company_id = %(company)s)
-                        THEN %(company)s END)
-          ORDER BY g.min_score <= %(score)s DESC,
-                   CASE WHEN g.min_score <= %(score)s THEN -g.min_score ELSE g.min_score END, g.id
-             LIMIT 1)""", grades=grades, score=score, company=company)
+    def _scoring_company_tz(self, company):
+        """The time zone a company's days are counted in: its working hours', else its address's, else UTC."""
+        return company.resource_calendar_id.tz or company.partner_id.tz or "UTC"
 
     @api.model
-    def _scoring_grades_sql(self, thresholds=None):
-        """SQL rows (id, company_id, min_score) of the active grades, with ``thresholds`` ({grade id: min
-        score}) replacing their minimum scores (what-if)."""
-        if not thresholds:
-            self.env["lead.grade"].flush_model(["min_score", "company_id", "active"])
-            return SQL("SELECT id, company_id, min_score FROM lead_grade WHERE active")
-        grades = self.env["lead.grade"].sudo().search([])
-        if not grades:
-            return SQL("SELECT NULL::int, NULL::int, NULL::int WHERE FALSE")
-        return SQL("VALUES %s", SQL(", ").join(
-            SQL("(%s::int, %s::int, %s::int)", grade.id, grade.company_id.id or None,
-                thresholds.get(grade.id, grade.min_score))
-            for grade in grades))
+    def _scoring_grade_sql(self, score, company, thresholds=None):
+        """The one definition of "the grade of a score": an SQL expression giving the grade id for the score
+        ``score`` of a lead of company ``company`` (SQL, NULL for none), among the active grades, with
+        ``thresholds`` ({grade id: min score}) replacing their minimum scores (what-if).
+
+        A company uses its own grades when it has any, else the shared ones. Grades are ordered by minimum
+        score, whatever their names: a score gets the grade with the highest minimum it reaches (the lowest id
+        among equal minimums); below every minimum it gets the lowest grade. Grades are few: the expression is a
+        CASE ladder per company, computed in the scan (a subquery per lead sorted the grades for each)."""
+        self.env["lead.grade"].flush_model(["min_score", "company_id", "active"])
+        ladders = defaultdict(list)
+        for grade in self.env["lead.grade"].sudo().search([]):
+            minimum = thresholds.get(grade.id, grade.min_score) if thresholds else grade.min_score
+            ladders[grade.company_id.id or None].append((minimum, grade.id))
+
+        def ladder(grades):
+            if not grades:
+                return SQL("NULL::int")
+            lowest = min(grades)[1]
+            steps = [SQL("WHEN %s >= %s THEN %s", score, minimum, grade_id)
+                     for minimum, grade_id in sorted(grades, key=lambda grade: (-grade[0], grade[1]))]
+            return SQL("CASE %s ELSE %s END", SQL(" ").join(steps), lowest)
+
+        shared = ladder(ladders.pop(None, []))
+        if not ladders:
+            return SQL("(%s)::int", shared)
+        own = SQL(" ").join(SQL("WHEN %s THEN %s", company_id, ladder(grades))
+                            for company_id, grades in sorted(ladders.items()))
+        return SQL("(CASE %s %s ELSE %s END)::int", company, own, shared)
 
     def _scoring_recompute(self, fit=True, engagement=True, id_range=None):
         """Recompute scores and grades of these leads (of every open lead on an empty recordset, or of those
@@ -361,7 +384,6 @@ class CrmLead(models.Model):
                            %(fit_join)s %(engagement_join)s
                      WHERE %(scope)s
                 ) AS parts
-            ), grade AS MATERIALIZED (%(grades)s
             ), graded AS MATERIALIZED (
                 SELECT computed.*, %(grade_of)s AS grade_id FROM computed
             ), updated_states AS (
@@ -385,9 +407,8 @@ class CrmLead(models.Model):
             )
             SELECT id, old_grade, grade_id, score FROM leads
         """, score_date=score_date, fit=fit_value, engagement=engagement_value, fit_join=fit_join,
-            engagement_join=engagement_join, scope=scope, grades=self._scoring_grades_sql(),
-            grade_of=self._scoring_grade_sql(SQL("SELECT * FROM grade"), SQL("computed.score"),
-                                             SQL("computed.company_id"))))
+            engagement_join=engagement_join, scope=scope,
+            grade_of=self._scoring_grade_sql(SQL("computed.score"), SQL("computed.company_id"))))
         rows = self.env.cr.fetchall()
         if many:
             self.env.cr.execute(SQL("SELECT set_config('jit', %s, true), set_config('work_mem', %s, true)",
@@ -524,8 +545,7 @@ class CrmLead(models.Model):
         readable = self._search([("probability", "<", 100)])
         self.env.flush_all()
         self.env.cr.execute(SQL("""
-            WITH grade AS MATERIALIZED (%(grades)s),
-            scored AS (
+            WITH scored AS (
                 SELECT crm_lead.grade_id AS old_grade, crm_lead.company_id,
                        ROUND((%(fit)s) + COALESCE(scoring_state.engagement_score, 0)) AS score
                   FROM crm_lead
@@ -533,10 +553,8 @@ class CrmLead(models.Model):
                  WHERE %(open)s AND crm_lead.id IN (%(readable)s)
             )
             SELECT old_grade, %(grade_of)s AS new_grade, COUNT(*) FROM scored GROUP BY 1, 2
-        """, grades=self._scoring_grades_sql(thresholds), fit=fit_expression, readable=readable.subselect(),
-            open=self.browse()._scoring_scope(),
-            grade_of=self._scoring_grade_sql(SQL("SELECT * FROM grade"), SQL("scored.score"),
-                                             SQL("scored.company_id"))))
+        """, fit=fit_expression, readable=readable.subselect(), open=self.browse()._scoring_scope(),
+            grade_of=self._scoring_grade_sql(SQL("scored.score"), SQL("scored.company_id"), thresholds)))
         rows = self.env.cr.fetchall()
         grades = self.env["lead.grade"].sudo().with_context(active_test=False).search([])
         names = {grade.id: grade.name for grade in grades}
