@@ -8,8 +8,12 @@ def post_init_hook(env):
     """Turn crm's "Leads" option on, place the leads that existed before the install in the lifecycle and
     score them: in SQL, by ranges of ids, without a chatter message per lead."""
     _enable_crm_leads(env)
-    env["crm.lead"]._lifecycle_init_existing()
-    env["crm.lead"]._scoring_init_existing()
+    Lead = env["crm.lead"]
+    # Nothing scores yet (no fit rule, no event): the open leads' score and grade are written with their place in
+    # the lifecycle; the first scoring then writes their scoring state only.
+    Lead._lifecycle_init_existing(zero_score=not env["lead.scoring.rule"]._get_valid_rule_specs()
+                                  and not env["lead.engagement.event"].search_count([], limit=1))
+    Lead._scoring_init_existing()
     _age_demo_data(env)
 
 

@@ -276,9 +276,11 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _lifecycle_init_existing(self, batch_size=INIT_BATCH_SIZE):
+    def _lifecycle_init_existing(self, batch_size=INIT_BATCH_SIZE, zero_score=False):
         """Place every lead without lifecycle stage where its crm state implies, in SQL and in ranges of ids:
-        an install on a CRM of 100,000 leads writes one history row per lead and no chatter message."""
+        an install on a CRM of 100,000 leads writes one history row per lead and no chatter message.
+        ``zero_score``: nothing can score yet (no fit rule, no event: the install), so every open lead gets the
+        score 0 and its grade in the same rewrite of its row (one rewrite of each lead, not two)."""
         self.env.flush_all()
         self.env["lead.lifecycle.history"].flush_model()
         self.env.cr.execute("SELECT MIN(id), MAX(id) FROM crm_lead WHERE lifecycle_stage_id IS NULL")
@@ -298,12 +300,17 @@ class CrmLead(models.Model):
             stage_map += [(key, code, stage.id, stage.side) for key in keys for code, stage in stages.items() if stage]
         values = SQL(", ").join(SQL("(%s, %s, %s, %s)", *row) for row in stage_map)
         reason = self.env._("Lead Management installed")
+        score = SQL()
+        if zero_score:
+            scored = self.browse()._scoring_scope()
+            score = SQL(", lead_score = CASE WHEN %(open)s THEN 0 END, grade_id = CASE WHEN %(open)s THEN %(grade)s END",
+                        open=scored, grade=self._scoring_grade_sql(SQL("0"), SQL("crm_lead.company_id")))
         for start in range(low, high + 1, batch_size):
             self.env.cr.execute(SQL("""
                 WITH placed AS (
                     UPDATE crm_lead
                        SET lifecycle_stage_id = stage_map.stage_id, lifecycle_side = stage_map.side,
-                           lifecycle_date = NOW() AT TIME ZONE 'UTC'
+                           lifecycle_date = NOW() AT TIME ZONE 'UTC' %(score)s
                       FROM (VALUES %(values)s) AS stage_map(company_id, code, stage_id, side)
                      WHERE crm_lead.lifecycle_stage_id IS NULL
                        AND crm_lead.id >= %(low)s AND crm_lead.id < %(high)s
@@ -321,7 +328,7 @@ class CrmLead(models.Model):
                 SELECT placed.id, placed.company_id, placed.lifecycle_stage_id, stage.code, NOW() AT TIME ZONE 'UTC',
                        %(uid)s, %(reason)s, %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
                   FROM placed JOIN lead_lifecycle_stage stage ON stage.id = placed.lifecycle_stage_id
-            """, values=values, low=start, high=start + batch_size, uid=self.env.uid, reason=reason))
+            """, values=values, low=start, high=start + batch_size, uid=self.env.uid, reason=reason, score=score))
         self.env.invalidate_all()
 
     # ------------------------------------------------------------

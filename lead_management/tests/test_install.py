@@ -74,3 +74,23 @@ class TestInstallOnLiveCrm(LeadManagementCommon):
         self.assertEqual(open_leads.grade_id.name, "D")
         self.assertEqual(self.env["mail.message"].search_count(
             [("model", "=", "crm.lead"), ("res_id", "in", leads.ids)]), messages, "no chatter message per lead")
+
+    def test_nothing_to_score_yet_scores_with_the_placement(self):
+        """The install (no rule, no event yet): the open leads' score and grade are written with their placement,
+        the first scoring then writes their scoring state and no lead again."""
+        leads = self._create_leads(3)
+        leads[2].action_set_lost()
+        self.env.cr.flush()
+        self.env.cr.execute("DELETE FROM lead_lifecycle_history WHERE lead_id IN %s", (tuple(leads.ids),))
+        self.env.cr.execute("DELETE FROM lead_scoring_state WHERE lead_id IN %s", (tuple(leads.ids),))
+        self.env.cr.execute("""UPDATE crm_lead SET lifecycle_stage_id = NULL, lifecycle_side = NULL, lead_score = NULL,
+                                      grade_id = NULL WHERE id IN %s""", (tuple(leads.ids),))
+        self.env.invalidate_all()
+        Lead = self.env["crm.lead"]
+        Lead._lifecycle_init_existing(zero_score=True)
+        self.assertEqual(leads.mapped("lead_score"), [0, 0, 0])
+        self.assertEqual(leads[:2].grade_id.name, "D")
+        self.assertFalse(leads[2].grade_id, "a closed lead is not scored")
+        rescored, _regraded = Lead._scoring_recompute(id_range=(min(leads.ids), max(leads.ids) + 1))
+        self.assertFalse(rescored & leads, "already at their score: no lead rewritten")
+        self.assertEqual(self.env["lead.scoring.state"].search_count([("lead_id", "in", leads[:2].ids)]), 2)
