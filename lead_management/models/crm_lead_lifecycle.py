@@ -304,7 +304,8 @@ class CrmLead(models.Model):
         if zero_score:
             scored = self.browse()._scoring_scope()
             score = SQL(", lead_score = CASE WHEN %(open)s THEN 0 END,"
-                        " grade_id = CASE WHEN %(open)s THEN %(grade)s END", open=scored, grade=self._scoring_grade_sql(SQL("0"), SQL("crm_lead.company_id")))
+                        " grade_id = CASE WHEN %(open)s THEN %(grade)s END", open=scored,
+                        grade=self._scoring_grade_sql(SQL("0"), SQL("crm_lead.company_id")))
         for start in range(low, high + 1, batch_size):
             self.env.cr.execute(SQL("""
                 WITH placed AS (
