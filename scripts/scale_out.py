@@ -9,8 +9,8 @@ twice nor left undone; then the same with OCA's queue_job, its job runner giving
 What it builds: a scratch database with lead_management_api (no demo data): an intake user and key, a team with two
 qualifying reps and two salespeople, an SLA policy, a nurture track with an e-mail step for grade B, a fit rule that
 makes a lead with a phone and a webinar grade B, the Qualified stage entered from 70 points, automatic hand-off; and a
-second copy of each scheduled action of Lead Management (rescore, SLA, nurture, qualifier assignment), so that both servers' cron
-workers run the same job at the same moment.
+second copy of each scheduled action of Lead Management (rescore, SLA, nurture, qualifier assignment), so that both
+servers' cron workers run the same job at the same moment.
 
 Phases (each job triggered on both servers at once, then counted):
 1. intake: every lead sent to both servers at once (one lead per external id), and an event of each (one event);
@@ -19,8 +19,8 @@ Phases (each job triggered on both servers at once, then counted):
 4. nurture: the e-mail step of every enrolled lead due: each lead gets one e-mail, each step done once;
 5. SLA: every speed-to-lead clock due: each owner reminded once (one activity, one message a lead);
 6. SIGKILL: new clocks due, the SLA job held in the middle of its batch (mail_activity locked by this script), the
-   server whose cron worker holds it killed with its workers, the lock released, the job run again by the other: each clock
-   escalated once;
+   server whose cron worker holds it killed with its workers, the lock released, the job run again by the other: each
+   clock escalated once;
 7. queue_job: lead_management_queue installed, both servers restarted with queue_job loaded and its runner; the runner
    calls a round-robin proxy in front of both: new leads, a rule change, due steps and clocks become jobs, done once
    each, by workers of both servers.
