@@ -152,6 +152,12 @@ setup_python() {
 
 setup_browser() {
     command -v chromium >/dev/null || apt_install chromium fonts-liberation
+    # Right-to-left languages (Arabic): Odoo flips its style sheets with rtlcss, from npm.
+    if ! command -v rtlcss >/dev/null; then
+        command -v npm >/dev/null || apt_install npm
+        say "installing rtlcss (npm), for right-to-left languages"
+        as_root npm install -g --silent rtlcss >/dev/null
+    fi
 }
 
 write_config() {

@@ -2,7 +2,6 @@
 (``odoo-addon-<addon>``, versioned from its manifest, its dependencies from the manifest); the wheels install into a
 fresh virtual environment over the Odoo source, and Odoo installs the modules in a new database from there, with
 nothing of this repository on its addons path."""
-import os
 import subprocess
 import sys
 import tempfile
@@ -84,7 +83,7 @@ def test_the_addons_install_from_their_wheels():
                          ("PATH", "LEAD", "STATES"))
             assert lines["PATH"].startswith(str(site)), lines["PATH"]
             assert lines["LEAD"] == "target D", lines["LEAD"]
-            states = dict(eval(lines["STATES"]))  # noqa: S307 - our own printout
+            states = dict(eval(lines["STATES"]))
             assert states["lead_management"] == states["lead_management_api"] == states["lead_management_queue"] \
                 == "installed", states
         finally:

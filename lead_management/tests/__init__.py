@@ -18,3 +18,4 @@ from . import test_reports
 from . import test_contact
 from . import test_followup_integrity
 from . import test_beside_other_addons
+from . import test_i18n

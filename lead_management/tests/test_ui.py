@@ -65,6 +65,36 @@ class TestUi(LeadManagementHttpCase, LeadManagementCommon):
         self.assertEqual(overdue.sla_state, "breached")
         self.assertTrue(overdue.sla_met_date)
 
+def speak(env, user, lang):
+    """``user`` works in ``lang``: the language active, the addon's translations loaded."""
+    env["res.lang"]._activate_lang(lang)
+    env["ir.module.module"]._get("lead_management")._update_translations(lang)
+    user.lang = lang
+
+
+@tagged("post_install", "-at_install")
+class TestArabicUi(LeadManagementHttpCase, LeadManagementCommon):
+    """The addon in the rollout's languages: the hand-off in Arabic, right to left."""
+
+    def test_handoff_in_arabic(self):
+        speak(self.env, self.user_qualifier, "ar_001")
+        self.assertEqual(self.env["res.lang"]._lang_get("ar_001").direction, "rtl")
+        self.lead.lifecycle_stage_id = self._stage("qualified")
+        self.team_member_salesman_2.assignment_optout = True
+        self.start_tour("/odoo", "lead_management_handoff_ar_tour", login="lm_qualifier")
+        self.assertEqual((self.lead.user_id, self.lead.handoff_state), (self.user_salesman, "pending"))
+
+
+@tagged("post_install", "-at_install")
+class TestJapaneseUi(LeadManagementHttpCase, ReportsCommon):
+    """The addon in the rollout's languages: a report in Japanese."""
+
+    def test_a_report_in_japanese(self):
+        speak(self.env, self.user_lead_manager, "ja_JP")
+        with self.frozen_at(NOW):
+            self.start_tour("/odoo", "lead_management_report_ja_tour", login="lm_manager")
+
+
 @tagged("post_install", "-at_install")
 class TestReportsUi(LeadManagementHttpCase, ReportsCommon):
 

@@ -1,1 +1,2 @@
 from . import test_event_signals
+from . import test_i18n
