@@ -48,8 +48,8 @@ print("DONE")
 
 COSTS = r"""
 campaign = env["utm.campaign"].search([("name", "=", "Upgrade campaign")])
-env["lead.campaign.cost"].create([{"name": "Spend %s" % month, "campaign_id": campaign.id, "date": "2026-%02d-01" % month,
-                                   "amount": 1000 * month} for month in (9, 10, 11)])
+env["lead.campaign.cost"].create([{"name": "Spend %s" % month, "campaign_id": campaign.id,
+                                   "date": "2026-%02d-01" % month, "amount": 1000 * month} for month in (9, 10, 11)])
 env.cr.commit()
 print("DONE")
 """
