@@ -39,6 +39,11 @@ class CrmLead(models.Model):
                                  help="When the engagement decay was last applied: the explanation uses this moment.")
     engagement_event_ids = fields.One2many("lead.engagement.event", "lead_id", "Engagement Events")
     score_explanation = fields.Html(compute="_compute_score_explanation", sanitize=False)
+    grade_calibration = fields.Char(
+        "Grade Track Record", compute="_compute_grade_calibration",
+        help="What the calibration report measured for this grade: the share of its closed leads that were won (among "
+             "those you may read). Put it beside crm's predictive probability: when they disagree, the fit rules or "
+             "the grade thresholds need work (a fit rule may read the probability too).")
 
     def _compute_scoring_state(self):
         # In a form being edited the lead is a new record: its values are those of the lead it edits.
@@ -80,6 +85,22 @@ class CrmLead(models.Model):
             return SQL.identifier(state_alias, fname)
         # A lead without a state row (closed before the install, say) reads 0: it sorts and averages as 0.
         return SQL("COALESCE(%s, 0)", SQL.identifier(state_alias, fname))
+
+    @api.depends("grade_id")
+    @api.depends_context("uid")  # counted among the leads the reader may read
+    def _compute_grade_calibration(self):
+        Report = self.env["lead.scoring.calibration.report"]
+        rates = Report._won_rate_by_grade() if self.grade_id and Report.has_access("read") else {}
+        _ = self.env._
+        for lead in self:
+            if not lead.grade_id:
+                lead.grade_calibration = False
+            elif lead.grade_id in rates:
+                rate, closed = rates[lead.grade_id]
+                lead.grade_calibration = _("%(rate).0f%% won of %(closed)s closed leads of grade %(grade)s",
+                                           rate=rate, closed=closed, grade=lead.grade_id.name)
+            else:
+                lead.grade_calibration = _("no closed lead of grade %s yet", lead.grade_id.name)
 
     def _compute_score_explanation(self):
         for lead in self:

@@ -510,6 +510,36 @@ class TestGrades(ScoringCommon):
         self.assertEqual(leads[-2:].grade_id, self.grades["D"], "the next range was scored")
         self.assertFalse(leads[:2].grade_id, "the range that met the update is left to the next run")
 
+    def test_one_story_on_the_form_grade_probability_and_track_record(self):
+        """Issue 21: the grade beside crm's predictive probability and what the calibration measured for that grade
+        (among the closed leads the reader may read); crm's probability as an input of a fit rule, so that an admin
+        can make them agree."""
+        self.env["lead.scoring.rule"].create({"name": "Belgium", "domain": "[('country_id.code', '=', 'BE')]",
+                                              "points": 75})
+        won_stage = self.env["crm.stage"].search([("is_won", "=", True)], limit=1)
+        closed = self._create_leads(4, country_id=self.belgium.id)
+        self.assertEqual(set(closed.grade_id.mapped("name")), {"A"})
+        closed[:1].write({"stage_id": won_stage.id, "user_id": self.user_salesman.id})
+        closed[1:].action_set_lost()
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE crm_lead SET grade_id = NULL WHERE id NOT IN %s AND (NOT active OR "
+                            "probability >= 100)", (tuple(closed.ids),))
+        lead = self._create_leads(1, country_id=self.belgium.id, qualifier_id=self.user_qualifier.id)
+        self.assertEqual(lead.grade_id.name, "A")
+        self.assertEqual(lead.grade_calibration, "25% won of 4 closed leads of grade A")
+        # A reader counts what they may read: the salesperson sees the lead they won (marketing's lost ones are not
+        # theirs to read), their colleague none of them.
+        seen = lead.with_user(self.user_salesman)
+        self.assertEqual(seen.grade_calibration, "100% won of 1 closed leads of grade A")
+        self.assertEqual(lead.with_user(self.user_salesman_2).grade_calibration, "no closed lead of grade A yet")
+        # crm's probability is a fit rule's input: a lead crm finds likely gets the points, re-graded on change.
+        self.env["lead.scoring.rule"].create({"name": "crm finds it likely", "domain": "[('probability', '>=', 50)]",
+                                              "points": 10})
+        self._rescore()
+        self.assertEqual(lead.lead_score, 75)
+        lead.probability = 60
+        self.assertEqual(lead.lead_score, 85, "rescored with the write that changed the probability")
+
     def test_calibration_report_and_warning(self):
         Report = self.env["lead.scoring.calibration.report"]
         self.env["lead.scoring.rule"].create(
