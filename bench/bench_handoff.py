@@ -5,6 +5,8 @@ picked within their capacity, stage, history, hand-off row, SLA clock, the sales
 rule-based assignment (crm.team._action_assign_leads, as its scheduled action runs it) of the same leads in the same
 CRM without the addon (converted, deduplicated and assigned within capacity). Each rolled back, the two in turn
 (target ≤ 1.25)."""
+import time
+
 from common import Result, environment, interleaved, vacuum
 
 from odoo import Command
@@ -13,11 +15,14 @@ COUNT = 1000
 
 
 def pick(env, count):
-    """The first ``count`` qualified leads with a reachable contact, still with marketing."""
+    """The first ``count`` qualified leads with a reachable contact, still with marketing, each a person of its own
+    for crm too: an address at a free mail provider (crm's assignment merges the leads of one company's e-mail domain
+    before it assigns them: on the generated companies' domains it would measure merges, not the assignment)."""
     env.cr.execute("""
         SELECT lead.id FROM crm_lead lead JOIN lead_lifecycle_stage stage ON stage.id = lead.lifecycle_stage_id
          WHERE lead.active AND lead.type = 'lead' AND stage.code = 'qualified' AND lead.user_id IS NULL
            AND lead.email_state = 'correct' AND lead.handoff_state IS DISTINCT FROM 'pending'
+           AND lead.email_normalized LIKE '%%@gmail.com'
          ORDER BY lead.id LIMIT %s
     """, [count])
     return [row[0] for row in env.cr.fetchall()]
@@ -53,17 +58,22 @@ def run(ctx):
             teams.crm_team_member_ids.write({"assignment_max": 30000})
             teams.write({"crm_team_member_ids": [Command.update(member.id, {"assignment_domain": False})
                                                  for member in teams.crm_team_member_ids]})
+            # crm assigns the leads that no team holds yet (its teams take them by their weight), then every lead of a
+            # team without salesperson: these, only (the generated CRM's other unassigned leads leave the teams).
+            env.cr.execute("UPDATE crm_lead SET team_id = NULL WHERE user_id IS NULL AND team_id IS NOT NULL")
+            env["crm.lead"].invalidate_model(["team_id"])
             env.flush_all()
+            env.cr.flush()
+            started = time.perf_counter()
             teams._action_assign_leads(force_quota=True, creation_delta_days=0)
             env.flush_all()
             env.cr.flush()
+            elapsed = time.perf_counter() - started
             env.cr.execute("SELECT count(*) FROM crm_lead WHERE id = ANY(%s) AND user_id IS NOT NULL", [ids])
             assigned = env.cr.fetchone()[0]
-            env.cr.execute("SELECT count(*) FROM crm_lead WHERE id = ANY(%s)", [ids])
-            left = env.cr.fetchone()[0]
-            # crm merges duplicates of one person as it assigns: every lead is assigned or merged into one that is.
-            assert assigned == left, f"crm assigned {assigned} of {left}"
+            assert assigned == len(ids), f"crm assigned {assigned} of {len(ids)}"
             env.cr.rollback()
+            return elapsed
 
     def prepare():
         vacuum(ours_db, "crm_lead", "mail_activity", "mail_message")
