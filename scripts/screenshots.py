@@ -50,7 +50,8 @@ def demo_lead(url, db, session_id):
     """The id of the demo lead whose score is explained on the form (the A lead of the demo story)."""
     request = urllib.request.Request(url + "/web/dataset/call_kw", data=json.dumps({
         "jsonrpc": "2.0", "params": {
-            "model": "crm.lead", "method": "search_read", "args": [[["grade_id.name", "=", "A"], ["type", "=", "lead"]]],
+            "model": "crm.lead", "method": "search_read",
+            "args": [[["grade_id.name", "=", "A"], ["type", "=", "lead"]]],
             "kwargs": {"fields": ["id"], "limit": 1, "order": "lead_score desc"}}}).encode(),
         headers={"Content-Type": "application/json", "Cookie": f"session_id={session_id}"})
     return json.load(urllib.request.urlopen(request))["result"][0]["id"]
