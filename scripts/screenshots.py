@@ -27,7 +27,7 @@ SHOTS = [
      None),
     ("lead_form_score.png", "leadmanager", "/odoo/action-lead_management.crm_lead_action_qualification_queue/{lead}",
      ".o_notebook a[name='lead_scoring']"),
-    ("sla_list.png", "leadmanager",
+    ("sla_list.png", "qualifier",
      "/odoo/action-lead_management.crm_lead_action_qualification_queue?view_type=list", None),
     ("dashboard.png", "leadmanager", "/odoo/action-lead_management.lead_management_dashboard_action", None),
     ("campaign_roi.png", "leadmanager", "/odoo/action-lead_management.lead_campaign_report_action", None),
@@ -87,10 +87,12 @@ def shoot(url, session_id, path, out, click, port=9334, width=1440, height=900):
              domain=urllib.parse.urlparse(url).hostname, path="/")
         send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
         send("Page.navigate", url=url + path)
-        time.sleep(6)
+        time.sleep(12)
         if click:
-            send("Runtime.evaluate", expression=f"document.querySelector({json.dumps(click)}).click()")
-            time.sleep(2)
+            # The tab opened, scrolled to the top of the page
+            send("Runtime.evaluate", expression=f"const tab = document.querySelector({json.dumps(click)}); tab.click(); "
+                                                "tab.scrollIntoView({block: 'start'});")
+            time.sleep(3)
         shot = send("Page.captureScreenshot", format="png")
         with open(out, "wb") as handle:
             handle.write(base64.b64decode(shot["result"]["data"]))
