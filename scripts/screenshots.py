@@ -90,8 +90,9 @@ def shoot(url, session_id, path, out, click, port=9334, width=1440, height=900):
         time.sleep(12)
         if click:
             # The tab opened, scrolled to the top of the page
-            send("Runtime.evaluate", expression=f"const tab = document.querySelector({json.dumps(click)}); tab.click(); "
-                                                "tab.scrollIntoView({block: 'start'});")
+            send("Runtime.evaluate",
+                 expression=f"const tab = document.querySelector({json.dumps(click)}); tab.click(); "
+                            "tab.scrollIntoView({block: 'start'});")
             time.sleep(3)
         shot = send("Page.captureScreenshot", format="png")
         with open(out, "wb") as handle:
