@@ -19,6 +19,7 @@ from . import lead_nurture_step
 from . import lead_nurture_enrolment
 from . import lead_nurture_trace
 from . import lead_handoff
+from . import lead_routing_log
 from . import lead_campaign_cost
 from . import utm_campaign
 from . import crm_lost_reason
@@ -27,6 +28,7 @@ from . import crm_lead
 from . import crm_lead_batch
 from . import crm_lead_lifecycle
 from . import crm_lead_contact
+from . import crm_lead_routing
 from . import crm_lead_ownership
 from . import crm_lead_scoring
 from . import crm_lead_handoff

@@ -194,9 +194,14 @@ class CrmLead(models.Model):
         hand-offs still waiting for their answer). Qualifying reps are not salespeople here; ``exclude``:
         salespeople not to choose (the one an SLA escalation takes the leads from).
 
-        Returns ({lead: team member}, {lead: why it could not be handed off})."""
+        Salespeople on time off are passed over, and those outside their working hours when the lead's hand-off clock
+        would start with them (_routing_pick).
+
+        Returns ({lead: team member}, {lead: why it could not be handed off}, the routing decisions to log)."""
         qualifiers = self.env.ref("lead_management.group_lead_qualifier").sudo().users
         chosen, refused = {}, {}
+        routing = []  # (lead, kind, user, reason, skipped counts): why each went where it did
+        Policy = self.env["lead.sla.policy"]
         for team, leads in self.grouped("team_id").items():
             if not team:
                 for lead in leads:
@@ -218,16 +223,32 @@ class CrmLead(models.Model):
             eligible = {member: Leads.search(expression.AND([
                 [("id", "in", leads.ids)], team_domain, literal_eval(member.assignment_domain or "[]")]))
                 for member in members}
+            # Who is at work (routing): salespeople on time off are passed over, and those outside their working
+            # hours when the lead's hand-off clock would start with them.
+            presence = self._routing_presence(members.user_id, leads.company_id | self.env.company) if members else {}
             for lead in leads.sorted(lambda lead: (-int(lead.priority or 0), lead.id)):
-                member = next((m for m in queue if quota[m] > 0 and lead in eligible[m]), None)
-                if not member:
-                    refused[lead] = self.env._("no salesperson of team %s has capacity left", team.name)
+                candidates = [member for member in queue if lead in eligible[member]]
+                member_of = {member.user_id: member for member in candidates}
+                users = list(member_of)
+                user, reason, counts = self._routing_pick(
+                    users, presence, lead.company_id or self.env.company, bool(Policy._sla_find(lead, "handoff")),
+                    full=lambda user, member_of=member_of, quota=quota: quota[member_of[user]] <= 0,
+                    load_of=lambda user, users=users: users.index(user),
+                    describe=lambda user, member_of=member_of, quota=quota: self.env._(
+                        "next in turn with room (leads left today: %s)", int(quota[member_of[user]])))
+                routing.append((lead, "handoff", user, reason, counts))
+                if not user:
+                    refused[lead] = (self.env._("no salesperson of team %s has capacity left", team.name)
+                                     if counts["skipped_capacity"] == len(users) else
+                                     self.env._("nobody of team %(team)s is available (%(why)s)", team=team.name,
+                                                why=reason.split("; ", 1)[-1]))
                     continue
+                member = member_of[user]
                 chosen[lead] = member
                 quota[member] -= 1
                 queue.remove(member)
                 queue.append(member)
-        return chosen, refused
+        return chosen, refused, routing
 
     def _handoff_to_sales(self, force_quota=False, exclude=None):
         """Assign, date, notify. Returns (handed off leads, {lead: reason} of those that stay, {lead: member})."""
@@ -235,7 +256,8 @@ class CrmLead(models.Model):
         # The qualifying rep may lose sight of a lead once a salesperson holds it: what follows the
         # access check runs as superuser, still in the rep's name.
         self = self.sudo()
-        chosen, refused = self._handoff_pick_salespeople(force_quota=force_quota, exclude=exclude)
+        chosen, refused, routing = self._handoff_pick_salespeople(force_quota=force_quota, exclude=exclude)
+        self._routing_log(routing)
         now = fields.Datetime.now()
         by_user = defaultdict(lambda: self.browse())
         for lead, member in chosen.items():

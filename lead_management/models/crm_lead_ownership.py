@@ -120,24 +120,34 @@ class CrmLead(models.Model):
         filter lists them, the scheduled assignment retries them)."""
         if not self:
             return self
+        _ = self.env._
         pools = self._qualifier_pools()
         reps = self.env["res.users"].union(*pools.values())
         load = defaultdict(int)
         load.update(dict(self.sudo()._read_group(
             [("qualifier_id", "in", reps.ids), ("lifecycle_side", "=", "marketing")], ["qualifier_id"], ["__count"])))
+        # Who is at work (routing): reps on time off are passed over, and those outside their working hours when the
+        # lead's speed-to-lead clock would start with them.
+        presence = self._routing_presence(reps, self.company_id | self.env.company) if reps else {}
+        Policy = self.env["lead.sla.policy"]
         by_rep = defaultdict(lambda: self.browse())
+        routed = []
         for lead in self.sorted(lambda lead: (-int(lead.priority or 0), lead.id)):
             company = lead.company_id or self.env.company
             cap = company.sudo().lead_qualifier_cap
             pool = pools[lead.team_id].filtered(lambda user, company=company: company in user.company_ids)
             if exclude:
                 pool -= exclude
-            open_reps = [rep for rep in pool if not cap or load[rep] < cap]
-            if not open_reps:
+            rep, reason, counts = self._routing_pick(
+                sorted(pool, key=lambda user: user.id), presence, company, bool(Policy._sla_find(lead, "speed")),
+                full=lambda user, cap=cap: bool(cap) and load[user] >= cap, load_of=lambda user: load[user],
+                describe=lambda user: _("the least loaded qualifying rep (open leads: %s)", load[user]))
+            routed.append((lead, "qualifier", rep, reason, counts))
+            if not rep:
                 continue
-            rep = min(open_reps, key=lambda user: (load[user], user.id))
             load[rep] += 1
             by_rep[rep] |= lead
+        self._routing_log(routed)
         assigned = self.browse()
         for rep, leads in by_rep.items():
             if track:

@@ -88,7 +88,35 @@ class LeadManagementDemo(models.AbstractModel):
         env["lead.lifecycle.history"].flush_model()  # the moves the ORM logged, written before they are replaced
         self._rewrite_demo_history(stories, stages)
         env.invalidate_all()
+        self._create_demo_routing(now, rng)
         env["crm.lead"]._cron_rescore()
+        return leads
+
+    @api.model
+    def _create_demo_routing(self, now, rng):
+        """This week's routing (CRM > Reporting > Routing, and each lead's Lead Management tab): Quentin is on
+        holiday and Quinn has more open leads than the company's cap, so today's new leads go to Rita, who joined
+        this week; three of them are to be handed off, but Stan, the team's salesperson, has no room left today: they
+        stay with marketing, and the lead says why."""
+        env = self.env
+        ref = env.ref
+        quentin = ref("lead_management.user_qualifier_2_demo")
+        company = env.company
+        resource = env["resource.resource"].create({
+            "name": quentin.name, "user_id": quentin.id, "calendar_id": company.resource_calendar_id.id,
+            "company_id": company.id, "tz": quentin.tz or "UTC"})
+        env["resource.calendar.leaves"].create({
+            "name": "Quentin's holiday", "resource_id": resource.id, "company_id": company.id, "time_type": "leave",
+            "date_from": now - timedelta(days=2), "date_to": now + timedelta(days=2)})
+        leads = env["crm.lead"].with_context(tracking_disable=True, mail_create_nolog=True).create([{
+            "name": f"{company_name}: {rng.choice(NEEDS)}", "type": "lead", "user_id": False,
+            "team_id": ref("lead_management.crm_team_demo_inbound").id, "partner_name": company_name,
+            "contact_name": f"{person} {company_name}",
+            "email_from": f"{person.lower()}@{company_name.lower().replace(' ', '')}.example.com",
+            "country_id": ref(rng.choice(COUNTRIES)).id,
+        } for company_name, person in zip(rng.sample(COMPANIES, 6), rng.sample(FIRST_NAMES, 6), strict=True)])
+        leads[:3].write({"lifecycle_stage_id": ref("lead_management.lifecycle_stage_qualified").id})
+        leads[:3].filtered(lambda lead: not lead.handoff_date)._handoff_to_sales()
         return leads
 
     @api.model

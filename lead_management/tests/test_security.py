@@ -40,6 +40,7 @@ MATRIX = {
     "lead.nurture.enrolment": {**dict.fromkeys(INTERNAL, "r"), "lead_manager": "r"},
     "lead.nurture.trace": {**dict.fromkeys(INTERNAL, "r"), "lead_manager": "r"},
     "lead.handoff": {**dict.fromkeys(INTERNAL, "r"), "lead_manager": "r"},
+    "lead.routing.log": {**dict.fromkeys(INTERNAL, "r"), "lead_manager": "r"},
     "lead.campaign.cost": {"sales_manager": "r", "lead_manager": "rwcu"},
     # Reports: Lead Managers and sales managers only
     "lead.funnel.report": {"sales_manager": "r", "lead_manager": "r"},
