@@ -95,9 +95,10 @@ class LeadManagementDemo(models.AbstractModel):
     @api.model
     def _create_demo_routing(self, now, rng):
         """This week's routing (CRM > Reporting > Routing, and each lead's Lead Management tab): Quentin is on
-        holiday and Quinn has more open leads than the company's cap, so today's new leads go to Rita, who joined
-        this week; three of them are to be handed off, but Stan, the team's salesperson, has no room left today: they
-        stay with marketing, and the lead says why."""
+        holiday and Quinn has more open leads than the company's cap, so this week's new leads went to Rita, who joined
+        this week, until she too reached the cap: the next new lead waits without owner, and says why. Three of hers
+        are to be handed off, but Stan, the team's salesperson, has no room left today: they stay with marketing, and
+        the lead says why."""
         env = self.env
         ref = env.ref
         quentin = ref("lead_management.user_qualifier_2_demo")
@@ -108,15 +109,28 @@ class LeadManagementDemo(models.AbstractModel):
         env["resource.calendar.leaves"].create({
             "name": "Quentin's holiday", "resource_id": resource.id, "company_id": company.id, "time_type": "leave",
             "date_from": now - timedelta(days=2), "date_to": now + timedelta(days=2)})
+        # Rita's week: new leads up to the cap of open leads per rep (six when there is no cap).
+        rita = ref("lead_management.user_qualifier_3_demo")
+        cap = company.lead_qualifier_cap
+        count = max(6, cap - env["crm.lead"].search_count([("qualifier_id", "=", rita.id),
+                                                           ("lifecycle_side", "=", "marketing")])) if cap else 6
+        people = [(rng.choice(COMPANIES), rng.choice(FIRST_NAMES)) for _index in range(count)]
         leads = env["crm.lead"].with_context(tracking_disable=True, mail_create_nolog=True).create([{
             "name": f"{company_name}: {rng.choice(NEEDS)}", "type": "lead", "user_id": False,
             "team_id": ref("lead_management.crm_team_demo_inbound").id, "partner_name": company_name,
             "contact_name": f"{person} {company_name}",
-            "email_from": f"{person.lower()}@{company_name.lower().replace(' ', '')}.example.com",
+            "email_from": f"{person.lower()}.{index}@{company_name.lower().replace(' ', '')}.example.com",
             "country_id": ref(rng.choice(COUNTRIES)).id,
-        } for company_name, person in zip(rng.sample(COMPANIES, 6), rng.sample(FIRST_NAMES, 6), strict=True)])
+        } for index, (company_name, person) in enumerate(people, start=1)])
         leads[:3].write({"lifecycle_stage_id": ref("lead_management.lifecycle_stage_qualified").id})
         leads[:3].filtered(lambda lead: not lead.handoff_date)._handoff_to_sales()
+        if cap:
+            # The lead that arrived after Rita reached the cap: nobody takes it ("Without owner", and why).
+            leads |= env["crm.lead"].with_context(tracking_disable=True, mail_create_nolog=True).create({
+                "name": "Hooli: wants a demo", "type": "lead", "user_id": False,
+                "team_id": ref("lead_management.crm_team_demo_inbound").id, "partner_name": "Hooli",
+                "contact_name": "Greta Hooli", "email_from": "greta@hooli.example.com",
+                "country_id": ref(rng.choice(COUNTRIES)).id})
         return leads
 
     @api.model
