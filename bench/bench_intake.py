@@ -54,7 +54,9 @@ env.cr.commit()
 
 def prepare(db):
     shell = subprocess.run([sys.executable, odoo_bin(), "shell", "-c", CONFIG, "-d", db, "--log-level=warn",
-                            "--no-http"], input=SETUP, capture_output=True, text=True, check=True)
+                            "--no-http"], input=SETUP, capture_output=True, text=True)
+    if shell.returncode or "BENCH " not in shell.stdout:
+        raise RuntimeError(f"setting up {db} failed:\n{(shell.stdout + shell.stderr)[-3000:]}")
     line = next(line for line in shell.stdout.splitlines() if line.startswith("BENCH "))
     _tag, _intake_uid, intake_key, rpc_uid, rpc_key, team_id, source_id, country_id = line.split()
     return {"db": db, "intake_key": intake_key, "rpc_uid": int(rpc_uid), "rpc_key": rpc_key,

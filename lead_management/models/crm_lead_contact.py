@@ -73,7 +73,7 @@ class CrmLead(models.Model):
         flagged = self.sudo().with_context(active_test=False)._search([("duplicate_of_id", "!=", False)])
         return [("id", "in" if (operator == "=") == value else "not in", flagged)]
 
-    @api.depends("mobile", "country_id.code", "company_id.country_id")
+    @api.depends("mobile", "country_id.code", "company_id")
     def _compute_mobile_state(self):
         for lead in self:
             lead.mobile_state = lead._contact_number_state(lead.mobile)
@@ -85,7 +85,7 @@ class CrmLead(models.Model):
 
     # crm's computes, with the lead's country else its company's, and a real check of e-mail syntax
 
-    @api.depends("phone", "country_id.code", "company_id.country_id")
+    @api.depends("phone", "country_id.code", "company_id")
     def _compute_phone_state(self):
         for lead in self:
             lead.phone_state = lead._contact_number_state(lead.phone)
@@ -99,7 +99,9 @@ class CrmLead(models.Model):
         return result
 
     def _phone_get_sanitize_triggers(self):
-        return [*super()._phone_get_sanitize_triggers(), "company_id.country_id"]
+        # The lead's company, not the company's country: a company that changes country would recompute every lead
+        # of it in the request (a million leads do not fit in memory); _cron_contact_numbers does it in chunks.
+        return [*super()._phone_get_sanitize_triggers(), "company_id"]
 
     def _phone_format(self, fname=False, number=False, country=False, force_format="E164", raise_exception=False):
         if not country and len(self) == 1:
@@ -156,6 +158,22 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------
+
+    @api.model
+    def _cron_contact_numbers(self):
+        """Read the numbers again of the leads without a country of their own in the companies that changed country
+        (res.company.write flags them), in chunks (_lead_management_process_batches)."""
+        companies = self.env["res.company"].sudo().search([("lead_contact_recheck", "=", True)])
+        if not companies:
+            return
+        self.sudo().with_context(active_test=False)._lead_management_process_batches(
+            [("company_id", "in", companies.ids), ("country_id", "=", False)], "_contact_recheck_numbers")
+        companies.write({"lead_contact_recheck": False})
+
+    def _contact_recheck_numbers(self):
+        for fname in ("phone_sanitized", "phone_state", "mobile_state"):
+            self.env.add_to_compute(self._fields[fname], self)
+        self.flush_recordset()
 
     def _contact_country(self):
         """The country a number of this lead is read in: the lead's, else its company's, else the current one's."""

@@ -10,6 +10,22 @@ DEFAULT_CLOSE_TARGET = 10.0
 class ResCompany(models.Model):
     _inherit = "res.company"
 
+    lead_contact_recheck = fields.Boolean(
+        "Lead Numbers to Read Again", readonly=True, copy=False,
+        help="The company changed country: the numbers of its leads without a country of their own are read again "
+             "with the new one by a scheduled job.")
+
+    def write(self, vals):
+        if "country_id" not in vals:
+            return super().write(vals)
+        changed = self.filtered(lambda company: company.country_id.id != vals["country_id"])
+        result = super().write(vals)
+        if changed:
+            # Every lead of the company may read its numbers with its country: in chunks, not in this request.
+            changed.sudo().lead_contact_recheck = True
+            self.env.ref("lead_management.ir_cron_contact_numbers").sudo()._trigger()
+        return result
+
     # Lead Management, set per company in Settings > CRM
     lead_qualifier_cap = fields.Integer(
         "Open Leads per Qualifying Rep", default=DEFAULT_QUALIFIER_CAP,

@@ -101,6 +101,32 @@ class TestPhoneAndEmailQuality(LeadManagementCommon):
         us_lead.country_id = self.env.ref("base.be")
         self.assertEqual((us_lead.phone_sanitized, us_lead.phone_state), ("+3222903490", "correct"))
 
+    def test_a_company_that_changes_country_has_its_leads_read_again_by_a_job(self):
+        """A company's new country is not applied to its leads in the request that saves it (a million leads would not
+        fit in memory): the leads without a country of their own are read again, in chunks, by a scheduled job that
+        the change wakes; those with their own country keep their numbers."""
+        company = self.env["res.company"].create({"name": "Moving Co", "country_id": self.env.ref("base.us").id})
+        self.env.user.company_ids |= company
+        plain, own = self.env["crm.lead"].with_company(company).create([
+            {"name": "No country", "type": "lead", "company_id": company.id, "phone": "02 290 34 90"},
+            {"name": "Own country", "type": "lead", "company_id": company.id, "phone": "02 290 34 90",
+             "country_id": self.env.ref("base.be").id},
+        ])
+        self.assertEqual((plain.phone_sanitized, plain.phone_state), (False, "incorrect"))
+        cron = self.env.ref("lead_management.ir_cron_contact_numbers")
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        company.name = "Moving Co SA"
+        self.assertFalse(company.lead_contact_recheck, "only a new country flags the company")
+        company.country_id = self.env.ref("base.be")
+        self.env.flush_all()
+        self.assertEqual((plain.phone_sanitized, plain.phone_state), (False, "incorrect"), "not in the request")
+        self.assertTrue(company.lead_contact_recheck)
+        self.assertEqual(self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers + 1)
+        self.env["crm.lead"]._cron_contact_numbers()
+        self.assertEqual((plain.phone_sanitized, plain.phone_state), ("+3222903490", "correct"))
+        self.assertEqual((own.phone_sanitized, own.phone_state), ("+3222903490", "correct"))
+        self.assertFalse(company.lead_contact_recheck)
+
     def test_email_table(self):
         leads = self._create_leads(len(EMAILS))
         for lead, (email, _state) in zip(leads, EMAILS, strict=True):
