@@ -196,12 +196,16 @@ class LeadEngagementEvent(models.Model):
         unique index (a serialization failure at Odoo's isolation level): the batch rolls back and the next run
         records it once."""
         now = self.env.cr.now()
+        # An event without a date happened now, to the second, as the ORM's default says (fields.Datetime.now): not
+        # at the transaction's start (cr.now(), to the microsecond), which a rescore in the same second would take for
+        # a moment after its own (fields.Datetime.now), and leave the event out of the score.
+        happened = fields.Datetime.now()
         # One array per column (unnest): a statement of fixed size whatever the number of rows.
         columns = {
             "lead_id": ("int4", [vals["lead_id"] for vals in vals_list]),
             "company_id": ("int4", [company_of.get(vals["lead_id"]) or None for vals in vals_list]),
             "type_id": ("int4", [vals["type_id"] for vals in vals_list]),
-            "date": ("timestamp", [fields.Datetime.to_datetime(vals.get("date")) or now for vals in vals_list]),
+            "date": ("timestamp", [fields.Datetime.to_datetime(vals.get("date")) or happened for vals in vals_list]),
             "external_id": ("varchar", [vals["external_id"] or None for vals in vals_list]),
             "note": ("varchar", [vals["note"] or None for vals in vals_list]),
             "campaign_id": ("int4", [vals.get("campaign_id") for vals in vals_list]),

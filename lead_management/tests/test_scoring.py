@@ -319,6 +319,18 @@ class TestEngagementScore(ScoringCommon):
             self.assertAlmostEqual(first.engagement_score, 30.0, places=0, msg="capped at 30 a day")
             self.assertAlmostEqual(second.engagement_score, 20 * 0.5 ** (1 / 240), places=2)
 
+    def test_a_batch_without_dates_counts_at_once(self):
+        """Events of a batch without a date happened now, to the second, as those the ORM creates: a transaction
+        that began half a second ago, in the same second, is not a moment after the rescore that follows (a CI
+        run found the merge's score at 0 when a test class began in the same second)."""
+        with self.frozen_at("2026-03-01 12:00:00.500000"):
+            first, second = self._create_leads(2)
+            created = self.env["lead.engagement.event"].sudo()._record_events(
+                [{"lead_id": first.id, "type": "test_click"}, {"lead_id": second.id, "type": "test_click"}])
+            self.assertEqual(set(created.mapped("date")), {datetime(2026, 3, 1, 12)})
+            self.assertAlmostEqual(first.engagement_score, 20.0, places=2)
+            self.assertAlmostEqual(second.engagement_score, 20.0, places=2)
+
     def test_bad_engagement_types(self):
         Type = self.env["lead.engagement.type"]
         with self.assertRaisesRegex(ValidationError, "half-life"):
