@@ -148,11 +148,17 @@ class CrmLead(models.Model):
     @api.model
     def _nurture_enrol_pending_grades(self, batch_size):
         """Grades just mapped to a track: enrol their leads, a batch at a time (locked, committed)."""
-        for grade in self.env["lead.grade"].sudo().search([("nurture_enrol_pending", "=", True)]):
+        grades = self.env["lead.grade"].sudo().search([("nurture_enrol_pending", "=", True)])
+        for grade in grades:
             domain = [("grade_id", "=", grade.id), ("nurture_enrolment_id", "=", False), ("qualifier_id", "!=", False),
                       ("type", "=", "lead"), ("lifecycle_side", "=", "marketing"), ("handoff_state", "!=", "pending")]
             self.sudo()._lead_management_process_batches(domain, "_nurture_enrol_on_track", batch_size=batch_size)
-            grade.write({"nurture_enrol_pending": False})
+        # Two processes may both have enrolled the grades' leads (each lead once: locked): one clears the flags, the
+        # other leaves them to it rather than fail on the rows it changed (a flag left set costs the next run a search).
+        if grades:
+            grades.browse(self._lead_management_lock(SQL(
+                "SELECT id FROM lead_grade WHERE id IN %s AND nurture_enrol_pending ORDER BY id FOR UPDATE SKIP LOCKED",
+                tuple(grades.ids)))).write({"nurture_enrol_pending": False})
 
     def _nurture_enrol_on_track(self):
         """Enrol those of these leads whose grade has a track."""
