@@ -2,7 +2,7 @@
 {
     "name": "Lead Management",
     "summary": "Lifecycle stages, scoring, qualifying reps and hand-off to sales on top of CRM",
-    "version": "18.0.1.9.0",
+    "version": "18.0.1.10.0",
     "category": "Sales/CRM",
     "website": "https://github.com/lead-management/lead_management",
     "author": "lead_management developers",
@@ -40,6 +40,7 @@
         "report/lead_management_dashboard_views.xml",
         "views/lead_campaign_cost_views.xml",
         "views/lead_routing_log_views.xml",
+        "views/lead_account_score_views.xml",
         "report/lead_data_quality_report_views.xml",
         "views/crm_lead_views.xml",
         "views/res_config_settings_views.xml",

@@ -7,6 +7,7 @@ from . import lead_rejection_reason
 from . import lead_grade
 from . import lead_scoring_rule
 from . import lead_scoring_state
+from . import lead_account_score
 from . import lead_engagement_type
 from . import lead_engagement_event
 from . import lead_sla_policy
@@ -31,6 +32,7 @@ from . import crm_lead_contact
 from . import crm_lead_routing
 from . import crm_lead_ownership
 from . import crm_lead_scoring
+from . import crm_lead_account
 from . import crm_lead_handoff
 from . import crm_lead_sla
 from . import crm_lead_nurture

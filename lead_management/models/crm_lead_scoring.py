@@ -613,6 +613,7 @@ class CrmLead(models.Model):
         pass, where a list of ids would rescan them for each one. No lead is locked beforehand: the statement
         locks only the rows it rewrites, as crm's own probability recompute does."""
         self.env.flush_all()
+        self._scoring_drop_empty_accounts()
         self.env.cr.execute(SQL("SELECT id FROM crm_lead WHERE %s ORDER BY id", self.browse()._scoring_scope()))
         lead_ids = [row[0] for row in self.env.cr.fetchall()]
         self._lead_management_run("crm.lead", "_scoring_rescore_chunk", id_buckets(lead_ids, batch_size))

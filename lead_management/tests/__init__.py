@@ -19,3 +19,4 @@ from . import test_contact
 from . import test_followup_integrity
 from . import test_beside_other_addons
 from . import test_i18n
+from . import test_accounts

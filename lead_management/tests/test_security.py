@@ -26,6 +26,8 @@ MATRIX = {
     "lead.grade": {**dict.fromkeys(INTERNAL, "r"), "lead_manager": "rwcu"},
     "lead.scoring.rule": {**dict.fromkeys(INTERNAL, "r"), "lead_manager": "rwcu"},
     "lead.scoring.state": {},
+    # Sales users read the accounts of their leads (its lead count is a managers' field); nobody writes them.
+    "lead.account.score": {**dict.fromkeys(SALES, "r"), "lead_manager": "r"},
     "lead.engagement.type": {**dict.fromkeys(INTERNAL, "r"), "lead_manager": "rwcu"},
     "lead.engagement.event": {**dict.fromkeys(INTERNAL, "rc"), "lead_manager": "rwcu"},
     "lead.scoring.calibration.report": {**dict.fromkeys(INTERNAL, "r"), "lead_manager": "r"},

@@ -1,0 +1,220 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Account scores: the open leads and opportunities of one company rolled up (lead.account.score), refreshed in the
+statements that score the leads, for the accounts of the leads scored."""
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+from odoo.tools.sql import column_exists, create_column
+
+from .lead_account_score import FREE_MAIL_DOMAINS
+
+# The lead fields that read the account's roll-up: a fit rule on one of them rescores the account's leads when the
+# roll-up moves.
+ACCOUNT_SCORE_FIELDS = frozenset({"account_score_id", "account_engagement_score", "account_grade_id",
+                                  "account_best_grade_id"})
+# What moves a lead to another account, besides what rescores it (crm writes the stage, the type and the salesperson
+# far more often: a won or reopened stage alone takes a lead out of or back into its account's open leads).
+ACCOUNT_FIELDS = frozenset({"partner_id", "email_from"})
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    account_key = fields.Char(
+        compute="_compute_account_key", store=True, index="btree_not_null", copy=False,
+        help="The account the lead rolls up into: “partner:<id>”, its contact's company, else “domain:<domain>”, the "
+             "domain of its e-mail address when it is not a free mail provider's.")
+    account_score_id = fields.Many2one(
+        "lead.account.score", "Account", compute="_compute_account_score_id", search="_search_account_score_id",
+        compute_sudo=True, help="The company this lead belongs to, with the engagement of all its open leads.")
+    account_engagement_score = fields.Float(
+        related="account_score_id.engagement_score", string="Account Engagement",
+        help="The engagement scores of the open leads and opportunities of this lead's account, summed.")
+    account_grade_id = fields.Many2one(
+        related="account_score_id.grade_id", string="Account Grade",
+        help="The grade the account's engagement reaches: five lukewarm contacts of one company make a hot account.")
+    account_best_grade_id = fields.Many2one(
+        related="account_score_id.best_grade_id", string="Best Contact Grade",
+        help="The best grade among the open leads of this lead's account: “any contact of the account is A”.")
+
+    @api.depends("partner_id.commercial_partner_id.is_company", "email_normalized")
+    def _compute_account_key(self):
+        for lead in self:
+            lead.account_key = self._account_key_of(lead.partner_id.commercial_partner_id, lead.email_normalized)
+
+    @api.model
+    def _account_key_of(self, commercial_partner, email_normalized):
+        """The one definition of an account key (and _account_key_sql, the same in SQL)."""
+        if commercial_partner.is_company:
+            return f"partner:{commercial_partner.id}"
+        domain = (email_normalized or "").rpartition("@")[2]
+        return f"domain:{domain}" if domain and domain not in FREE_MAIL_DOMAINS else False
+
+    @api.model
+    def _account_key_sql(self):
+        """_account_key_of in SQL, on ``crm_lead`` with its contact's commercial partner as ``account_partner``."""
+        domain = SQL("split_part(crm_lead.email_normalized, '@', 2)")
+        return SQL("""CASE WHEN account_partner.is_company THEN 'partner:' || account_partner.id
+                           WHEN %(domain)s != '' AND %(domain)s NOT IN %(free)s THEN 'domain:' || %(domain)s END""",
+                   domain=domain, free=tuple(sorted(FREE_MAIL_DOMAINS)))
+
+    def _auto_init(self):
+        # On a CRM of a million leads the ORM would compute the new column lead by lead: it is filled in SQL.
+        if not column_exists(self.env.cr, "crm_lead", "account_key") and column_exists(
+                self.env.cr, "crm_lead", "email_normalized"):
+            create_column(self.env.cr, "crm_lead", "account_key", "varchar")
+            self.env.cr.execute(SQL("""
+                UPDATE crm_lead SET account_key = keys.account_key
+                  FROM (SELECT crm_lead.id, %s AS account_key
+                          FROM crm_lead
+                     LEFT JOIN res_partner contact ON contact.id = crm_lead.partner_id
+                     LEFT JOIN res_partner account_partner ON account_partner.id = contact.commercial_partner_id
+                       ) AS keys
+                 WHERE keys.id = crm_lead.id AND keys.account_key IS NOT NULL
+            """, self._account_key_sql()))
+        return super()._auto_init()
+
+    @api.depends("account_key", "company_id")
+    def _compute_account_score_id(self):
+        Account = self.env["lead.account.score"]
+        keys = {lead.account_key for lead in self if lead.account_key}
+        accounts = Account.search_fetch([("account_key", "in", list(keys))], ["account_key", "company_id"]) if keys \
+            else Account
+        by_key = {(account.account_key, account.company_id.id): account.id for account in accounts}
+        for lead in self:
+            lead.account_score_id = by_key.get((lead.account_key, lead._origin.company_id.id or lead.company_id.id))
+
+    def _search_account_score_id(self, operator, value):
+        """Leads whose account matches: ``account_grade_id = A`` in a fit rule, a filter or an entry criterion."""
+        Account = self.env["lead.account.score"]
+        negative = operator in ("!=", "not in", "not any")
+        if operator in ("any", "not any"):
+            accounts = Account._search(value)
+        elif operator in ("in", "not in") and not isinstance(value, list | tuple | set):
+            accounts = value  # the ORM's query for a path (account_grade_id.name)
+        elif operator in ("=", "!=") and not value:
+            # "Has an account" / "has none": the leads of any account.
+            accounts, negative = Account._search([]), operator == "="
+        elif operator in ("=", "!=", "in", "not in") and all(isinstance(each, int) for each in (
+                [value] if operator in ("=", "!=") else value)):
+            accounts = Account._search([("id", "in", [value] if operator in ("=", "!=") else list(value))])
+        else:
+            raise UserError(self.env._(
+                "Leads are searched by account with “is in”, “is not in”, “is set” or “is not set”, not “%s”.",
+                operator))
+        return [("id", "not in" if negative else "in", self._account_leads_query(accounts))]
+
+    @api.model
+    def _account_leads_query(self, accounts):
+        """A query of the ids of the leads of the accounts of query ``accounts``."""
+        query = self._where_calc([], active_test=False)
+        alias = query.make_alias(self._table, "account")
+        query.add_join("JOIN", alias, "lead_account_score", SQL(
+            "%s = %s AND COALESCE(%s, 0) = COALESCE(%s, 0)",
+            SQL.identifier(alias, "account_key"), SQL.identifier(self._table, "account_key"),
+            SQL.identifier(alias, "company_id"), SQL.identifier(self._table, "company_id")))
+        query.add_where(SQL("%s IN %s", SQL.identifier(alias, "id"), accounts.subselect()))
+        return query
+
+    # ------------------------------------------------------------
+    # PIPELINE STEP 4: SCORING (the accounts of the leads scored)
+    # ------------------------------------------------------------
+
+    def _scoring_step(self, changes):
+        super()._scoring_step(changes)
+        if changes.created or changes.fields & self._scoring_fields():
+            return  # rescored: their accounts with them
+        if changes.fields & ACCOUNT_FIELDS or "stage_id" in changes.fields and changes.moved:
+            # Another contact, won or reopened: the account's open leads changed, the lead's score did not.
+            rescored, regraded = self._scoring_refresh_accounts(self._scoring_scope())
+            changes.rescored |= rescored
+            changes.regraded |= regraded
+
+    def _scoring_recompute(self, fit=True, engagement=True, id_range=None, accounts=True):
+        """And the roll-up of the accounts of the leads scored, in the same transaction; with ``accounts``, the leads
+        of the accounts that moved rescored when a fit rule reads the account."""
+        rescored, regraded = super()._scoring_recompute(fit=fit, engagement=engagement, id_range=id_range)
+        if accounts:
+            more, more_regraded = self._scoring_refresh_accounts(self._scoring_scope(id_range))
+            rescored, regraded = rescored | more, regraded | more_regraded
+        return rescored, regraded
+
+    @api.model
+    def _scoring_refresh_accounts(self, scope, propagate=True):
+        """Roll up, in one statement, the accounts of the leads in ``scope`` (SQL on ``crm_lead``): the count, the
+        summed engagement and the best grade of their open leads and opportunities, the account's grade; an account
+        left without open lead goes. When a fit rule reads the account, the leads of the accounts that moved are
+        rescored (once: their own accounts are not followed further). Returns (leads rescored, leads regraded)."""
+        self.env.flush_all()
+        self.env.cr.execute(SQL("""
+            WITH account_keys AS MATERIALIZED (
+                SELECT DISTINCT crm_lead.account_key, crm_lead.company_id
+                  FROM crm_lead
+                 WHERE crm_lead.account_key IS NOT NULL AND %(scope)s
+            ), rolled AS MATERIALIZED (
+                SELECT account_keys.account_key, account_keys.company_id, COUNT(member.id) AS lead_count,
+                       COALESCE(SUM(COALESCE(state.engagement_score, 0)), 0) AS engagement,
+                       (ARRAY_AGG(member.grade_id ORDER BY grade.min_score DESC, grade.id)
+                            FILTER (WHERE member.grade_id IS NOT NULL))[1] AS best_grade_id
+                  FROM account_keys
+             LEFT JOIN crm_lead member
+                       ON member.account_key = account_keys.account_key
+                      AND COALESCE(member.company_id, 0) = COALESCE(account_keys.company_id, 0)
+                      AND member.active AND COALESCE(member.probability, 0) < 100
+             LEFT JOIN lead_scoring_state state ON state.lead_id = member.id
+             LEFT JOIN lead_grade grade ON grade.id = member.grade_id
+              GROUP BY account_keys.account_key, account_keys.company_id
+            ), gone AS (
+                DELETE FROM lead_account_score account USING rolled
+                 WHERE account.account_key = rolled.account_key
+                   AND COALESCE(account.company_id, 0) = COALESCE(rolled.company_id, 0) AND rolled.lead_count = 0
+             RETURNING account.account_key, account.company_id
+            ), kept AS (
+                INSERT INTO lead_account_score (account_key, company_id, name, partner_id, lead_count, engagement_score,
+                                                grade_id, best_grade_id)
+                SELECT rolled.account_key, rolled.company_id, COALESCE(partner.name, substr(rolled.account_key, 8)),
+                       partner.id, rolled.lead_count, rolled.engagement, %(grade_of)s, rolled.best_grade_id
+                  FROM rolled
+             LEFT JOIN res_partner partner ON partner.id = CASE WHEN starts_with(rolled.account_key, 'partner:')
+                                                               THEN substr(rolled.account_key, 9)::int END
+                 WHERE rolled.lead_count > 0
+                    ON CONFLICT (account_key, COALESCE(company_id, 0)) DO UPDATE
+                   SET name = EXCLUDED.name, partner_id = EXCLUDED.partner_id, lead_count = EXCLUDED.lead_count,
+                       engagement_score = EXCLUDED.engagement_score, grade_id = EXCLUDED.grade_id,
+                       best_grade_id = EXCLUDED.best_grade_id
+                 WHERE (lead_account_score.lead_count, lead_account_score.engagement_score,
+                        lead_account_score.grade_id, lead_account_score.best_grade_id, lead_account_score.name)
+                       IS DISTINCT FROM (EXCLUDED.lead_count, EXCLUDED.engagement_score, EXCLUDED.grade_id,
+                                         EXCLUDED.best_grade_id, EXCLUDED.name)
+             RETURNING account_key, company_id
+            )
+            SELECT account_key, company_id FROM kept UNION ALL SELECT account_key, company_id FROM gone
+        """, scope=scope, grade_of=self._scoring_grade_sql(SQL("ROUND(rolled.engagement)"), SQL("rolled.company_id"))))
+        moved = self.env.cr.fetchall()
+        self.env["lead.account.score"].invalidate_model()
+        self.invalidate_model(["account_score_id"])
+        rescored = regraded = self.browse()
+        if propagate and moved and self._scoring_fields() & ACCOUNT_SCORE_FIELDS:
+            self.env.cr.execute(SQL(
+                "SELECT crm_lead.id FROM crm_lead WHERE (crm_lead.account_key, COALESCE(crm_lead.company_id, 0)) IN %s"
+                " AND crm_lead.active AND COALESCE(crm_lead.probability, 0) < 100 ORDER BY crm_lead.id",
+                tuple((key, company_id or 0) for key, company_id in moved)))
+            members = self.browse([row[0] for row in self.env.cr.fetchall()])
+            if members:
+                rescored, regraded = members._scoring_recompute(engagement=False, accounts=False)
+                if regraded:
+                    self._scoring_refresh_accounts(regraded._scoring_scope(), propagate=False)
+        return rescored, regraded
+
+    @api.model
+    def _scoring_drop_empty_accounts(self):
+        """The accounts left without an open lead (their last one closed, or moved to another account): gone. The
+        nightly rescore's, which rolls up the accounts of the open leads only."""
+        self.env.cr.execute("""
+            DELETE FROM lead_account_score account
+             WHERE NOT EXISTS (SELECT 1 FROM crm_lead member
+                                WHERE member.account_key = account.account_key
+                                  AND COALESCE(member.company_id, 0) = COALESCE(account.company_id, 0)
+                                  AND member.active AND COALESCE(member.probability, 0) < 100)
+        """)
+        self.env["lead.account.score"].invalidate_model()

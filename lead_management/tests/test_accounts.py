@@ -1,0 +1,122 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Account scores: the open leads of one company rolled up into an account engagement score and grade, refreshed in
+the statements that score the leads, readable on each lead and by fit rules."""
+from odoo.exceptions import AccessError
+from odoo.tests import users
+
+from .common import LeadManagementCommon
+
+
+class TestAccountScores(LeadManagementCommon):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.grades = {grade.name: grade for grade in cls.env["lead.grade"].search([])}  # A 70, B 40, C 15, D 0
+        cls.click = cls.env["lead.engagement.type"].create({
+            "name": "Click", "code": "test_account_click", "points": 12, "half_life": 1000, "daily_cap": 0})
+        cls.initech = cls.env["res.partner"].create({"name": "Initech", "is_company": True})
+
+    def _people(self, *addresses, **values):
+        return self.env["crm.lead"].create([{
+            "name": f"Lead of {address}", "type": "lead", "team_id": self.team.id, "user_id": False,
+            "email_from": address, **values} for address in addresses])
+
+    def _click(self, leads, times=1):
+        self.env["lead.engagement.event"]._record_events(
+            [{"lead_id": lead.id, "type": "test_account_click"} for lead in leads for _time in range(times)])
+
+    def test_five_lukewarm_people_make_a_hot_account(self):
+        people = self._people(*(f"person{index}@acme.lm-test.example" for index in range(5)))
+        loner, = self._people("someone@gmail.com")
+        self._click(people + loner, times=2)  # 24 points each: grade C, each of them
+        self.assertEqual(set(people.grade_id.mapped("name")), {"C"})
+        account = people[0].account_score_id
+        self.assertEqual(people.account_score_id, account, "one account for the five of them")
+        self.assertEqual(account.name, "acme.lm-test.example")
+        self.assertEqual(account.lead_count, 5)
+        self.assertAlmostEqual(people[0].account_engagement_score, 120, places=1)
+        self.assertEqual(people[0].account_grade_id, self.grades["A"], "120 reaches A's 70")
+        self.assertEqual(people[0].account_best_grade_id, self.grades["C"])
+        self.assertFalse(loner.account_key, "a free mail provider's domain is nobody's company")
+        self.assertFalse(loner.account_score_id)
+
+    def test_the_contacts_company_is_the_account_whatever_the_addresses(self):
+        boss = self.env["res.partner"].create({"name": "Bill Lumbergh", "parent_id": self.initech.id})
+        peter = self.env["res.partner"].create({"name": "Peter Gibbons", "parent_id": self.initech.id})
+        first, second = self._people("bill@initech.lm-test.example", "peter@gmail.com")
+        first.partner_id, second.partner_id = boss, peter
+        self.assertEqual(first.account_key, f"partner:{self.initech.id}")
+        self.assertEqual(first.account_score_id, second.account_score_id)
+        self.assertEqual(first.account_score_id.partner_id, self.initech)
+        self.assertEqual(first.account_score_id.name, "Initech")
+        self.assertEqual(first.account_score_id.lead_count, 2)
+
+    def test_closed_leads_leave_the_account_and_the_last_one_takes_it_away(self):
+        first, second = self._people("a@globex.lm-test.example", "b@globex.lm-test.example")
+        self._click(first + second)
+        account = first.account_score_id
+        self.assertEqual(account.lead_count, 2)
+        first.action_set_lost()
+        self.assertEqual(account.lead_count, 1)
+        self.assertAlmostEqual(account.engagement_score, 12, places=1)
+        second.action_set_won()
+        self.assertFalse(account.exists(), "an account without open lead goes")
+        self.assertFalse(second.account_score_id)
+
+    def test_a_fit_rule_on_the_account_follows_the_other_contacts(self):
+        """"Any contact of the account is A": the event of one person rescores every lead of the account."""
+        self.env["lead.scoring.rule"].create({
+            "name": "Hot account", "domain": "[('account_grade_id.min_score', '>=', 70)]", "points": 30})
+        self._rescore()
+        quiet, busy = self._people("quiet@hooli.lm-test.example", "busy@hooli.lm-test.example")
+        self.assertEqual(quiet.fit_score, 0)
+        self._click(busy, times=6)  # 72 points: the account is A
+        self.assertEqual(busy.account_grade_id, self.grades["A"])
+        self.assertEqual(quiet.fit_score, 30, "the quiet contact's lead was rescored with its account")
+        self.assertEqual(quiet.lead_score, 30)
+        self.assertEqual(quiet.grade_id, self.grades["C"])
+        self.assertIn(quiet, self.env["crm.lead"].search([("account_grade_id", "=", self.grades["A"].id)]))
+        self.assertNotIn(quiet, self.env["crm.lead"].search([("account_grade_id", "!=", self.grades["A"].id)]))
+        self.assertNotIn(quiet, self.env["crm.lead"].search([("account_score_id", "=", False)]))
+
+    def test_one_event_rolls_up_in_a_bounded_number_of_queries(self):
+        people = self._people(*(f"person{index}@bounded.lm-test.example" for index in range(20)))
+        self.env.flush_all()
+        self.env.invalidate_all()
+        # The rescore of the lead and its account's roll-up: a fixed cost, whatever the size of the account.
+        with self.assertQueryCount(__system__=12):
+            self._click(people[0])
+        self.assertAlmostEqual(people[0].account_engagement_score, 12, places=1)
+
+    def test_the_nightly_rescore_drops_accounts_left_empty(self):
+        lead, = self._people("only@vandelay.lm-test.example")
+        account = lead.account_score_id
+        self.env.cr.execute("UPDATE crm_lead SET active = false WHERE id = %s", [lead.id])  # closed behind our back
+        self._rescore()
+        self.assertFalse(account.exists())
+
+    @users("lm_salesman")
+    def test_a_salesperson_reads_the_account_of_their_lead_not_its_count(self):
+        lead = self.env["crm.lead"].create({"name": "Mine", "type": "opportunity", "user_id": self.user_salesman.id,
+                                            "email_from": "x@umbrella.lm-test.example", "team_id": self.team.id})
+        self.env["crm.lead"].sudo().create({"name": "Not mine", "type": "opportunity", "user_id": False,
+                                            "email_from": "y@umbrella.lm-test.example", "team_id": self.team.id})
+        self.assertEqual(lead.account_score_id.name, "umbrella.lm-test.example")
+        self.assertEqual(lead.account_grade_id, self.grades["D"])
+        self.assertIn(lead, self.env["crm.lead"].search([("account_grade_id", "=", self.grades["D"].id)]))
+        with self.assertRaises(AccessError):  # the managers' figure: it counts leads the salesperson may not read
+            lead.account_score_id.read(["lead_count"])
+        with self.assertRaises(AccessError):
+            self.env["lead.account.score"].browse(lead.account_score_id.id).write({"engagement_score": 1000})
+
+    @users("lm_manager")
+    def test_the_accounts_report_for_a_lead_manager(self):
+        self.env["crm.lead"].sudo().create([{"name": f"Lead {index}", "type": "lead", "team_id": self.team.id,
+                                             "email_from": f"p{index}@stark.lm-test.example"} for index in range(3)])
+        action = self.env.ref("lead_management.lead_account_score_action")._get_action_dict()
+        accounts = self.env["lead.account.score"].search([("name", "=", "stark.lm-test.example")])
+        self.assertEqual(accounts.lead_count, 3)
+        self.assertEqual(action["res_model"], "lead.account.score")
+        leads_action = accounts.action_open_leads()
+        self.assertEqual(self.env["crm.lead"].search_count(leads_action["domain"]), 3)
