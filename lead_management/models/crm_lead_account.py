@@ -17,6 +17,13 @@ ACCOUNT_SCORE_FIELDS = frozenset({"account_score_id", "account_engagement_score"
 ACCOUNT_FIELDS = frozenset({"partner_id", "email_from"})
 
 
+def account_company(alias):
+    """The company of the account of the leads of ``alias`` (SQL, 0 for none): the lead's, else the database's only
+    company (crm's leads without a team have no company; in a database of one company they are its), else none."""
+    return SQL("COALESCE(%s, (SELECT MIN(id) FROM res_company HAVING COUNT(*) = 1), 0)",
+               SQL.identifier(alias, "company_id"))
+
+
 class CrmLead(models.Model):
     _inherit = "crm.lead"
 
@@ -81,8 +88,11 @@ class CrmLead(models.Model):
         accounts = Account.search_fetch([("account_key", "in", list(keys))], ["account_key", "company_id"]) if keys \
             else Account
         by_key = {(account.account_key, account.company_id.id): account.id for account in accounts}
+        companies = self.env["res.company"].sudo().search([], limit=2) if accounts else None
+        sole = companies.id if companies and len(companies) == 1 else False
         for lead in self:
-            lead.account_score_id = by_key.get((lead.account_key, lead._origin.company_id.id or lead.company_id.id))
+            company = lead._origin.company_id or lead.company_id
+            lead.account_score_id = by_key.get((lead.account_key, company.id or sole))
 
     def _search_account_score_id(self, operator, value):
         """Leads whose account matches: ``account_grade_id = A`` in a fit rule, a filter or an entry criterion."""
@@ -110,9 +120,9 @@ class CrmLead(models.Model):
         query = self._where_calc([], active_test=False)
         alias = query.make_alias(self._table, "account")
         query.add_join("JOIN", alias, "lead_account_score", SQL(
-            "%s = %s AND COALESCE(%s, 0) = COALESCE(%s, 0)",
+            "%s = %s AND COALESCE(%s, 0) = %s",
             SQL.identifier(alias, "account_key"), SQL.identifier(self._table, "account_key"),
-            SQL.identifier(alias, "company_id"), SQL.identifier(self._table, "company_id")))
+            SQL.identifier(alias, "company_id"), account_company(self._table)))
         query.add_where(SQL("%s IN %s", SQL.identifier(alias, "id"), accounts.subselect()))
         return query
 
@@ -148,7 +158,7 @@ class CrmLead(models.Model):
         self.env.flush_all()
         self.env.cr.execute(SQL("""
             WITH account_keys AS MATERIALIZED (
-                SELECT DISTINCT crm_lead.account_key, crm_lead.company_id
+                SELECT DISTINCT crm_lead.account_key, NULLIF(%(crm_lead_company)s, 0) AS company_id
                   FROM crm_lead
                  WHERE crm_lead.account_key IS NOT NULL AND %(scope)s
             ), rolled AS MATERIALIZED (
@@ -159,7 +169,7 @@ class CrmLead(models.Model):
                   FROM account_keys
              LEFT JOIN crm_lead member
                        ON member.account_key = account_keys.account_key
-                      AND COALESCE(member.company_id, 0) = COALESCE(account_keys.company_id, 0)
+                      AND %(member_company)s = COALESCE(account_keys.company_id, 0)
                       AND member.active AND COALESCE(member.probability, 0) < 100
              LEFT JOIN lead_scoring_state state ON state.lead_id = member.id
              LEFT JOIN lead_grade grade ON grade.id = member.grade_id
@@ -189,16 +199,17 @@ class CrmLead(models.Model):
              RETURNING account_key, company_id
             )
             SELECT account_key, company_id FROM kept UNION ALL SELECT account_key, company_id FROM gone
-        """, scope=scope, grade_of=self._scoring_grade_sql(SQL("ROUND(rolled.engagement)"), SQL("rolled.company_id"))))
+        """, scope=scope, crm_lead_company=account_company("crm_lead"), member_company=account_company("member"),
+            grade_of=self._scoring_grade_sql(SQL("ROUND(rolled.engagement)"), SQL("rolled.company_id"))))
         moved = self.env.cr.fetchall()
         self.env["lead.account.score"].invalidate_model()
         self.invalidate_model(["account_score_id"])
         rescored = regraded = self.browse()
         if propagate and moved and self._scoring_fields() & ACCOUNT_SCORE_FIELDS:
             self.env.cr.execute(SQL(
-                "SELECT crm_lead.id FROM crm_lead WHERE (crm_lead.account_key, COALESCE(crm_lead.company_id, 0)) IN %s"
+                "SELECT crm_lead.id FROM crm_lead WHERE (crm_lead.account_key, %s) IN %s"
                 " AND crm_lead.active AND COALESCE(crm_lead.probability, 0) < 100 ORDER BY crm_lead.id",
-                tuple((key, company_id or 0) for key, company_id in moved)))
+                account_company("crm_lead"), tuple((key, company_id or 0) for key, company_id in moved)))
             members = self.browse([row[0] for row in self.env.cr.fetchall()])
             if members:
                 rescored, regraded = members._scoring_recompute(engagement=False, accounts=False)
@@ -210,11 +221,11 @@ class CrmLead(models.Model):
     def _scoring_drop_empty_accounts(self):
         """The accounts left without an open lead (their last one closed, or moved to another account): gone. The
         nightly rescore's, which rolls up the accounts of the open leads only."""
-        self.env.cr.execute("""
+        self.env.cr.execute(SQL("""
             DELETE FROM lead_account_score account
              WHERE NOT EXISTS (SELECT 1 FROM crm_lead member
                                 WHERE member.account_key = account.account_key
-                                  AND COALESCE(member.company_id, 0) = COALESCE(account.company_id, 0)
+                                  AND %s = COALESCE(account.company_id, 0)
                                   AND member.active AND COALESCE(member.probability, 0) < 100)
-        """)
+        """, account_company("member")))
         self.env["lead.account.score"].invalidate_model()

@@ -55,4 +55,4 @@ class LeadAccountScore(models.Model):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("crm.crm_lead_all_leads")
         return dict(action, name=self.name, context={"active_test": True},
-                    domain=[("account_key", "=", self.account_key), ("company_id", "=", self.company_id.id)])
+                    domain=[("account_score_id", "=", self.id)])

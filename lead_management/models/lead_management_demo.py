@@ -89,8 +89,31 @@ class LeadManagementDemo(models.AbstractModel):
         self._rewrite_demo_history(stories, stages)
         env.invalidate_all()
         self._create_demo_routing(now, rng)
+        self._create_demo_account(now)
         env["crm.lead"]._cron_rescore()
         return leads
+
+    @api.model
+    def _create_demo_account(self, now):
+        """An account (CRM > Reporting > Accounts, and each lead's Scoring tab): four people of Kelvin Labs went
+        to this week's webinar. Each of their opportunities is lukewarm (grade C); their account is A."""
+        env = self.env
+        company = env["res.partner"].create({"name": "Kelvin Labs", "is_company": True,
+                                             "email": "info@kelvinlabs.example.com"})
+        people = env["res.partner"].create([{
+            "name": name, "parent_id": company.id, "email": f"{name.split()[0].lower()}@kelvinlabs.example.com"}
+            for name in ("Nina Sharp", "Walter Bishop", "Astrid Farnsworth", "Phillip Broyles")])
+        sofia = env.ref("lead_management.user_salesperson_demo")
+        opportunities = env["crm.lead"].with_context(tracking_disable=True, mail_create_nolog=True).create([{
+            "name": f"Kelvin Labs: {need}", "type": "opportunity", "user_id": sofia.id,
+            "team_id": sofia.sale_team_id.id or env.ref("lead_management.crm_team_demo_inbound").id,
+            "partner_id": person.id, "email_from": person.email,
+        } for person, need in zip(people, ("lab equipment", "a second site", "training", "support contract"),
+                                  strict=True)])
+        env["lead.engagement.event"]._record_events([{
+            "lead_id": opportunity.id, "type": "webinar", "date": now - timedelta(days=3),
+            "note": "Attended the webinar “Scaling the lab”"} for opportunity in opportunities])
+        return opportunities
 
     @api.model
     def _create_demo_routing(self, now, rng):

@@ -40,6 +40,19 @@ class TestAccountScores(LeadManagementCommon):
         self.assertEqual(people[0].account_best_grade_id, self.grades["C"])
         self.assertFalse(loner.account_key, "a free mail provider's domain is nobody's company")
         self.assertFalse(loner.account_score_id)
+        # crm's leads without a team have no company: in a database of one company they are its.
+        stray = self.env["crm.lead"].create({"name": "Stray", "type": "lead", "team_id": False, "user_id": False,
+                                             "company_id": False, "email_from": "stray@acme.lm-test.example"})
+        self.assertFalse(stray.company_id)
+        if self.env["res.company"].search_count([]) == 1:
+            self.assertEqual(stray.account_score_id, account)
+            self.assertEqual(account.lead_count, 6)
+        else:
+            self.assertNotEqual(stray.account_score_id, account)
+            self.assertFalse(stray.account_score_id.company_id)
+        domain = stray.account_score_id.action_open_leads()["domain"]
+        self.assertEqual(domain, [("account_score_id", "=", stray.account_score_id.id)])
+        self.assertIn(stray, self.env["crm.lead"].search(domain))
 
     def test_the_contacts_company_is_the_account_whatever_the_addresses(self):
         boss = self.env["res.partner"].create({"name": "Bill Lumbergh", "parent_id": self.initech.id})
