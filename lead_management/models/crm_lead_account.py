@@ -154,7 +154,8 @@ class CrmLead(models.Model):
         """Roll up, in one statement, the accounts of the leads in ``scope`` (SQL on ``crm_lead``): the count, the
         summed engagement and the best grade of their open leads and opportunities, the account's grade; an account
         left without open lead goes. When a fit rule reads the account, the leads of the accounts that moved are
-        rescored (once: their own accounts are not followed further). Returns (leads rescored, leads regraded)."""
+        rescored (once: their own accounts are not followed further); when a stage's entry criteria read it, they
+        are promoted. Returns (leads rescored, leads regraded)."""
         self.env.flush_all()
         self.env.cr.execute(SQL("""
             WITH account_keys AS MATERIALIZED (
@@ -203,18 +204,24 @@ class CrmLead(models.Model):
             grade_of=self._scoring_grade_sql(SQL("ROUND(rolled.engagement)"), SQL("rolled.company_id"))))
         moved = self.env.cr.fetchall()
         self.env["lead.account.score"].invalidate_model()
-        self.invalidate_model(["account_score_id"])
+        self.invalidate_model(ACCOUNT_SCORE_FIELDS)
         rescored = regraded = self.browse()
-        if propagate and moved and self._scoring_fields() & ACCOUNT_SCORE_FIELDS:
+        by_rules, by_criteria = (bool(names & ACCOUNT_SCORE_FIELDS)
+                                 for names in (self._scoring_fields(), self._promotion_fields()))
+        if propagate and moved and (by_rules or by_criteria):
             self.env.cr.execute(SQL(
                 "SELECT crm_lead.id FROM crm_lead WHERE (crm_lead.account_key, %s) IN %s"
                 " AND crm_lead.active AND COALESCE(crm_lead.probability, 0) < 100 ORDER BY crm_lead.id",
                 account_company("crm_lead"), tuple((key, company_id or 0) for key, company_id in moved)))
             members = self.browse([row[0] for row in self.env.cr.fetchall()])
-            if members:
+            if members and by_rules:
                 rescored, regraded = members._scoring_recompute(engagement=False, accounts=False)
                 if regraded:
                     self._scoring_refresh_accounts(regraded._scoring_scope(), propagate=False)
+            if members and by_criteria:
+                # A stage's entry criteria on the account ("any contact of the account is A"): its other leads
+                # are promoted with it.
+                members._lifecycle_promote()
         return rescored, regraded
 
     @api.model
@@ -229,3 +236,4 @@ class CrmLead(models.Model):
                                   AND member.active AND COALESCE(member.probability, 0) < 100)
         """, account_company("member")))
         self.env["lead.account.score"].invalidate_model()
+        self.invalidate_model(ACCOUNT_SCORE_FIELDS)

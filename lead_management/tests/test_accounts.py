@@ -93,6 +93,18 @@ class TestAccountScores(LeadManagementCommon):
         self.assertNotIn(quiet, self.env["crm.lead"].search([("account_grade_id", "!=", self.grades["A"].id)]))
         self.assertNotIn(quiet, self.env["crm.lead"].search([("account_score_id", "=", False)]))
 
+    def test_entry_criteria_on_the_account_promote_its_other_leads(self):
+        """A stage entered when "any contact of the account is A": the quiet contact's lead moves with the busy one."""
+        stage = self.stages["lead"]
+        stage.entry_domain = "[('account_best_grade_id.name', '=', 'A')]"
+        quiet, busy = self._people("quiet@soylent.lm-test.example", "busy@soylent.lm-test.example")
+        self.assertNotEqual(quiet.lifecycle_stage_id, stage)
+        self._click(busy, times=6)  # 72 points: busy is A
+        self.assertEqual(busy.grade_id, self.grades["A"])
+        self.assertEqual(quiet.account_best_grade_id, self.grades["A"])
+        self.assertEqual(busy.lifecycle_stage_id, stage)
+        self.assertEqual(quiet.lifecycle_stage_id, stage, "promoted with its account, without a change of its own")
+
     def test_one_event_rolls_up_in_a_bounded_number_of_queries(self):
         people = self._people(*(f"person{index}@bounded.lm-test.example" for index in range(20)))
         self.env.flush_all()
