@@ -1,12 +1,17 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Account scores: the open leads and opportunities of one company rolled up (lead.account.score), refreshed in the
 statements that score the leads, for the accounts of the leads scored."""
+import logging
+
+from psycopg2.errors import SerializationFailure
+
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools.sql import column_exists, create_column
 
 from .lead_account_score import FREE_MAIL_DOMAINS
+
+_logger = logging.getLogger(__name__)
 
 # The lead fields that read the account's roll-up: a fit rule on one of them rescores the account's leads when the
 # roll-up moves.
@@ -31,9 +36,11 @@ class CrmLead(models.Model):
         compute="_compute_account_key", store=True, index="btree_not_null", copy=False,
         help="The account the lead rolls up into: “partner:<id>”, its contact's company, else “domain:<domain>”, the "
              "domain of its e-mail address when it is not a free mail provider's.")
+    # Linked in SQL by the roll-up (_scoring_refresh_accounts), like the score: an indexed join for searches, filters
+    # and group-bys, and a rewrite of the lead's row only when its account changes.
     account_score_id = fields.Many2one(
-        "lead.account.score", "Account", compute="_compute_account_score_id", search="_search_account_score_id",
-        compute_sudo=True, help="The company this lead belongs to, with the engagement of all its open leads.")
+        "lead.account.score", "Account", readonly=True, copy=False, index="btree_not_null", ondelete="set null",
+        help="The company this lead belongs to, with the engagement of all its open leads.")
     account_engagement_score = fields.Float(
         related="account_score_id.engagement_score", string="Account Engagement",
         help="The engagement scores of the open leads and opportunities of this lead's account, summed.")
@@ -81,51 +88,6 @@ class CrmLead(models.Model):
             """, self._account_key_sql()))
         return super()._auto_init()
 
-    @api.depends("account_key", "company_id")
-    def _compute_account_score_id(self):
-        Account = self.env["lead.account.score"]
-        keys = {lead.account_key for lead in self if lead.account_key}
-        accounts = Account.search_fetch([("account_key", "in", list(keys))], ["account_key", "company_id"]) if keys \
-            else Account
-        by_key = {(account.account_key, account.company_id.id): account.id for account in accounts}
-        companies = self.env["res.company"].sudo().search([], limit=2) if accounts else None
-        sole = companies.id if companies and len(companies) == 1 else False
-        for lead in self:
-            company = lead._origin.company_id or lead.company_id
-            lead.account_score_id = by_key.get((lead.account_key, company.id or sole))
-
-    def _search_account_score_id(self, operator, value):
-        """Leads whose account matches: ``account_grade_id = A`` in a fit rule, a filter or an entry criterion."""
-        Account = self.env["lead.account.score"]
-        negative = operator in ("!=", "not in", "not any")
-        if operator in ("any", "not any"):
-            accounts = Account._search(value)
-        elif operator in ("in", "not in") and not isinstance(value, list | tuple | set):
-            accounts = value  # the ORM's query for a path (account_grade_id.name)
-        elif operator in ("=", "!=") and not value:
-            # "Has an account" / "has none": the leads of any account.
-            accounts, negative = Account._search([]), operator == "="
-        elif operator in ("=", "!=", "in", "not in") and all(isinstance(each, int) for each in (
-                [value] if operator in ("=", "!=") else value)):
-            accounts = Account._search([("id", "in", [value] if operator in ("=", "!=") else list(value))])
-        else:
-            raise UserError(self.env._(
-                "Leads are searched by account with “is in”, “is not in”, “is set” or “is not set”, not “%s”.",
-                operator))
-        return [("id", "not in" if negative else "in", self._account_leads_query(accounts))]
-
-    @api.model
-    def _account_leads_query(self, accounts):
-        """A query of the ids of the leads of the accounts of query ``accounts``."""
-        query = self._where_calc([], active_test=False)
-        alias = query.make_alias(self._table, "account")
-        query.add_join("JOIN", alias, "lead_account_score", SQL(
-            "%s = %s AND COALESCE(%s, 0) = %s",
-            SQL.identifier(alias, "account_key"), SQL.identifier(self._table, "account_key"),
-            SQL.identifier(alias, "company_id"), account_company(self._table)))
-        query.add_where(SQL("%s IN %s", SQL.identifier(alias, "id"), accounts.subselect()))
-        return query
-
     # ------------------------------------------------------------
     # PIPELINE STEP 4: SCORING (the accounts of the leads scored)
     # ------------------------------------------------------------
@@ -136,27 +98,41 @@ class CrmLead(models.Model):
             return  # rescored: their accounts with them
         if changes.fields & ACCOUNT_FIELDS or "stage_id" in changes.fields and changes.moved:
             # Another contact, won or reopened: the account's open leads changed, the lead's score did not.
-            rescored, regraded = self._scoring_refresh_accounts(self._scoring_scope())
-            changes.rescored |= rescored
-            changes.regraded |= regraded
+            self._scoring_refresh_accounts(self._scoring_scope())
 
     def _scoring_recompute(self, fit=True, engagement=True, id_range=None, accounts=True):
-        """And the roll-up of the accounts of the leads scored, in the same transaction; with ``accounts``, the leads
-        of the accounts that moved rescored when a fit rule reads the account."""
-        rescored, regraded = super()._scoring_recompute(fit=fit, engagement=engagement, id_range=id_range)
+        """And the roll-up of the accounts of the leads scored, in the same transaction (_scoring_refresh_accounts):
+        followed by the accounts' other leads when these are a few leads (the nightly rescore scores them all)."""
+        result = super()._scoring_recompute(fit=fit, engagement=engagement, id_range=id_range)
         if accounts:
-            more, more_regraded = self._scoring_refresh_accounts(self._scoring_scope(id_range))
-            rescored, regraded = rescored | more, regraded | more_regraded
-        return rescored, regraded
+            self._scoring_refresh_accounts(self._scoring_scope(id_range), follow=bool(self.ids))
+        return result
 
     @api.model
-    def _scoring_refresh_accounts(self, scope, propagate=True):
-        """Roll up, in one statement, the accounts of the leads in ``scope`` (SQL on ``crm_lead``): the count, the
-        summed engagement and the best grade of their open leads and opportunities, the account's grade; an account
-        left without open lead goes. When a fit rule reads the account, the leads of the accounts that moved are
-        rescored (once: their own accounts are not followed further); when a stage's entry criteria read it, they
-        are promoted. Returns (leads rescored, leads regraded)."""
+    def _scoring_refresh_accounts(self, scope, follow=True):
+        """Roll up the accounts of the leads in ``scope`` (SQL on ``crm_lead``) and link those leads to them: two
+        statements, whatever the number of leads. An account left without open lead goes (its leads' link with it).
+        With ``follow``, the leads of the accounts whose grades or rounded engagement moved, and the leads that
+        changed account, are rescored when a fit rule reads the account, and promoted when a stage's entry criteria
+        do: as the system (they may be other people's leads), once (their own accounts are not followed further).
+        A roll-up that meets another process's (the same account, at the same moment) is left to the next one."""
         self.env.flush_all()
+        try:
+            with self.env.cr.savepoint():
+                moved = self._scoring_roll_up_accounts(scope)
+        except SerializationFailure as error:
+            _logger.info("An account roll-up met a concurrent one, left to the next: %s", error)
+            moved = []
+        self.env["lead.account.score"].invalidate_model()
+        self.invalidate_model(ACCOUNT_SCORE_FIELDS)
+        if follow and moved:
+            self.sudo()._scoring_follow_accounts(moved)
+
+    @api.model
+    def _scoring_roll_up_accounts(self, scope):
+        """_scoring_refresh_accounts' statements; returns the ids of the leads whose account changed and of the leads
+        of the accounts whose grades or rounded engagement moved."""
+        companies = {"crm_lead_company": account_company("crm_lead"), "member_company": account_company("member")}
         self.env.cr.execute(SQL("""
             WITH account_keys AS MATERIALIZED (
                 SELECT DISTINCT crm_lead.account_key, NULLIF(%(crm_lead_company)s, 0) AS company_id
@@ -179,7 +155,6 @@ class CrmLead(models.Model):
                 DELETE FROM lead_account_score account USING rolled
                  WHERE account.account_key = rolled.account_key
                    AND COALESCE(account.company_id, 0) = COALESCE(rolled.company_id, 0) AND rolled.lead_count = 0
-             RETURNING account.account_key, account.company_id
             ), kept AS (
                 INSERT INTO lead_account_score (account_key, company_id, name, partner_id, lead_count, engagement_score,
                                                 grade_id, best_grade_id)
@@ -197,37 +172,56 @@ class CrmLead(models.Model):
                         lead_account_score.grade_id, lead_account_score.best_grade_id, lead_account_score.name)
                        IS DISTINCT FROM (EXCLUDED.lead_count, EXCLUDED.engagement_score, EXCLUDED.grade_id,
                                          EXCLUDED.best_grade_id, EXCLUDED.name)
-             RETURNING account_key, company_id
+             RETURNING id, grade_id, best_grade_id, engagement_score
             )
-            SELECT account_key, company_id FROM kept UNION ALL SELECT account_key, company_id FROM gone
-        """, scope=scope, crm_lead_company=account_company("crm_lead"), member_company=account_company("member"),
+            -- The accounts whose values the rules may read moved (the table as it stood before this statement).
+            SELECT kept.id FROM kept LEFT JOIN lead_account_score old ON old.id = kept.id
+             WHERE (old.grade_id, old.best_grade_id, ROUND(old.engagement_score))
+                   IS DISTINCT FROM (kept.grade_id, kept.best_grade_id, ROUND(kept.engagement_score))
+        """, scope=scope, **companies,
             grade_of=self._scoring_grade_sql(SQL("ROUND(rolled.engagement)"), SQL("rolled.company_id"))))
-        moved = self.env.cr.fetchall()
-        self.env["lead.account.score"].invalidate_model()
-        self.invalidate_model(ACCOUNT_SCORE_FIELDS)
-        rescored = regraded = self.browse()
+        moved_accounts = [row[0] for row in self.env.cr.fetchall()]
+        self.env.cr.execute(SQL("""
+            UPDATE crm_lead AS target SET account_score_id = linked.account_id
+              FROM (SELECT crm_lead.id, account.id AS account_id
+                      FROM crm_lead
+                 LEFT JOIN lead_account_score account
+                           ON account.account_key = crm_lead.account_key
+                          AND COALESCE(account.company_id, 0) = %(crm_lead_company)s
+                     WHERE %(scope)s) AS linked
+             WHERE target.id = linked.id AND target.account_score_id IS DISTINCT FROM linked.account_id
+         RETURNING target.id
+        """, scope=scope, **companies))
+        relinked = [row[0] for row in self.env.cr.fetchall()]
+        if not moved_accounts:
+            return relinked
+        self.env.cr.execute(SQL("""
+            SELECT id FROM crm_lead
+             WHERE account_score_id = ANY(%s) AND active AND COALESCE(probability, 0) < 100
+        """, moved_accounts))
+        return sorted({row[0] for row in self.env.cr.fetchall()} | set(relinked))
+
+    def _scoring_follow_accounts(self, lead_ids):
+        """The leads of accounts that moved (``lead_ids``), when a fit rule or a stage's entry criteria read the
+        account: rescored, the pipeline run for them, promoted (as the caller: the system, see above)."""
         by_rules, by_criteria = (bool(names & ACCOUNT_SCORE_FIELDS)
                                  for names in (self._scoring_fields(), self._promotion_fields()))
-        if propagate and moved and (by_rules or by_criteria):
-            self.env.cr.execute(SQL(
-                "SELECT crm_lead.id FROM crm_lead WHERE (crm_lead.account_key, %s) IN %s"
-                " AND crm_lead.active AND COALESCE(crm_lead.probability, 0) < 100 ORDER BY crm_lead.id",
-                account_company("crm_lead"), tuple((key, company_id or 0) for key, company_id in moved)))
-            members = self.browse([row[0] for row in self.env.cr.fetchall()])
-            if members and by_rules:
-                rescored, regraded = members._scoring_recompute(engagement=False, accounts=False)
-                if regraded:
-                    self._scoring_refresh_accounts(regraded._scoring_scope(), propagate=False)
-            if members and by_criteria:
-                # A stage's entry criteria on the account ("any contact of the account is A"): its other leads
-                # are promoted with it.
-                members._lifecycle_promote()
-        return rescored, regraded
+        if not (by_rules or by_criteria):
+            return
+        members = self.browse(lead_ids).filtered(lambda lead: lead.active)
+        if by_rules and members:
+            rescored, regraded = members._scoring_recompute(engagement=False, accounts=False)
+            if regraded:
+                self._scoring_refresh_accounts(regraded._scoring_scope(), follow=False)
+            members._scoring_rescored(rescored, regraded)
+        if by_criteria and members:
+            # A stage's entry criteria on the account ("any contact of the account is A").
+            members._lifecycle_promote()
 
     @api.model
     def _scoring_drop_empty_accounts(self):
-        """The accounts left without an open lead (their last one closed, or moved to another account): gone. The
-        nightly rescore's, which rolls up the accounts of the open leads only."""
+        """The accounts left without an open lead (their last one closed, or moved to another account): gone, their
+        leads' link with them. The nightly rescore's, which rolls up the accounts of the open leads only."""
         self.env.cr.execute(SQL("""
             DELETE FROM lead_account_score account
              WHERE NOT EXISTS (SELECT 1 FROM crm_lead member

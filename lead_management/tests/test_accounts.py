@@ -23,7 +23,7 @@ class TestAccountScores(LeadManagementCommon):
             "email_from": address, **values} for address in addresses])
 
     def _click(self, leads, times=1):
-        self.env["lead.engagement.event"]._record_events(
+        self.env["lead.engagement.event"].sudo()._record_events(  # what Odoo's apps record
             [{"lead_id": lead.id, "type": "test_account_click"} for lead in leads for _time in range(times)])
 
     def test_five_lukewarm_people_make_a_hot_account(self):
@@ -106,13 +106,35 @@ class TestAccountScores(LeadManagementCommon):
         self.assertEqual(quiet.lifecycle_stage_id, stage, "promoted with its account, without a change of its own")
 
     def test_one_event_rolls_up_in_a_bounded_number_of_queries(self):
-        people = self._people(*(f"person{index}@bounded.lm-test.example" for index in range(20)))
-        self.env.flush_all()
-        self.env.invalidate_all()
-        # The rescore of the lead and its account's roll-up: a fixed cost, whatever the size of the account.
-        with self.assertQueryCount(__system__=12):
-            self._click(people[0])
-        self.assertAlmostEqual(people[0].account_engagement_score, 12, places=1)
+        """The rescore of the lead and its account's roll-up: a fixed cost, whatever the size of the account."""
+        for size in (2, 20):
+            people = self._people(*(f"person{index}@bounded{size}.lm-test.example" for index in range(size)))
+            self.env.flush_all()
+            self.env.invalidate_all()
+            with self.assertQueryCount(__system__=16):
+                self._click(people[0])
+            self.assertAlmostEqual(people[0].account_engagement_score, 12, places=1)
+
+    @users("lm_salesman")
+    def test_a_salesperson_moves_other_peoples_leads_of_the_account_without_reading_them(self):
+        """A salesperson's lead joins an account: the account's other leads, which they may not read, are rescored
+        by the system, not refused to them."""
+        Lead = self.env["crm.lead"]
+        self.env["lead.scoring.rule"].sudo().create({
+            "name": "Warm account", "domain": "[('account_grade_id.min_score', '>=', 40)]", "points": 30})
+        self._rescore()
+        theirs = Lead.sudo().create({"name": "Sasha's", "type": "opportunity", "user_id": self.user_salesman_2.id,
+                                     "team_id": self.team.id, "email_from": "x@wonka.lm-test.example"})
+        mine = Lead.create({"name": "Mine", "type": "opportunity", "user_id": self.user_salesman.id,
+                            "team_id": self.team.id, "email_from": "me@gmail.com"})
+        self._click(theirs, times=3)  # 36: their account is C
+        self._click(mine)
+        self.assertFalse(Lead.search([("id", "=", theirs.id)]), "the salesperson may not read Sasha's lead")
+        self.assertEqual(theirs.sudo().fit_score, 0)
+        mine.email_from = "me@wonka.lm-test.example"  # 36 + 12: the account is B
+        self.assertEqual(mine.account_grade_id, self.grades["B"])
+        self.assertEqual(theirs.sudo().fit_score, 30, "rescored with its account")
+        self.assertEqual(mine.fit_score, 30)
 
     def test_the_nightly_rescore_drops_accounts_left_empty(self):
         lead, = self._people("only@vandelay.lm-test.example")
