@@ -105,33 +105,40 @@ class CrmLead(models.Model):
         followed by the accounts' other leads when these are a few leads (the nightly rescore scores them all)."""
         result = super()._scoring_recompute(fit=fit, engagement=engagement, id_range=id_range)
         if accounts:
-            self._scoring_refresh_accounts(self._scoring_scope(id_range), follow=bool(self.ids))
+            self._scoring_refresh_accounts(self._scoring_scope(id_range), follow=bool(self.ids),
+                                           guarded=bool(id_range))
         return result
 
     @api.model
-    def _scoring_refresh_accounts(self, scope, follow=True):
+    def _scoring_refresh_accounts(self, scope, follow=True, guarded=False):
         """Roll up the accounts of the leads in ``scope`` (SQL on ``crm_lead``) and link those leads to them: two
         statements, whatever the number of leads. An account left without open lead goes (its leads' link with it).
         With ``follow``, the leads of the accounts whose grades or rounded engagement moved, and the leads that
         changed account, are rescored when a fit rule reads the account, and promoted when a stage's entry criteria
         do: as the system (they may be other people's leads), once (their own accounts are not followed further).
-        A roll-up that meets another process's (the same account, at the same moment) is left to the next one."""
+        ``guarded`` (a chunk of the nightly rescore): a roll-up that meets another process's (the same account, at the
+        same moment) is left to the next one, in a savepoint, rather than undo the chunk's rescore."""
         self.env.flush_all()
-        try:
-            with self.env.cr.savepoint():
-                moved = self._scoring_roll_up_accounts(scope)
-        except SerializationFailure as error:
-            _logger.info("An account roll-up met a concurrent one, left to the next: %s", error)
-            moved = []
+        follow = follow and bool((self._scoring_fields() | self._promotion_fields()) & ACCOUNT_SCORE_FIELDS)
+        if not guarded:
+            moved = self._scoring_roll_up_accounts(scope, follow)
+        else:
+            # A chunk of the nightly rescore: a roll-up that meets a concurrent one must not undo the chunk's rescore.
+            try:
+                with self.env.cr.savepoint():
+                    moved = self._scoring_roll_up_accounts(scope, follow)
+            except SerializationFailure as error:
+                _logger.info("An account roll-up met a concurrent one, left to the next: %s", error)
+                moved = []
         self.env["lead.account.score"].invalidate_model()
         self.invalidate_model(ACCOUNT_SCORE_FIELDS)
-        if follow and moved:
+        if moved:
             self.sudo()._scoring_follow_accounts(moved)
 
     @api.model
-    def _scoring_roll_up_accounts(self, scope):
-        """_scoring_refresh_accounts' statements; returns the ids of the leads whose account changed and of the leads
-        of the accounts whose grades or rounded engagement moved."""
+    def _scoring_roll_up_accounts(self, scope, follow):
+        """_scoring_refresh_accounts' statements; with ``follow``, returns the ids of the leads whose account changed
+        and of the leads of the accounts whose grades or rounded engagement moved."""
         companies = {"crm_lead_company": account_company("crm_lead"), "member_company": account_company("member")}
         self.env.cr.execute(SQL("""
             WITH account_keys AS MATERIALIZED (
@@ -193,8 +200,8 @@ class CrmLead(models.Model):
          RETURNING target.id
         """, scope=scope, **companies))
         relinked = [row[0] for row in self.env.cr.fetchall()]
-        if not moved_accounts:
-            return relinked
+        if not follow or not moved_accounts:
+            return relinked if follow else []
         self.env.cr.execute(SQL("""
             SELECT id FROM crm_lead
              WHERE account_score_id = ANY(%s) AND active AND COALESCE(probability, 0) < 100
@@ -206,8 +213,6 @@ class CrmLead(models.Model):
         account: rescored, the pipeline run for them, promoted (as the caller: the system, see above)."""
         by_rules, by_criteria = (bool(names & ACCOUNT_SCORE_FIELDS)
                                  for names in (self._scoring_fields(), self._promotion_fields()))
-        if not (by_rules or by_criteria):
-            return
         members = self.browse(lead_ids).filtered(lambda lead: lead.active)
         if by_rules and members:
             rescored, regraded = members._scoring_recompute(engagement=False, accounts=False)

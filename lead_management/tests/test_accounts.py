@@ -111,7 +111,7 @@ class TestAccountScores(LeadManagementCommon):
             people = self._people(*(f"person{index}@bounded{size}.lm-test.example" for index in range(size)))
             self.env.flush_all()
             self.env.invalidate_all()
-            with self.assertQueryCount(__system__=16):
+            with self.assertQueryCount(__system__=13):
                 self._click(people[0])
             self.assertAlmostEqual(people[0].account_engagement_score, 12, places=1)
 
