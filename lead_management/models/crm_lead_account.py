@@ -142,9 +142,16 @@ class CrmLead(models.Model):
         companies = {"crm_lead_company": account_company("crm_lead"), "member_company": account_company("member")}
         self.env.cr.execute(SQL("""
             WITH account_keys AS MATERIALIZED (
-                SELECT DISTINCT crm_lead.account_key, NULLIF(%(crm_lead_company)s, 0) AS company_id
+                -- The accounts of the leads in scope, and those they are still linked to (a lead that moved to
+                -- another account leaves its old one: rolled up again, gone when it was its last lead).
+                SELECT crm_lead.account_key, NULLIF(%(crm_lead_company)s, 0) AS company_id
                   FROM crm_lead
                  WHERE crm_lead.account_key IS NOT NULL AND %(scope)s
+                 UNION
+                SELECT account.account_key, account.company_id
+                  FROM crm_lead
+                  JOIN lead_account_score account ON account.id = crm_lead.account_score_id
+                 WHERE %(scope)s
             ), rolled AS MATERIALIZED (
                 SELECT account_keys.account_key, account_keys.company_id, COUNT(member.id) AS lead_count,
                        COALESCE(SUM(COALESCE(state.engagement_score, 0)), 0) AS engagement,

@@ -65,6 +65,20 @@ class TestAccountScores(LeadManagementCommon):
         self.assertEqual(first.account_score_id.name, "Initech")
         self.assertEqual(first.account_score_id.lead_count, 2)
 
+    def test_a_lead_that_moves_to_another_account_leaves_its_old_one(self):
+        first, second = self._people("a@oscorp.lm-test.example", "b@oscorp.lm-test.example")
+        self._click(first + second)
+        oscorp = first.account_score_id
+        self.assertEqual(oscorp.lead_count, 2)
+        first.email_from = "a@zorg.lm-test.example"
+        self.assertEqual(first.account_score_id.name, "zorg.lm-test.example")
+        self.assertEqual(oscorp.lead_count, 1, "counted once, in its new account only")
+        self.assertAlmostEqual(oscorp.engagement_score, 12, places=1)
+        zorg = first.account_score_id
+        first.email_from = "a@gmail.com"
+        self.assertFalse(first.account_score_id)
+        self.assertFalse(zorg.exists(), "its last lead left: the account goes at once")
+
     def test_closed_leads_leave_the_account_and_the_last_one_takes_it_away(self):
         first, second = self._people("a@globex.lm-test.example", "b@globex.lm-test.example")
         self._click(first + second)
