@@ -1,8 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Account scores: the open leads of one company rolled up into an account engagement score and grade, refreshed in
 the statements that score the leads, readable on each lead and by fit rules."""
+from unittest.mock import patch
+
 from odoo.exceptions import AccessError
 from odoo.tests import users
+
+from odoo.addons.lead_management.models import crm_lead_account
 
 from .common import LeadManagementCommon
 
@@ -149,6 +153,21 @@ class TestAccountScores(LeadManagementCommon):
         self.assertEqual(mine.account_grade_id, self.grades["B"])
         self.assertEqual(theirs.sudo().fit_score, 30, "rescored with its account")
         self.assertEqual(mine.fit_score, 30)
+
+    def test_an_account_of_too_many_leads_is_rolled_up_at_night(self):
+        """A domain shared by more leads than ACCOUNT_LIVE_LIMIT is not a company: requests do not aggregate it."""
+        people = self._people(*(f"p{index}@shared.lm-test.example" for index in range(3)))
+        account = people.account_score_id
+        self.assertEqual(account.lead_count, 3)
+        with patch.object(crm_lead_account, "ACCOUNT_LIVE_LIMIT", 2):
+            self._click(people[0])
+            self.assertEqual(account.engagement_score, 0, "left to the nightly rescore")
+            newcomer = self._people("p3@shared.lm-test.example")
+            self.assertEqual(newcomer.account_score_id, account, "linked at once, counted at night")
+            self.assertEqual(account.lead_count, 3)
+            self._rescore()
+            self.assertEqual(account.lead_count, 4)
+            self.assertAlmostEqual(account.engagement_score, 12, places=1)
 
     def test_the_nightly_rescore_drops_accounts_left_empty(self):
         lead, = self._people("only@vandelay.lm-test.example")
