@@ -122,24 +122,26 @@ class CrmLead(models.Model):
         ``guarded`` (a chunk of the nightly rescore): a roll-up that meets another process's (the same account, at the
         same moment) is left to the next one, in a savepoint, rather than undo the chunk's rescore."""
         self.env.flush_all()
-        follow = follow and bool((self._scoring_fields() | self._promotion_fields()) & ACCOUNT_SCORE_FIELDS)
-        if not guarded:
-            moved = self._scoring_roll_up_accounts(scope, follow, live=True)
-        else:
+        by_rules, by_criteria = (bool(names & ACCOUNT_SCORE_FIELDS)
+                                 for names in (self._scoring_fields(), self._promotion_fields()))
+        follow = follow and (by_rules or by_criteria)
+        if guarded:
             # A chunk of the nightly rescore: a roll-up that meets a concurrent one must not undo the chunk's rescore.
             try:
                 with self.env.cr.savepoint():
-                    moved = self._scoring_roll_up_accounts(scope, follow)
+                    moved = self._scoring_roll_up_accounts(scope, follow, live=False)
             except SerializationFailure as error:
                 _logger.info("An account roll-up met a concurrent one, left to the next: %s", error)
                 moved = []
+        else:
+            moved = self._scoring_roll_up_accounts(scope, follow, live=True)
         self.env["lead.account.score"].invalidate_model()
         self.invalidate_model(ACCOUNT_SCORE_FIELDS)
         if moved:
-            self.sudo()._scoring_follow_accounts(moved)
+            self.sudo()._scoring_follow_accounts(moved, by_rules, by_criteria)
 
     @api.model
-    def _scoring_roll_up_accounts(self, scope, follow, live=False):
+    def _scoring_roll_up_accounts(self, scope, follow, live):
         """_scoring_refresh_accounts' statements; with ``follow``, returns the ids of the leads whose account changed
         and of the leads of the accounts whose grades or rounded engagement moved. ``live`` (in a request): the
         accounts of more than ACCOUNT_LIVE_LIMIT open leads are left to the nightly rescore."""
@@ -225,11 +227,10 @@ class CrmLead(models.Model):
         """, moved_accounts))
         return sorted({row[0] for row in self.env.cr.fetchall()} | set(relinked))
 
-    def _scoring_follow_accounts(self, lead_ids):
-        """The leads of accounts that moved (``lead_ids``), when a fit rule or a stage's entry criteria read the
-        account: rescored, the pipeline run for them, promoted (as the caller: the system, see above)."""
-        by_rules, by_criteria = (bool(names & ACCOUNT_SCORE_FIELDS)
-                                 for names in (self._scoring_fields(), self._promotion_fields()))
+    def _scoring_follow_accounts(self, lead_ids, by_rules, by_criteria):
+        """The leads of accounts that moved (``lead_ids``): rescored and the pipeline run for them when a fit rule
+        reads the account (``by_rules``), promoted when a stage's entry criteria do (``by_criteria``); as the caller
+        (the system, see above)."""
         members = self.browse(lead_ids).filtered(lambda lead: lead.active)
         if by_rules and members:
             rescored, regraded = members._scoring_recompute(engagement=False, accounts=False)
