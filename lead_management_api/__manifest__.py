@@ -2,7 +2,7 @@
 {
     "name": "Lead Management Intake API",
     "summary": "HTTP API for marketing tools: leads and engagement events as JSON, authenticated with Odoo API keys",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Sales/CRM",
     "website": "https://github.com/lead-management/lead_management",
     "author": "lead_management developers",
@@ -18,6 +18,7 @@
         "security/ir.model.access.csv",
         "security/lead_management_api_security.xml",
         "data/ir_config_parameter_data.xml",
+        "data/ir_cron_data.xml",
         "views/crm_lead_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_users_views.xml",

@@ -197,8 +197,34 @@ class EventBatchOut(_Answer):
     results: list[EventItemResult] = Field(description="One per item, in the order sent.")
 
 
+class BatchOut(_Answer):
+    id: int = Field(description="The batch: GET /batches/{id} gives its answers.")
+    kind: Literal["lead", "event"]
+    status: Literal["queued", "done"] = Field(description="done: every item has its answer.")
+    items: int = Field(description="Items sent.")
+    done: int = Field(description="Items answered so far.")
+
+
+class QueuedBatchOut(_Answer):
+    batch: BatchOut
+
+
+class QueuedItemResult(_Answer):
+    status: Literal[200, 201, 400, 403, 500] = Field(
+        description="As in a batch answered at once; 403 when the sender lost the right to send before its batch was "
+                    "done, 500 for an item a server error stopped (send it again).")
+    lead: LeadOut | None = None
+    event: EventOut | None = None
+    errors: dict[str, str] | None = None
+
+
+class BatchStatusOut(_Answer):
+    batch: BatchOut
+    results: list[QueuedItemResult | None] = Field(description="One per item, in the order sent: null while it waits.")
+
+
 SCHEMAS = [LeadIn, EventIn, LeadBatchIn, EventBatchIn, LeadOut, EventOut, Errors, LeadItemResult, EventItemResult,
-           LeadBatchOut, EventBatchOut]
+           LeadBatchOut, EventBatchOut, BatchOut, QueuedBatchOut, QueuedItemResult, BatchStatusOut]
 
 # path: (summary, request schema, {status: (description, answer schema)})
 ERRORS_COMMON = {
@@ -217,16 +243,24 @@ ENDPOINTS = {
         200: ("Already received: the lead created the first time", "LeadOut"),
         409: ("The same external_id kept conflicting with concurrent requests: send it again", "Errors"),
     }),
-    "/leads/batch": ("Create up to the configured number of leads, each in its own transaction", "LeadBatchIn", {
+    "/leads/batch": ("Create up to the configured number of leads, each in its own transaction; with the header "
+                     "Prefer: respond-async, up to the configured number of queued items, in the background",
+                     "LeadBatchIn", {
         200: ("One result per item (201, 200, 400 or 409), in the order sent", "LeadBatchOut"),
+        202: ("Queued (Prefer: respond-async): the answers are read at the Location given, GET /batches/{id}",
+              "QueuedBatchOut"),
     }),
     "/events": ("Record an engagement event of a lead (idempotent on type and external_id)", "EventIn", {
         201: ("Recorded; the lead is rescored", "EventOut"),
         200: ("Already recorded", "EventOut"),
         409: ("The same external_id kept conflicting with concurrent requests: send it again", "Errors"),
     }),
-    "/events/batch": ("Record up to the configured number of events, each in its own transaction", "EventBatchIn", {
+    "/events/batch": ("Record up to the configured number of events, each in its own transaction; with the header "
+                      "Prefer: respond-async, up to the configured number of queued items, in the background",
+                      "EventBatchIn", {
         200: ("One result per item (201, 200, 400 or 409), in the order sent", "EventBatchOut"),
+        202: ("Queued (Prefer: respond-async): the answers are read at the Location given, GET /batches/{id}",
+              "QueuedBatchOut"),
     }),
 }
 
@@ -249,6 +283,9 @@ def openapi_document(server_url=None, limits=None):
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}}}
         responses["429"]["headers"] = {"Retry-After": {"schema": {"type": "integer"},
                                                        "description": "Seconds to wait"}}
+        if "202" in responses:
+            responses["202"]["headers"] = {"Location": {"schema": {"type": "string"},
+                                                        "description": "The batch's answers: GET it"}}
         paths[PREFIX + path] = {"post": {
             "summary": summary,
             "operationId": path.strip("/").replace("/", "_"),
@@ -257,6 +294,28 @@ def openapi_document(server_url=None, limits=None):
                 "schema": {"$ref": f"#/components/schemas/{request_schema}"}}}},
             "responses": responses,
         }}
+    for path in (PREFIX + "/leads/batch", PREFIX + "/events/batch"):
+        paths[path]["post"]["parameters"] = [{
+            "name": "Prefer", "in": "header", "required": False, "schema": {"type": "string"},
+            "description": "respond-async (RFC 7240): answer 202 at once and do the items in the background, in "
+                           "chunks shared by the servers' workers; read the answers at GET /batches/{id}"}]
+    batch_errors = {status: ERRORS_COMMON[status] for status in (401, 403, 429)}
+    paths[PREFIX + "/batches/{batch_id}"] = {"get": {
+        "summary": "A batch sent with Prefer: respond-async: its progress and each item's answer (kept 30 days once "
+                   "done)",
+        "operationId": "batch",
+        "security": [{"apiKey": []}],
+        "parameters": [{"name": "batch_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "responses": {
+            "200": {"description": "The batch, and one answer per item in the order sent (null while it waits)",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BatchStatusOut"}}}},
+            "404": {"description": "No queued batch of this API user has this id",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}}},
+            **{str(status): {"description": description,
+                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}}}
+               for status, description in batch_errors.items()},
+        },
+    }}
     paths[PREFIX + "/openapi.json"] = {"get": {
         "summary": "This document", "operationId": "openapi", "security": [],
         "responses": {"200": {"description": "The OpenAPI document",
@@ -270,7 +329,8 @@ def openapi_document(server_url=None, limits=None):
         "person.")
     if limits:
         description += (" Limits on this server: %(max_body_bytes)s bytes per body, %(max_batch_items)s items per "
-                        "batch, %(rate_limit)s requests per minute per key (0: no limit)." % limits)
+                        "batch (%(max_queued_items)s queued), %(rate_limit)s requests per minute per key (0: no "
+                        "limit)." % limits)
     document = {
         "openapi": "3.1.0",
         "info": {"title": "Lead Management Intake API", "version": API_VERSION, "description": description},

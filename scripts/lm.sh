@@ -285,8 +285,8 @@ run_tests() {
             "/test_lead_management_full,/lead_management_event,/lead_management_mass_mailing,/lead_management_website" \
             "lead_management beside crm's companion modules" "$((LM_HTTP_PORT + 102))"
         # 5. With OCA's queue_job (PyPI, requirements.txt): the bulk work as jobs (lead_management_queue, installed with
-        #    it), and its tests.
-        step "lead_management_queue" odoo_suite "${LM_TEST_DB}_queue" "lead_management_queue" "/lead_management_queue" \
+        #    it), and its tests (with the intake API, whose queued batches are jobs too).
+        step "lead_management_queue" odoo_suite "${LM_TEST_DB}_queue" "lead_management_queue,lead_management_api" "/lead_management_queue" \
             "lead_management with OCA's queue_job" "$((LM_HTTP_PORT + 102))"
         # 6. The suites of a few of OCA's crm addons (wheels from PyPI), with and without lead_management
         #    installed first: they must fail no more with it (scripts/oca_suites.py; make oca runs them all).

@@ -10,28 +10,19 @@ import logging
 import random
 import time
 
-import psycopg2
-from psycopg2 import errors as pg_errors
 from pydantic import ValidationError as PydanticValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from odoo import http
-from odoo.exceptions import UserError
 from odoo.http import request
-from odoo.tools import SQL
 
 from .. import schemas
-from ..models.lead_intake import IntakeError
+from ..models.lead_intake import CONCURRENCY_ERRORS
 
 _logger = logging.getLogger(__name__)
 
-# A concurrent request committed the same external id (unique violation), or touched the same rows: the item is
-# tried again in a new transaction, where the other request's work is visible (and answers 200).
-CONCURRENCY_ERRORS = (pg_errors.SerializationFailure, pg_errors.UniqueViolation, pg_errors.DeadlockDetected,
-                      pg_errors.LockNotAvailable)
-MAX_TRIES = 5
-MAX_ERRORS = 50  # errors listed per item: a body with 100,000 unknown keys gets 50 of them and a count
-DEFAULT_LIMITS = {"max_batch_items": 100, "max_body_kb": 1024, "rate_limit": 600}
+MAX_TRIES = 5  # tries of an item that meets concurrent requests (CONCURRENCY_ERRORS) before it answers 409
+DEFAULT_LIMITS = {"max_batch_items": 100, "max_queued_items": 10000, "max_body_kb": 1024, "rate_limit": 600}
 GROUP = "lead_management.group_lead_intake"
 # The charsets a JSON body may declare (RFC 8259: UTF-8; RFC 7159 also allowed UTF-16 and UTF-32), each with the
 # codec that reads it: linear, built into Python. Any other charset is refused before the body is read, so no
@@ -87,12 +78,33 @@ class LeadIntakeController(http.Controller):
     def intake_events_batch(self, **_params):
         return self._serve("event", batch=True)
 
+    @http.route(f"{schemas.PREFIX}/batches/<int:batch_id>", type="http", auth="none", methods=["GET"],
+                readonly=False, save_session=False)  # not read-only: the rate limit counts the request
+    def intake_batch(self, batch_id, **_params):
+        """A queued batch of the caller's (Prefer: respond-async): its progress and each item's answer."""
+        try:
+            self._throttle(self._authenticate(), _limits())
+            batch = request.env["lead.intake.batch"].sudo().search(
+                [("id", "=", batch_id), ("user_id", "=", request.env.uid)])
+            if not batch:  # another sender's batch answers as one that does not exist
+                raise Reply(404, {"batch": request.env._(
+                    "You sent no queued batch %s (answers are kept 30 days once every item is done).", batch_id)})
+            return request.make_json_response(batch._intake_status())
+        except Reply as reply:
+            self._log_client_error(reply.status, reply.errors)
+            return request.make_json_response({"errors": reply.errors}, status=reply.status, headers=reply.headers)
+        except Exception:
+            _logger.exception("Lead intake: unexpected error on %s", request.httprequest.path)
+            return request.make_json_response(
+                {"errors": {"server": "Unexpected server error; it was logged. Try again later."}}, status=500)
+
     @http.route(f"{schemas.PREFIX}/openapi.json", type="http", auth="none", methods=["GET"], save_session=False)
     def intake_openapi(self, **_params):
         limits = _limits()
         document = schemas.openapi_document(
             server_url=request.httprequest.host_url.rstrip("/"),
-            limits={key: limits[key] for key in ("max_body_bytes", "max_batch_items", "rate_limit")})
+            limits={key: limits[key]
+                    for key in ("max_body_bytes", "max_batch_items", "max_queued_items", "rate_limit")})
         return request.make_json_response(document)
 
     # ------------------------------------------------------------
@@ -110,7 +122,13 @@ class LeadIntakeController(http.Controller):
                 if status >= 400:
                     self._log_client_error(status, payload["errors"])
                 return request.make_json_response(payload, status=status)
-            items = self._batch_items(kind, body, limits)
+            queued = self._respond_async()
+            items = self._batch_items(kind, body, limits, queued)
+            if queued:
+                status = request.env["lead.intake.batch"]._intake_queue(kind, items)._intake_status(results=False)
+                return request.make_json_response(status, status=202, headers={
+                    "Location": f"{schemas.PREFIX}/batches/{status['batch']['id']}",
+                    "Preference-Applied": "respond-async"})
             results = []
             for item in items:
                 status, payload = self._process(kind, item)
@@ -204,16 +222,29 @@ class LeadIntakeController(http.Controller):
             codec = detected if detected.startswith(codec) else f"{codec}-be"
         return raw.decode(codec).removeprefix("\ufeff")
 
-    def _batch_items(self, kind, body, limits):
+    def _respond_async(self):
+        """Whether the client asked for the batch to be done later (RFC 7240: ``Prefer: respond-async``)."""
+        header = request.httprequest.headers.get("Prefer", "")
+        return "respond-async" in {part.split("=")[0].strip().lower() for part in header.replace(";", ",").split(",")}
+
+    def _batch_items(self, kind, body, limits, queued=False):
         envelope = schemas.LeadBatchIn if kind == "lead" else schemas.EventBatchIn
         try:
             items = envelope.model_validate(body).items
         except PydanticValidationError as error:
-            raise Reply(400, self._pydantic_errors(error)) from error
-        if len(items) > limits["max_batch_items"]:
-            raise Reply(413, {"items": request.env._(
-                "At most %(max)s items per batch (%(count)s sent): split them over several requests.",
-                max=limits["max_batch_items"], count=len(items))})
+            raise Reply(400, request.env["lead.intake"]._intake_errors(error)) from error
+        limit = limits["max_queued_items" if queued else "max_batch_items"]
+        if len(items) > limit:
+            if queued:
+                message = request.env._(
+                    "At most %(max)s items per queued batch (%(count)s sent): split them over several requests.",
+                    max=limit, count=len(items))
+            else:
+                message = request.env._(
+                    "At most %(max)s items per batch (%(count)s sent): split them over several requests, or send them "
+                    "with the header “Prefer: respond-async” (up to %(queued)s items, done in the background).",
+                    max=limit, count=len(items), queued=limits["max_queued_items"])
+            raise Reply(413, {"items": message})
         return items
 
     # ------------------------------------------------------------
@@ -222,74 +253,37 @@ class LeadIntakeController(http.Controller):
 
     def _process(self, kind, data):
         """(status, answer) for one item: validated, then done in its own transaction, committed alone."""
-        schema = schemas.LeadIn if kind == "lead" else schemas.EventIn
+        intake = request.env["lead.intake"]
+        values, errors = intake._intake_validate(kind, data)
+        if errors:
+            return 400, {"errors": errors}
+        keys = intake._intake_lock_keys(kind, values)
+        intake._intake_lock(keys)
         try:
-            values = schema.model_validate(data).model_dump()
-        except PydanticValidationError as error:
-            return 400, {"errors": self._pydantic_errors(error)}
-        env = request.env
-        keys = env["lead.intake"]._intake_lock_keys(kind, values)
-        self._lock(env, keys)
-        try:
-            return self._process_locked(env, kind, values)
+            return self._process_locked(intake, kind, values)
         finally:
-            self._unlock(env, keys)
+            intake._intake_unlock(keys)
 
-    def _process_locked(self, env, kind, values):
+    def _process_locked(self, intake, kind, values):
         """The item's transaction: it starts after the lock's commit, so a rollback undoes this item only."""
+        env = intake.env
         for attempt in range(1, MAX_TRIES + 1):
             try:
-                if kind == "lead":
-                    status, answer = env["lead.intake"]._intake_lead(values)
-                else:
-                    status, answer = env["lead.intake"]._intake_event(values)
+                status, answer = intake._intake_do(kind, values)
                 env.cr.commit()
                 return status, answer
-            except IntakeError as error:
-                self._rollback(env)
-                return 400, {"errors": error.errors}
-            except UserError as error:  # a rule of the data model refused what was sent (ValidationError too)
-                self._rollback(env)
-                return 400, {"errors": {"body": str(error.args[0])[:500]}}
-            except psycopg2.DataError as error:
-                # A last resort: values are checked before they reach the database. The database's text names
-                # tables and columns: logged here, never answered.
-                login = env.user.login
-                self._rollback(env)
-                _logger.warning("Lead intake %s by %s: the database refused a value: %s", request.httprequest.path,
-                                login, str(error).strip()[:500])
-                return 400, {"errors": {"body": env._(
-                    "A value could not be stored: check each field against /lead_management/v1/openapi.json "
-                    "(lengths, formats, dates), or contact the administrator of this server.")}}
             except CONCURRENCY_ERRORS as error:
                 self._rollback(env)
                 _logger.info("Lead intake: %s on attempt %s, trying again", type(error).__name__, attempt)
                 time.sleep(random.uniform(0, 0.02 * 2 ** attempt))
-            except Exception:
+            except Exception as error:
                 self._rollback(env)  # nothing of the item stays, whatever went wrong
-                raise
+                refusal = intake._intake_refusal(error, request.httprequest.path)
+                if refusal is None:
+                    raise
+                return 400, refusal
         return 409, {"errors": {"external_id": env._(
             "Concurrent requests with this external id kept conflicting: send it again.")}}
-
-    def _lock(self, env, keys):
-        """Hold the item's keys (its external id; for a lead also its e-mail and number) across transactions: a
-        concurrent request with the same keys waits, then starts a transaction that sees what this one committed
-        (a replay answers 200, a duplicate is found), without a conflict to retry."""
-        # This transaction holds the lock and the rate-limit count: nothing that must survive a crash, so its
-        # commit does not wait for the disk (the item's own transaction commits as usual).
-        env.cr.execute(SQL("""
-            SELECT set_config('synchronous_commit', 'off', true), pg_advisory_lock(key)
-              FROM (SELECT unnest(%s::bigint[]) AS key ORDER BY 1) AS keys
-        """, keys))
-        env.cr.commit()
-
-    def _unlock(self, env, keys):
-        query = SQL("SELECT pg_advisory_unlock(key) FROM unnest(%s::bigint[]) AS key", keys)
-        try:
-            env.cr.execute(query)
-        except psycopg2.Error:
-            self._rollback(env)
-            env.cr.execute(query)
 
     def _rollback(self, env):
         env.cr.rollback()
@@ -299,46 +293,6 @@ class LeadIntakeController(http.Controller):
     # ------------------------------------------------------------
     # ERRORS
     # ------------------------------------------------------------
-
-    def _pydantic_errors(self, error):
-        """{field: message} from a pydantic ValidationError: every bad field at once, in the API user's language."""
-        _ = request.env._
-        iso_datetime = _("Must be an ISO 8601 date and time, e.g. 2026-03-01T09:30:00Z.")
-        messages = {
-            "missing": lambda err: _("This field is required."),
-            "extra_forbidden": lambda err: _("Unknown field: remove it (see /lead_management/v1/openapi.json)."),
-            "string_type": lambda err: _("Must be a string."),
-            "string_unicode": lambda err: _("Must be valid Unicode text."),
-            "string_too_long": lambda err: _("At most %s characters.", err["ctx"]["max_length"]),
-            "string_too_short": lambda err: _("Must not be empty."),
-            "string_pattern_mismatch": lambda err: _("Must be two letters (ISO 3166-1), e.g. BE, FR, US."),
-            "bool_type": lambda err: _("Must be true or false."),
-            "datetime_from_date_parsing": lambda err: iso_datetime,
-            "datetime_parsing": lambda err: iso_datetime,
-            "datetime_type": lambda err: iso_datetime,
-            "date_in_future": lambda err: _("Must not be in the future."),
-            "date_out_of_range": lambda err: _("Must be from 1970-01-01 (UTC), and not in the future."),
-            "model_type": lambda err: _("Must be a JSON object."),
-            "dict_type": lambda err: _("Must be a JSON object."),
-            "list_type": lambda err: _("Must be a list."),
-            "too_short": lambda err: _("Must not be empty."),
-            "contact_missing": lambda err: _("Give an e-mail address or a phone number."),
-            "lead_missing": lambda err: _("Give the lead: lead_external_id, or lead_email."),
-        }
-        fields_of = {"contact_missing": "email", "lead_missing": "lead_external_id"}
-        errors = {}
-        details = error.errors(include_url=False, include_input=False)
-        for err in details[:MAX_ERRORS]:
-            field = ".".join(str(part) for part in err["loc"])[:100] or fields_of.get(err["type"], "body")
-            if err["type"] in messages:
-                message = messages[err["type"]](err)
-            else:
-                message = err["msg"].removeprefix("Value error, ")
-                message = message[:1].upper() + message[1:]
-            errors.setdefault(field, message)
-        if len(details) > MAX_ERRORS:
-            errors["body"] = _("%s more errors not listed: fix these first.", len(details) - MAX_ERRORS)
-        return errors
 
     def _log_client_error(self, status, errors):
         """A client's mistake: one warning line, no traceback (it is not a server problem)."""

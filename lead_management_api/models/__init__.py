@@ -5,5 +5,6 @@ from . import res_users
 from . import lead_intake_reference
 from . import lead_intake_hit
 from . import lead_intake
+from . import lead_intake_batch
 from . import crm_lead
 from . import res_config_settings

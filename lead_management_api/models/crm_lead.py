@@ -1,11 +1,17 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class CrmLead(models.Model):
     _inherit = "crm.lead"
 
     intake_reference_ids = fields.One2many("lead.intake.reference", "lead_id", "Intake References", readonly=True)
+
+    @api.model
+    def _lead_intake_batch_chunk(self, low, high):
+        """A chunk of queued intake items (lead.intake.batch.item ids [low, high)). On crm.lead, as Lead Management's
+        other chunks: with lead_management_queue, one of its jobs on its channel (its job functions)."""
+        self.env["lead.intake.batch.item"].sudo()._intake_run_chunk(low, high)
 
     def _merge_dependences(self, opportunities):
         # A sender's external id names the person, whichever lead crm keeps: it follows to the lead that stays.

@@ -1,9 +1,25 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import hashlib
+import logging
+
+import psycopg2
+from psycopg2 import errors as pg_errors
+from pydantic import ValidationError as PydanticValidationError
 
 from odoo import api, models, tools
+from odoo.exceptions import UserError
 from odoo.osv import expression
-from odoo.tools import email_normalize, email_split, plaintext2html
+from odoo.tools import SQL, email_normalize, email_split, plaintext2html
+
+from .. import schemas
+
+_logger = logging.getLogger(__name__)
+
+# A concurrent request committed the same external id (unique violation), or touched the same rows: the item is
+# tried again in a new transaction, where the other request's work is visible.
+CONCURRENCY_ERRORS = (pg_errors.SerializationFailure, pg_errors.UniqueViolation, pg_errors.DeadlockDetected,
+                      pg_errors.LockNotAvailable)
+MAX_ERRORS = 50  # errors listed per item: a body with 100,000 unknown keys gets 50 of them and a count
 
 
 class IntakeError(Exception):
@@ -21,6 +37,106 @@ class LeadIntake(models.AbstractModel):
 
     _name = "lead.intake"
     _description = "Lead Intake"
+
+    # ------------------------------------------------------------
+    # ONE ITEM
+    # ------------------------------------------------------------
+
+    @api.model
+    def _intake_validate(self, kind, data):
+        """(values, None) for an item (a dict as sent) that its schema takes, else (None, {field: message})."""
+        schema = schemas.LeadIn if kind == "lead" else schemas.EventIn
+        try:
+            return schema.model_validate(data).model_dump(), None
+        except PydanticValidationError as error:
+            return None, self._intake_errors(error)
+
+    @api.model
+    def _intake_do(self, kind, values):
+        """(201 or 200, answer) of one validated item, done in the current transaction. Raises IntakeError, or what
+        the database or the data model refused (_intake_refusal answers it)."""
+        return self._intake_lead(values) if kind == "lead" else self._intake_event(values)
+
+    @api.model
+    def _intake_refusal(self, error, where):
+        """The 400 answer of ``error``, raised by an item's work (_intake_do) and rolled back, else None (not the
+        client's doing). ``where`` names the route or batch in the log."""
+        if isinstance(error, IntakeError):
+            return {"errors": error.errors}
+        if isinstance(error, UserError):  # a rule of the data model refused what was sent (ValidationError too)
+            return {"errors": {"body": str(error.args[0])[:500]}}
+        if isinstance(error, psycopg2.DataError):
+            # A last resort: values are checked before they reach the database. The database's text names tables
+            # and columns: logged here, never answered.
+            _logger.warning("Lead intake %s by %s: the database refused a value: %s", where, self.env.user.login,
+                            str(error).strip()[:500])
+            return {"errors": {"body": self.env._(
+                "A value could not be stored: check each field against /lead_management/v1/openapi.json "
+                "(lengths, formats, dates), or contact the administrator of this server.")}}
+        return None
+
+    @api.model
+    def _intake_lock(self, keys):
+        """Hold ``keys`` (_intake_lock_keys) across transactions, then commit: a concurrent request or batch with the
+        same keys waits, then starts a transaction that sees what this one committed (a replay answers 200, a
+        duplicate is found), without a conflict to retry. Released by _intake_unlock."""
+        # This transaction holds the lock (and a request's rate-limit count): nothing that must survive a crash, so
+        # its commit does not wait for the disk (the item's own transaction commits as usual).
+        self.env.cr.execute(SQL("""
+            SELECT set_config('synchronous_commit', 'off', true), pg_advisory_lock(key)
+              FROM (SELECT unnest(%s::bigint[]) AS key ORDER BY 1) AS keys
+        """, keys))
+        self.env["crm.lead"]._lead_management_commit()
+
+    @api.model
+    def _intake_unlock(self, keys):
+        query = SQL("SELECT pg_advisory_unlock(key) FROM unnest(%s::bigint[]) AS key", keys)
+        try:
+            self.env.cr.execute(query)
+        except psycopg2.Error:  # the transaction failed: the locks are the connection's, released all the same
+            self.env.cr.rollback()
+            self.env.cr.execute(query)
+
+    @api.model
+    def _intake_errors(self, error):
+        """{field: message} from a pydantic ValidationError: every bad field at once, in the API user's language."""
+        _ = self.env._
+        iso_datetime = _("Must be an ISO 8601 date and time, e.g. 2026-03-01T09:30:00Z.")
+        messages = {
+            "missing": lambda err: _("This field is required."),
+            "extra_forbidden": lambda err: _("Unknown field: remove it (see /lead_management/v1/openapi.json)."),
+            "string_type": lambda err: _("Must be a string."),
+            "string_unicode": lambda err: _("Must be valid Unicode text."),
+            "string_too_long": lambda err: _("At most %s characters.", err["ctx"]["max_length"]),
+            "string_too_short": lambda err: _("Must not be empty."),
+            "string_pattern_mismatch": lambda err: _("Must be two letters (ISO 3166-1), e.g. BE, FR, US."),
+            "bool_type": lambda err: _("Must be true or false."),
+            "datetime_from_date_parsing": lambda err: iso_datetime,
+            "datetime_parsing": lambda err: iso_datetime,
+            "datetime_type": lambda err: iso_datetime,
+            "date_in_future": lambda err: _("Must not be in the future."),
+            "date_out_of_range": lambda err: _("Must be from 1970-01-01 (UTC), and not in the future."),
+            "model_type": lambda err: _("Must be a JSON object."),
+            "dict_type": lambda err: _("Must be a JSON object."),
+            "list_type": lambda err: _("Must be a list."),
+            "too_short": lambda err: _("Must not be empty."),
+            "contact_missing": lambda err: _("Give an e-mail address or a phone number."),
+            "lead_missing": lambda err: _("Give the lead: lead_external_id, or lead_email."),
+        }
+        fields_of = {"contact_missing": "email", "lead_missing": "lead_external_id"}
+        errors = {}
+        details = error.errors(include_url=False, include_input=False)
+        for err in details[:MAX_ERRORS]:
+            field = ".".join(str(part) for part in err["loc"])[:100] or fields_of.get(err["type"], "body")
+            if err["type"] in messages:
+                message = messages[err["type"]](err)
+            else:
+                message = err["msg"].removeprefix("Value error, ")
+                message = message[:1].upper() + message[1:]
+            errors.setdefault(field, message)
+        if len(details) > MAX_ERRORS:
+            errors["body"] = _("%s more errors not listed: fix these first.", len(details) - MAX_ERRORS)
+        return errors
 
     @api.model
     def _intake_lead(self, data):

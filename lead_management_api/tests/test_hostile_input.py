@@ -140,7 +140,7 @@ class TestNoDatabaseText(IntakeCase):
 
         before = self.counts()
         with patch.object(LeadIntake, "_intake_lead", refused_by_the_database), \
-                self.assertLogs(LOGGER, level="WARNING") as logs:
+                self.assertLogs("odoo.addons.lead_management_api", level="WARNING") as logs:
             response = self.post("/leads", self.lead_body("db-text"))
         self.assertEqual(response.status_code, 400, response.text)
         message = response.json()["errors"]["body"]

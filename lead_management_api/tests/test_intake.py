@@ -202,6 +202,114 @@ class TestBatches(IntakeCase):
 
 
 @tagged("post_install", "-at_install")
+class TestQueuedBatches(IntakeCase):
+    """``Prefer: respond-async``: the batch is kept and answered 202 at once, done by the scheduled action in chunks
+    (each a transaction; jobs of queue_job with lead_management_queue), its answers read at batches/<id>."""
+
+    QUEUED = {"Prefer": "respond-async"}
+
+    def run_batches(self, chunk_size=2):
+        self.env["lead.intake.batch"].sudo()._cron_run_batches(chunk_size=chunk_size)
+        self.env.invalidate_all()
+
+    def status(self, url, key=None):
+        response = self.opener.get(self.base_url() + url, headers={"Authorization": f"Bearer {key or self.key}"},
+                                   timeout=30)
+        return response.status_code, response.json()
+
+    def test_202_then_each_item_answered_once(self):
+        self.env["ir.config_parameter"].set_param("lead_management_api.max_batch_items", 2)
+        before = self.counts()
+        items = [self.lead_body("q-1"), {"external_id": "q-2"}, self.lead_body("q-3", country_code="ZZ"),
+                 self.lead_body("q-1"), self.lead_body("q-4")]
+        response = self.post("/leads/batch", {"items": items}, headers=self.QUEUED)
+        self.assertEqual(response.status_code, 202, response.text)
+        self.assertEqual(response.headers["Preference-Applied"], "respond-async")
+        batch = response.json()["batch"]
+        self.assertEqual(response.headers["Location"], f"/lead_management/v1/batches/{batch['id']}")
+        self.assertEqual(batch, {"id": batch["id"], "kind": "lead", "status": "queued", "items": 5, "done": 0},
+                         "more items than a batch answered at once may have")
+        self.assertEqual(self.counts(), before, "nothing done in the request")
+        self.assertEqual(self.status(response.headers["Location"]),
+                         (200, {"batch": batch, "results": [None] * 5}))
+
+        self.run_batches()
+        status, answer = self.status(response.headers["Location"])
+        self.assertEqual(answer["batch"]["status"], "done")
+        self.assertEqual(answer["batch"]["done"], 5)
+        results = answer["results"]
+        self.assertEqual([result["status"] for result in results], [201, 400, 400, 200, 201])
+        self.assertEqual(results[0]["lead"]["id"], results[3]["lead"]["id"], "a replay within the batch")
+        self.assertEqual(list(results[1]["errors"]), ["email"])
+        self.assertIn("Unknown country code", results[2]["errors"]["country_code"])
+        lead = self.Lead.browse(results[4]["lead"]["id"])
+        self.assertEqual(lead.email_from, "q-4@engines.example.com")
+        self.assertEqual(lead.team_id, self.team, "as the API would have made it")
+        self.assertTrue(lead.grade_id, "scored as any lead")
+        self.assertFalse(self.Lead.search([("email_from", "=", "q-3@engines.example.com")]), "nothing half-written")
+        self.assertEqual(self.counts(), (before[0] + 2, before[1], before[2] + 2))
+        # Run again (a chunk run twice: a retry, another server): nothing more.
+        self.env["lead.intake.batch.item"].sudo()._intake_run_chunk(0, 10 ** 9)
+        self.run_batches()
+        self.assertEqual(self.counts(), (before[0] + 2, before[1], before[2] + 2))
+        self.assertEqual(self.status(response.headers["Location"])[1]["results"], results)
+
+    def test_events_and_the_senders_own_batches(self):
+        lead = self.Lead.browse(self.post("/leads", self.lead_body("qe-lead")).json()["id"])
+        response = self.post("/events/batch", {"items": [
+            {"external_id": "qe-1", "type": "webinar", "lead_external_id": "qe-lead"},
+            {"external_id": "qe-2", "type": "nope", "lead_external_id": "qe-lead"},
+        ]}, headers={"Prefer": "wait=5, Respond-Async"})
+        self.assertEqual(response.status_code, 202, response.text)
+        url = response.headers["Location"]
+        other = mail_new_test_user(self.env, login="other_intake", groups="lead_management.group_lead_intake")
+        self.assertEqual(self.status(url, key=self._api_key(other))[0], 404, "another sender's batch is not found")
+        self.assertEqual(self.status("/lead_management/v1/batches/999999999")[0], 404)
+        self.assertEqual(self.opener.get(self.base_url() + url, timeout=30).status_code, 401)
+        self.run_batches()
+        results = self.status(url)[1]["results"]
+        self.assertEqual([result["status"] for result in results], [201, 400])
+        self.assertEqual(results[0]["event"]["lead"]["id"], lead.id)
+        self.assertEqual(lead.engagement_event_ids.mapped("external_id"), ["qe-1"])
+
+    def test_a_sender_who_lost_the_right_gets_403_per_item(self):
+        response = self.post("/leads/batch", {"items": [self.lead_body("ql-1")]}, headers=self.QUEUED)
+        self.assertEqual(response.status_code, 202)
+        self.user_intake.groups_id -= self.env.ref("lead_management.group_lead_intake")
+        before = self.counts()
+        self.run_batches()
+        self.assertEqual(self.counts(), before)
+        item = self.env["lead.intake.batch"].sudo().browse(response.json()["batch"]["id"]).item_ids
+        self.assertEqual(item.answer["status"], 403)
+
+    def test_413_over_the_queued_limit_and_400_as_at_once(self):
+        self.env["ir.config_parameter"].set_param("lead_management_api.max_batch_items", 1)
+        self.env["ir.config_parameter"].set_param("lead_management_api.max_queued_items", 2)
+        response = self.post("/leads/batch", {"items": [self.lead_body(f"qn-{index}") for index in range(2)]})
+        self.assertEqual(response.status_code, 413)
+        self.assertIn("Prefer: respond-async", response.json()["errors"]["items"])
+        response = self.post("/leads/batch", {"items": [self.lead_body(f"qn-{index}") for index in range(3)]},
+                             headers=self.QUEUED)
+        self.assertEqual(response.status_code, 413)
+        self.assertIn("At most 2 items per queued batch", response.json()["errors"]["items"])
+        self.assertEqual(self.post("/leads/batch", {"items": []}, headers=self.QUEUED).status_code, 400)
+        self.assertFalse(self.env["lead.intake.batch"].sudo().search([]), "nothing kept of a refused batch")
+
+    def test_chunks_answer_in_few_queries(self):
+        response = self.post("/leads/batch", {"items": [self.lead_body(f"qc-{index}") for index in range(4)]},
+                             headers=self.QUEUED)
+        self.assertEqual(response.status_code, 202)
+        Item = self.env["lead.intake.batch.item"].sudo()
+        ids = Item.search([("batch_id", "=", response.json()["batch"]["id"])]).ids
+        # Nothing to do: one query.
+        with self.assertQueryCount(1):
+            Item._intake_run_chunk(0, ids[0])
+        self.env.invalidate_all()
+        Item._intake_run_chunk(ids[0], ids[-1] + 1)
+        self.assertEqual(len(Item.browse(ids).filtered("answer")), 4)
+
+
+@tagged("post_install", "-at_install")
 class TestEvents(IntakeCase):
 
     def test_201_200_and_the_lead_is_rescored(self):

@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The OpenAPI document says what the endpoints do: the same routes and methods, and for every route each
 documented answer is produced by a request and matches the documented schema, and nothing undocumented is."""
+import re
 from unittest.mock import patch
 
 import jsonschema
@@ -48,7 +49,8 @@ class TestOpenApi(IntakeCase):
         served = {}
         for rule in self.env["ir.http"].routing_map().iter_rules():
             if rule.rule.startswith(PREFIX):
-                served.setdefault(rule.rule, set()).update(method.lower() for method in rule.methods or ()
+                path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)  # werkzeug's <int:id> is OpenAPI's {id}
+                served.setdefault(path, set()).update(method.lower() for method in rule.methods or ()
                                                            if method not in ("HEAD", "OPTIONS"))
         documented = {path: set(operations) for path, operations in self.document["paths"].items()}
         self.assertEqual(served, documented)
@@ -89,6 +91,7 @@ class TestOpenApi(IntakeCase):
 
         return {
             201: lambda: self.post(path, body if batch else dict(body, external_id=f"new{path}")),
+            202: lambda: self.post(path, body, headers={"Prefer": "respond-async"}),
             200: replay,
             400: lambda: self.post(path, {"unknown": 1}),
             401: lambda: self.post(path, body, key="not-a-valid-key"),
@@ -100,12 +103,52 @@ class TestOpenApi(IntakeCase):
             429: too_many_requests,
         }
 
+    def _check_batch_route(self, path, documented):
+        """GET batches/{id}: each documented answer given, and matching its schema."""
+        queued = self.post("/leads/batch", {"items": [self._example("LeadIn"), {"external_id": "bad"}]},
+                           headers={"Prefer": "respond-async"})
+        self.assertEqual(queued.status_code, 202, queued.text)
+        self.env["lead.intake.batch"].sudo()._cron_run_batches()
+        url = self.base_url() + path.format(batch_id=queued.json()["batch"]["id"])
+        params = self.env["ir.config_parameter"]
+
+        def get(key=None, url=url):
+            return self.opener.get(url, headers={"Authorization": f"Bearer {key or self.key}"}, timeout=30)
+
+        def too_many_requests():
+            params.set_param("lead_management_api.rate_limit", 1)
+            try:
+                get()
+                return get()
+            finally:
+                params.set_param("lead_management_api.rate_limit", 600)
+
+        scenarios = {
+            200: get,
+            401: lambda: get(key="not-a-valid-key"),
+            403: lambda: get(key=self.salesman_key),
+            404: lambda: get(url=self.base_url() + path.format(batch_id=999999999)),
+            429: too_many_requests,
+        }
+        self.assertEqual(set(documented), {str(status) for status in scenarios})
+        for status, send in scenarios.items():
+            with self.subTest(path=path, status=status):
+                response = send()
+                self.assertEqual(response.status_code, status, response.text)
+                self._validate(documented[str(status)]["content"]["application/json"]["schema"]["$ref"],
+                               response.json())
+        # The example was sent at the start of the test: a replay.
+        self.assertEqual([result["status"] for result in get().json()["results"]], [200, 400])
+
     def test_every_documented_answer_is_given_and_matches(self):
         # Events name the lead of the LeadIn example.
         self.assertEqual(self.post("/leads", self._example("LeadIn")).status_code, 201)
         for path, operations in self.document["paths"].items():
             for method, operation in operations.items():
                 documented = operation["responses"]
+                if method == "get" and "{batch_id}" in path:
+                    self._check_batch_route(path, documented)
+                    continue
                 if method == "get":
                     response = self.url_open(path)
                     self.assertIn(str(response.status_code), documented)

@@ -7,6 +7,9 @@ from odoo.addons.lead_management.tests.test_security import INTERNAL, OPERATIONS
 MATRIX = {
     "lead.intake.reference": {**dict.fromkeys(INTERNAL, "r"), "lead_manager": "r"},
     "lead.intake.hit": {},
+    # Queued batches are the API's, read by their sender through the API only (administrators may look).
+    "lead.intake.batch": {},
+    "lead.intake.batch.item": {},
 }
 
 

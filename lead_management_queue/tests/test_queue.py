@@ -110,3 +110,25 @@ class TestJobQueue(LeadManagementCommon):
         self.env["crm.lead"].with_context(queue_job__no_delay=True)._cron_rescore()
         self.assertFalse(self._jobs("_scoring_rescore_chunk"))
         self.assertEqual(leads.grade_id, self.grades["D"])
+
+    def test_a_queued_intake_batch_is_a_job_per_chunk_done_once(self):
+        """A batch sent to the intake API with ``Prefer: respond-async`` (lead_management_api, installed with this
+        addon's suite by `make test`): a job per range of its items, queued once, each item done once."""
+        if "lead.intake.batch" not in self.env:
+            self.skipTest("lead_management_api is not installed: make test installs it with this suite")
+        intake = self.env["lead.intake.batch"].with_user(self.user_intake)
+        items = [{"external_id": f"qq-{index}", "email": f"qq-{index}@queue.example.com"} for index in range(5)]
+        batch = intake._intake_queue("lead", items).sudo()
+        size = batch.item_ids.sorted("id")[2].id
+        self.env["lead.intake.batch"]._cron_run_batches(chunk_size=size)
+        jobs = self._jobs("_lead_intake_batch_chunk")
+        self.assertEqual([job.args for job in jobs], [[0, size], [size, 2 * size]], "a job per range of item ids")
+        self.assertEqual(set(jobs.mapped("channel")), {"root.lead_management"})
+        self.assertFalse(batch.item_ids.filtered("answer"), "nothing done by the scheduled action itself")
+        self.env["lead.intake.batch"]._cron_run_batches(chunk_size=size)
+        self.assertEqual(self._jobs("_lead_intake_batch_chunk"), jobs, "not queued again while they wait")
+        self._perform(jobs + jobs)  # each chunk run twice (a retry, another worker): each item done once
+        self.assertEqual(batch.item_ids.mapped(lambda item: item.answer["status"]), [201] * 5)
+        leads = self.env["crm.lead"].search([("email_from", "=like", "qq-%@queue.example.com")])
+        self.assertEqual(len(leads), 5)
+        self.assertEqual(set(batch.item_ids.mapped(lambda item: item.answer["lead"]["id"])), set(leads.ids))
