@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic.json_schema import models_json_schema
 from pydantic_core import PydanticCustomError
 
-API_VERSION = "1.1.0"
+API_VERSION = "1.2.0"
 PREFIX = "/lead_management/v1"
 CLOCK_SKEW = timedelta(minutes=5)
 # The earliest date an event may have: before it a date is a client's placeholder (0001-01-01, a zero
@@ -210,9 +210,10 @@ class QueuedBatchOut(_Answer):
 
 
 class QueuedItemResult(_Answer):
-    status: Literal[200, 201, 400, 403, 500] = Field(
-        description="As in a batch answered at once; 403 when the sender lost the right to send before its batch was "
-                    "done, 500 for an item a server error stopped (send it again).")
+    status: Literal[200, 201, 400, 403, 409, 500] = Field(
+        description="As in a batch answered at once; 403 when the key or its user lost the right to send before the "
+                    "batch was done, 409 when concurrent work on the item's person kept conflicting, 500 for an item "
+                    "a server error stopped (send it again).")
     lead: LeadOut | None = None
     event: EventOut | None = None
     errors: dict[str, str] | None = None
@@ -235,7 +236,8 @@ ERRORS_COMMON = {
     413: "Body larger than the configured size, or more items than the configured number",
     415: "Body not sent as application/json, or with a charset other than UTF-8 (or UTF-16, UTF-32): refused before "
          "it is read",
-    429: "More requests than the configured rate for this key: wait Retry-After seconds",
+    429: "More requests than the configured rate for this key, or (a queued batch) more of the sender's items waiting "
+         "than the configured number of queued items: wait Retry-After seconds",
 }
 ENDPOINTS = {
     "/leads": ("Create a lead (idempotent on external_id)", "LeadIn", {
@@ -301,8 +303,8 @@ def openapi_document(server_url=None, limits=None):
                            "chunks shared by the servers' workers; read the answers at GET /batches/{id}"}]
     batch_errors = {status: ERRORS_COMMON[status] for status in (401, 403, 429)}
     paths[PREFIX + "/batches/{batch_id}"] = {"get": {
-        "summary": "A batch sent with Prefer: respond-async: its progress and each item's answer (kept 30 days once "
-                   "done)",
+        "summary": "A batch sent with Prefer: respond-async: its progress and each item's answer (kept 30 days after "
+                   "its last answer)",
         "operationId": "batch",
         "security": [{"apiKey": []}],
         "parameters": [{"name": "batch_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
@@ -316,6 +318,9 @@ def openapi_document(server_url=None, limits=None):
                for status, description in batch_errors.items()},
         },
     }}
+    batch_responses = paths[PREFIX + "/batches/{batch_id}"]["get"]["responses"]
+    batch_responses["429"]["headers"] = {"Retry-After": {"schema": {"type": "integer"},
+                                                         "description": "Seconds to wait"}}
     paths[PREFIX + "/openapi.json"] = {"get": {
         "summary": "This document", "operationId": "openapi", "security": [],
         "responses": {"200": {"description": "The OpenAPI document",

@@ -10,7 +10,7 @@ from collections import defaultdict
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL, email_split
 
@@ -193,6 +193,15 @@ class CrmLead(models.Model):
         """Whether sales can follow the lead up: a valid e-mail address or a valid phone or mobile number."""
         self.ensure_one()
         return self.email_state == "correct" or bool(self.phone_sanitized)
+
+    def init(self):
+        result = super().init()
+        # Duplicates are found by normalised e-mail on every lead created (_duplicate_find). crm indexes the column
+        # for ilike only, and only where PostgreSQL has pg_trgm (without it, no index at all: at 1,000,000 leads each
+        # new lead read the whole table, 1.1 s); equality wants a btree.
+        tools.create_index(self.env.cr, "crm_lead_email_normalized_equal_index", self._table, ["email_normalized"],
+                           where="email_normalized IS NOT NULL")
+        return result
 
     def _duplicate_find(self):
         """{lead: (open lead it duplicates, known contact)} for these new leads, by normalised e-mail or E.164

@@ -17,13 +17,13 @@ from odoo import http
 from odoo.http import request
 
 from .. import schemas
-from ..models.lead_intake import CONCURRENCY_ERRORS
+from ..models.lead_intake import CONCURRENCY_ERRORS, GROUP
+from ..models.lead_intake_batch import KEEP_DAYS
 
 _logger = logging.getLogger(__name__)
 
 MAX_TRIES = 5  # tries of an item that meets concurrent requests (CONCURRENCY_ERRORS) before it answers 409
 DEFAULT_LIMITS = {"max_batch_items": 100, "max_queued_items": 10000, "max_body_kb": 1024, "rate_limit": 600}
-GROUP = "lead_management.group_lead_intake"
 # The charsets a JSON body may declare (RFC 8259: UTF-8; RFC 7159 also allowed UTF-16 and UTF-32), each with the
 # codec that reads it: linear, built into Python. Any other charset is refused before the body is read, so no
 # client chooses the codec that decodes it (punycode, for one, is quadratic).
@@ -88,7 +88,8 @@ class LeadIntakeController(http.Controller):
                 [("id", "=", batch_id), ("user_id", "=", request.env.uid)])
             if not batch:  # another sender's batch answers as one that does not exist
                 raise Reply(404, {"batch": request.env._(
-                    "You sent no queued batch %s (answers are kept 30 days once every item is done).", batch_id)})
+                    "You sent no queued batch %(batch)s (a batch is kept %(days)s days after its last answer).",
+                    batch=batch_id, days=KEEP_DAYS)})
             return request.make_json_response(batch._intake_status())
         except Reply as reply:
             self._log_client_error(reply.status, reply.errors)
@@ -125,7 +126,14 @@ class LeadIntakeController(http.Controller):
             queued = self._respond_async()
             items = self._batch_items(kind, body, limits, queued)
             if queued:
-                status = request.env["lead.intake.batch"]._intake_queue(kind, items)._intake_status(results=False)
+                Batch = request.env["lead.intake.batch"]
+                waiting = Batch._intake_waiting()
+                if waiting + len(items) > limits["max_queued_items"]:
+                    raise Reply(429, {"items": request.env._(
+                        "%(waiting)s items of your queued batches still wait, and at most %(max)s may: send these "
+                        "once they are done (GET their batches).", waiting=waiting, max=limits["max_queued_items"])},
+                        {"Retry-After": "60"})
+                status = Batch._intake_queue(kind, items, key_id)._intake_status(results=False)
                 return request.make_json_response(status, status=202, headers={
                     "Location": f"{schemas.PREFIX}/batches/{status['batch']['id']}",
                     "Preference-Applied": "respond-async"})
@@ -225,7 +233,9 @@ class LeadIntakeController(http.Controller):
     def _respond_async(self):
         """Whether the client asked for the batch to be done later (RFC 7240: ``Prefer: respond-async``)."""
         header = request.httprequest.headers.get("Prefer", "")
-        return "respond-async" in {part.split("=")[0].strip().lower() for part in header.replace(";", ",").split(",")}
+        # Preferences are separated by commas; each is a token, with a value after "=" and parameters after ";".
+        return "respond-async" in {preference.split(";")[0].split("=")[0].strip().lower()
+                                   for preference in header.split(",")}
 
     def _batch_items(self, kind, body, limits, queued=False):
         envelope = schemas.LeadBatchIn if kind == "lead" else schemas.EventBatchIn
@@ -258,8 +268,8 @@ class LeadIntakeController(http.Controller):
         if errors:
             return 400, {"errors": errors}
         keys = intake._intake_lock_keys(kind, values)
-        intake._intake_lock(keys)
         try:
+            intake._intake_lock(keys)
             return self._process_locked(intake, kind, values)
         finally:
             intake._intake_unlock(keys)

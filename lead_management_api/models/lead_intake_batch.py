@@ -10,15 +10,18 @@ from odoo.tools import SQL
 
 from odoo.addons.lead_management.models.crm_lead_batch import id_buckets
 
-from .lead_intake import CONCURRENCY_ERRORS
+from .lead_intake import CONCURRENCY_ERRORS, GROUP
 
 _logger = logging.getLogger(__name__)
 
-# Items of queued batches per chunk: a transaction (a cron batch, or a queue_job job) of its own.
-ITEM_CHUNK = 100
-# Batches all of whose items are answered are deleted this long after they were sent.
+# Items of queued batches per chunk: a transaction (a cron batch, or a queue_job job) of its own, which holds the keys
+# of its items (a request for the same person waits for it) until it commits.
+ITEM_CHUNK = 50
+# Batches all of whose items are answered are deleted this long after their last answer.
 KEEP_DAYS = 30
-GROUP = "lead_management.group_lead_intake"
+# Runs of a chunk an item may take part in (a run that met concurrent work on its person, or that was killed): the
+# next one answers it 409 ("send it again"), as a request whose item kept conflicting.
+MAX_RUNS = 5
 
 
 class LeadIntakeBatch(models.Model):
@@ -32,25 +35,36 @@ class LeadIntakeBatch(models.Model):
     _order = "id desc"
 
     user_id = fields.Many2one("res.users", "API User", required=True, readonly=True, index=True, ondelete="cascade")
+    key_id = fields.Integer("API Key", readonly=True, help="The intake key it was sent with: revoked or expired, the "
+                                                             "items waiting are refused.")
     company_id = fields.Many2one("res.company", required=True, readonly=True, ondelete="cascade")
     kind = fields.Selection([("lead", "Leads"), ("event", "Events")], required=True, readonly=True)
     lang = fields.Char("Language", readonly=True)
-    item_count = fields.Integer("Number of Items", readonly=True)
     item_ids = fields.One2many("lead.intake.batch.item", "batch_id", "Items", readonly=True)
 
     @api.model
-    def _intake_queue(self, kind, items):
-        """A batch of ``items`` (the dicts sent) of ``kind``, kept for the scheduled action, which is called at once:
-        its items inserted in one statement, whatever their number. Returns the batch."""
-        batch = self.sudo().create({"user_id": self.env.uid, "company_id": self.env.company.id, "kind": kind,
-                                    "lang": self.env.lang, "item_count": len(items)})
+    def _intake_waiting(self):
+        """How many items of the current API user's queued batches still wait."""
         self.env.cr.execute(SQL("""
-            INSERT INTO lead_intake_batch_item (batch_id, sequence, payload, create_uid, create_date, write_uid,
+            SELECT COUNT(*) FROM lead_intake_batch_item item JOIN lead_intake_batch batch ON batch.id = item.batch_id
+             WHERE item.answer IS NULL AND batch.user_id = %s
+        """, self.env.uid))
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _intake_queue(self, kind, items, key_id):
+        """A batch of ``items`` (the values sent, each kept as its JSON text: read again as sent, whatever it holds)
+        of ``kind``, sent with the API key ``key_id``, kept for the scheduled action, which is called at once: its
+        items inserted in one statement, whatever their number. Returns the batch."""
+        batch = self.sudo().create({"user_id": self.env.uid, "key_id": key_id, "company_id": self.env.company.id,
+                                    "kind": kind, "lang": self.env.lang})
+        self.env.cr.execute(SQL("""
+            INSERT INTO lead_intake_batch_item (batch_id, sequence, payload, runs, create_uid, create_date, write_uid,
                                                 write_date)
-            SELECT %(batch)s, item.position, item.payload, %(uid)s, NOW() AT TIME ZONE 'utc', %(uid)s,
+            SELECT %(batch)s, item.position, item.payload, 0, %(uid)s, NOW() AT TIME ZONE 'utc', %(uid)s,
                    NOW() AT TIME ZONE 'utc'
-              FROM jsonb_array_elements(%(items)s::jsonb) WITH ORDINALITY AS item(payload, position)
-        """, batch=batch.id, uid=self.env.uid, items=json.dumps(items)))
+              FROM unnest(%(items)s::text[]) WITH ORDINALITY AS item(payload, position)
+        """, batch=batch.id, uid=self.env.uid, items=[json.dumps(item) for item in items]))
         batch.invalidate_recordset(["item_ids"])
         self.env.ref("lead_management_api.ir_cron_lead_intake_batches").sudo()._trigger()
         return batch
@@ -81,12 +95,11 @@ class LeadIntakeBatch(models.Model):
 
     @api.autovacuum
     def _gc_batches(self):
-        """Batches answered in full, sent more than KEEP_DAYS ago."""
+        """Batches answered in full, their last answer more than KEEP_DAYS old."""
         self.env.cr.execute(SQL("""
             DELETE FROM lead_intake_batch batch
-             WHERE create_date < %s
-               AND NOT EXISTS (SELECT 1 FROM lead_intake_batch_item item
-                                WHERE item.batch_id = batch.id AND item.answer IS NULL)
+             WHERE NOT EXISTS (SELECT 1 FROM lead_intake_batch_item item
+                                WHERE item.batch_id = batch.id AND (item.answer IS NULL OR item.write_date >= %s))
         """, fields.Datetime.now() - timedelta(days=KEEP_DAYS)))
 
 
@@ -97,8 +110,9 @@ class LeadIntakeBatchItem(models.Model):
 
     batch_id = fields.Many2one("lead.intake.batch", required=True, readonly=True, index=True, ondelete="cascade")
     sequence = fields.Integer(readonly=True)
-    payload = fields.Json("As Sent", readonly=True, help="The item as sent.")
+    payload = fields.Text("As Sent", readonly=True, help="The item as sent (JSON).")
     answer = fields.Json(readonly=True, help="Its result, as in a batch answered at once: empty while it waits.")
+    runs = fields.Integer(readonly=True, help="Runs of a chunk it took part in without being answered.")
 
     def init(self):
         tools.create_index(self.env.cr, "lead_intake_batch_item_waiting_idx", self._table, ["id"],
@@ -118,49 +132,63 @@ class LeadIntakeBatchItem(models.Model):
     def _intake_run_items(self, batch, ids):
         """Do the items ``ids`` of ``batch`` as its API user, in its company and language, as the API would have.
 
-        The keys of every item are held first (_intake_lock: committed, so that this transaction sees what a request
-        or batch that held them committed); then the items still waiting are locked (SKIP LOCKED: another worker's
-        are its own) and each is done in a savepoint with its answer, all committed together: a crash loses the
-        chunk, done again by the next run, and an item is never done twice. An item that meets concurrent work (a
-        serialization failure, or its external id committed meanwhile) waits for the next run, whose transaction sees
-        that work."""
-        user = batch.user_id
-        intake = self.env["lead.intake"].with_user(user).with_context(lang=batch.lang or "en_US")
+        The items still waiting are claimed (SKIP LOCKED: another worker's are its own) and their runs counted; the
+        keys of every item are held (_intake_lock: committed, so that this transaction sees what a request or batch
+        that held them committed); then the items still waiting are locked again and each is done in a savepoint
+        with its answer, all committed together: a crash loses the chunk, done again by the next run, and an item is
+        never done twice. An item that meets concurrent work (a serialization failure, or its external id committed
+        meanwhile) waits for the next run, whose transaction sees that work; after MAX_RUNS runs it is answered 409."""
+        Lead = self.env["crm.lead"]
+        claimed = Lead._lead_management_lock(SQL("""
+            SELECT id FROM lead_intake_batch_item WHERE id IN %s AND answer IS NULL ORDER BY id FOR UPDATE SKIP LOCKED
+        """, tuple(ids)))
+        if not claimed:
+            return
+        self.env.cr.execute(SQL("UPDATE lead_intake_batch_item SET runs = runs + 1 WHERE id IN %s RETURNING id, runs",
+                                tuple(claimed)))
+        runs = dict(self.env.cr.fetchall())
+        intake = self.env["lead.intake"].with_user(batch.user_id).with_context(lang=batch.lang or "en_US")
         try:
             intake = intake.with_company(batch.company_id)
-            allowed = user.active and intake.env.company == batch.company_id and user.has_group(GROUP)
+            # env.company raises AccessError when the user lost the batch's company.
+            allowed = (batch.user_id.active and intake.env.company == batch.company_id
+                       and intake.env.user.has_group(GROUP) and intake._intake_key_valid(batch.key_id))
         except AccessError:
             allowed = False
-        items = self.browse(ids)
         if not allowed:
-            refused = {"status": 403, "errors": {"authorization": intake.env._(
-                "The user who sent this batch may no longer send leads or events (an intake user of the company): "
-                "send it again with the key of an intake user.")}}
-            self._intake_answer({item.id: refused for item in items})
+            self._intake_write_answers({item_id: {"status": 403, "errors": {"authorization": intake.env._(
+                "The API key or the user that sent this batch may no longer send leads or events (a valid intake key "
+                "of an intake user of the company): send it again with a valid intake key.")}} for item_id in runs})
             return
-        checked = {item.id: intake._intake_validate(batch.kind, item.payload) for item in items}
+        checked = {item.id: intake._intake_validate(batch.kind, json.loads(item.payload))
+                   for item in self.browse(list(runs))}
         keys = sorted({key for values, _errors in checked.values() if values
                        for key in intake._intake_lock_keys(batch.kind, values)})
-        intake._intake_lock(keys)
         try:
-            locked = self.env["crm.lead"]._lead_management_lock(SQL("""
+            intake._intake_lock(keys)
+            locked = Lead._lead_management_lock(SQL("""
                 SELECT id FROM lead_intake_batch_item
                  WHERE id IN %s AND answer IS NULL ORDER BY id FOR UPDATE SKIP LOCKED
-            """, tuple(ids)))
+            """, tuple(runs)))
             answers = {}
             for item_id in locked:
                 values, errors = checked[item_id]
-                answer = {"status": 400, "errors": errors} if errors else self._intake_item(intake, batch, values)
-                if answer:
-                    answers[item_id] = answer
-            self._intake_answer(answers)
-            self.env["crm.lead"]._lead_management_commit()
+                if errors:
+                    answers[item_id] = {"status": 400, "errors": errors}
+                elif runs[item_id] > MAX_RUNS:
+                    answers[item_id] = {"status": 409, "errors": {"external_id": intake.env._(
+                        "Concurrent requests for this item kept conflicting: send it again.")}}
+                else:
+                    answers[item_id] = self._intake_run_item(intake, batch, values)
+            self._intake_write_answers({item_id: answer for item_id, answer in answers.items() if answer})
+            Lead._lead_management_commit()
         finally:
             intake._intake_unlock(keys)
 
     @api.model
-    def _intake_item(self, intake, batch, values):
-        """The answer of one item (as in a batch answered at once), done in a savepoint; None when it met concurrent
+    def _intake_run_item(self, intake, batch, values):
+        """The answer of one item (as in a batch answered at once), done in a savepoint (entering and leaving it runs
+        the pre-commit work of the items before: a rollback drops this item's only); None when it met concurrent
         work (it waits for the next run)."""
         try:
             with self.env.cr.savepoint():
@@ -179,12 +207,12 @@ class LeadIntakeBatchItem(models.Model):
         return {"status": status, batch.kind: answer}
 
     @api.model
-    def _intake_answer(self, answers):
-        """Write the answers ({item id: answer}) in one statement."""
+    def _intake_write_answers(self, answers):
+        """Write the answers ({item id: answer}) of items still waiting, in one statement."""
         if answers:
             self.env.cr.execute(SQL("""
                 UPDATE lead_intake_batch_item item SET answer = answers.answer, write_date = %s
                   FROM (SELECT key::int AS id, value AS answer FROM jsonb_each(%s::jsonb)) AS answers
-                 WHERE item.id = answers.id
+                 WHERE item.id = answers.id AND item.answer IS NULL
             """, fields.Datetime.now(), json.dumps(answers)))
-            self.browse(list(answers)).invalidate_recordset(["answer"])
+            self.browse(list(answers)).invalidate_recordset(["answer", "write_date"])

@@ -8,6 +8,7 @@ from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from odoo.addons.lead_management_api.models.lead_intake_batch import MAX_RUNS
 from odoo.addons.lead_management_api.models.lead_intake_reference import LeadIntakeReference
 from odoo.addons.mail.tests.common import mail_new_test_user
 
@@ -209,8 +210,13 @@ class TestQueuedBatches(IntakeCase):
     QUEUED = {"Prefer": "respond-async"}
 
     def run_batches(self, chunk_size=2):
-        self.env["lead.intake.batch"].sudo()._cron_run_batches(chunk_size=chunk_size)
+        # queue_job's own switch, should it be installed: the chunks run here, as on cron.
+        self.env["lead.intake.batch"].sudo().with_context(queue_job__no_delay=True)._cron_run_batches(
+            chunk_size=chunk_size)
         self.env.invalidate_all()
+
+    def batch_of(self, response):
+        return self.env["lead.intake.batch"].sudo().browse(response.json()["batch"]["id"])
 
     def status(self, url, key=None):
         response = self.opener.get(self.base_url() + url, headers={"Authorization": f"Bearer {key or self.key}"},
@@ -244,6 +250,9 @@ class TestQueuedBatches(IntakeCase):
         self.assertIn("Unknown country code", results[2]["errors"]["country_code"])
         lead = self.Lead.browse(results[4]["lead"]["id"])
         self.assertEqual(lead.email_from, "q-4@engines.example.com")
+        first = self.Lead.browse(results[0]["lead"]["id"])
+        self.assertEqual(len(first.lifecycle_history_ids), 1,
+                         "the work an item leaves for the commit is kept when the next item of its chunk fails")
         self.assertEqual(lead.team_id, self.team, "as the API would have made it")
         self.assertTrue(lead.grade_id, "scored as any lead")
         self.assertFalse(self.Lead.search([("email_from", "=", "q-3@engines.example.com")]), "nothing half-written")
@@ -273,14 +282,64 @@ class TestQueuedBatches(IntakeCase):
         self.assertEqual(lead.engagement_event_ids.mapped("external_id"), ["qe-1"])
 
     def test_a_sender_who_lost_the_right_gets_403_per_item(self):
-        response = self.post("/leads/batch", {"items": [self.lead_body("ql-1")]}, headers=self.QUEUED)
-        self.assertEqual(response.status_code, 202)
+        revoked = self.post("/leads/batch", {"items": [self.lead_body("ql-1")]}, headers=self.QUEUED,
+                            key=(key := self._api_key(self.user_intake)))
+        kept = self.post("/leads/batch", {"items": [self.lead_body("ql-2")]}, headers=self.QUEUED)
+        self.env["res.users.apikeys"].sudo().search([("user_id", "=", self.user_intake.id)], order="id desc",
+                                                    limit=1)._remove()
+        self.assertEqual(self.post("/leads", self.lead_body("ql-3"), key=key).status_code, 401, "that key is revoked")
+        self.run_batches()
+        self.assertEqual(self.batch_of(revoked).item_ids.answer["status"], 403, "sent with the key revoked since")
+        self.assertEqual(self.batch_of(kept).item_ids.answer["status"], 201)
+        gone = self.post("/leads/batch", {"items": [self.lead_body("ql-4")]}, headers=self.QUEUED)
         self.user_intake.groups_id -= self.env.ref("lead_management.group_lead_intake")
         before = self.counts()
         self.run_batches()
         self.assertEqual(self.counts(), before)
-        item = self.env["lead.intake.batch"].sudo().browse(response.json()["batch"]["id"]).item_ids
-        self.assertEqual(item.answer["status"], 403)
+        self.assertEqual(self.batch_of(gone).item_ids.answer["status"], 403, "its user left the intake group")
+
+    def test_whatever_json_an_item_holds_is_kept_and_answered(self):
+        """Values JSON allows and PostgreSQL's jsonb does not (NUL, a lone surrogate, NaN) are kept as sent and
+        answered per item, as at once; an item that is no object, or an empty one, too."""
+        data = (b'{"items": [{"external_id": "qj-1\\u0000", "email": "qj-1@engines.example.com"}, '
+                b'{"external_id": "qj-2", "email": "qj-2@engines.example.com", "consent": NaN}, '
+                b'{"external_id": "qj-3\\ud800", "email": "qj-3@engines.example.com"}, {}, 7]}')
+        response = self.post("/leads/batch", data=data, headers=self.QUEUED)
+        self.assertEqual(response.status_code, 202, response.text)
+        self.run_batches()
+        results = self.status(response.headers["Location"])[1]["results"]
+        self.assertEqual([result["status"] for result in results], [400] * 5, results)
+        self.assertIn("consent", results[1]["errors"])
+        self.assertEqual(set(results[3]["errors"]), {"external_id"}, "as for an empty object sent at once")
+        self.assertIn("body", results[4]["errors"])
+
+    def test_an_item_that_keeps_meeting_concurrent_work_is_answered_409(self):
+        response = self.post("/leads/batch", {"items": [self.lead_body("qr-1"), self.lead_body("qr-2")]},
+                             headers=self.QUEUED)
+        first, second = self.batch_of(response).item_ids.sorted("sequence")
+        self.env.cr.execute("UPDATE lead_intake_batch_item SET runs = %s WHERE id = %s", (MAX_RUNS, first.id))
+        self.run_batches()
+        results = self.status(response.headers["Location"])[1]["results"]
+        self.assertEqual([result["status"] for result in results], [409, 201])
+        self.assertFalse(self.Lead.search([("email_from", "=", "qr-1@engines.example.com")]))
+        self.assertEqual(second.runs, 1)
+
+    def test_429_when_too_many_of_the_senders_items_wait(self):
+        self.env["ir.config_parameter"].set_param("lead_management_api.max_queued_items", 3)
+        self.assertEqual(self.post("/leads/batch", {"items": [self.lead_body("qw-1"), self.lead_body("qw-2")]},
+                                   headers=self.QUEUED).status_code, 202)
+        response = self.post("/leads/batch", {"items": [self.lead_body("qw-3"), self.lead_body("qw-4")]},
+                             headers=self.QUEUED)
+        self.assertEqual(response.status_code, 429)
+        self.assertEqual(response.headers["Retry-After"], "60")
+        self.assertIn("2 items of your queued batches still wait", response.json()["errors"]["items"])
+        other = mail_new_test_user(self.env, login="other_queued", groups="lead_management.group_lead_intake")
+        self.assertEqual(self.post("/leads/batch", {"items": [self.lead_body("qw-5"), self.lead_body("qw-6")]},
+                                   headers=self.QUEUED, key=self._api_key(other)).status_code, 202,
+                         "each sender's own")
+        self.run_batches()
+        self.assertEqual(self.post("/leads/batch", {"items": [self.lead_body("qw-3"), self.lead_body("qw-4")]},
+                                   headers=self.QUEUED).status_code, 202, "done, they no longer count")
 
     def test_413_over_the_queued_limit_and_400_as_at_once(self):
         self.env["ir.config_parameter"].set_param("lead_management_api.max_batch_items", 1)
@@ -295,7 +354,7 @@ class TestQueuedBatches(IntakeCase):
         self.assertEqual(self.post("/leads/batch", {"items": []}, headers=self.QUEUED).status_code, 400)
         self.assertFalse(self.env["lead.intake.batch"].sudo().search([]), "nothing kept of a refused batch")
 
-    def test_chunks_answer_in_few_queries(self):
+    def test_a_chunk_without_waiting_items_is_one_query(self):
         response = self.post("/leads/batch", {"items": [self.lead_body(f"qc-{index}") for index in range(4)]},
                              headers=self.QUEUED)
         self.assertEqual(response.status_code, 202)

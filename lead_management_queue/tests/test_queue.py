@@ -116,9 +116,12 @@ class TestJobQueue(LeadManagementCommon):
         addon's suite by `make test`): a job per range of its items, queued once, each item done once."""
         if "lead.intake.batch" not in self.env:
             self.skipTest("lead_management_api is not installed: make test installs it with this suite")
+        Keys = self.env["res.users.apikeys"]
+        Keys.with_user(self.user_intake).sudo()._generate("lead_management_intake", "queued batches", None)
+        key = Keys.sudo().search([("user_id", "=", self.user_intake.id)], order="id desc", limit=1)
         intake = self.env["lead.intake.batch"].with_user(self.user_intake)
         items = [{"external_id": f"qq-{index}", "email": f"qq-{index}@queue.example.com"} for index in range(5)]
-        batch = intake._intake_queue("lead", items).sudo()
+        batch = intake._intake_queue("lead", items, key.id).sudo()
         size = batch.item_ids.sorted("id")[2].id
         self.env["lead.intake.batch"]._cron_run_batches(chunk_size=size)
         jobs = self._jobs("_lead_intake_batch_chunk")
