@@ -14,16 +14,19 @@ servers' cron workers run the same job at the same moment.
 
 Phases (each job triggered on both servers at once, then counted):
 1. intake: every lead sent to both servers at once (one lead per external id), and an event of each (one event);
+   then a queued batch (Prefer: respond-async) sent to both at once, done by both servers' cron workers: each item
+   answered once in each batch, one lead per external id;
 2. qualifier assignment: leads written in SQL without owner get one qualifying rep each, spread evenly;
 3. rescore: a rule on "demo" makes those leads A: each rescored once (one grade change), promoted and handed off once;
 4. nurture: the e-mail step of every enrolled lead due: each lead gets one e-mail, each step done once;
 5. SLA: every speed-to-lead clock due: each owner reminded once (one activity, one message a lead);
 6. SIGKILL: new clocks due, the SLA job held in the middle of its batch (mail_activity locked by this script), the
    server whose cron worker holds it killed with its workers, the lock released, the job run again by the other: each
-   clock escalated once;
+   clock escalated once; the same with a queued batch held at its first lead (lead_intake_reference locked): each
+   item done once, one lead per external id;
 7. queue_job: lead_management_queue installed, both servers restarted with queue_job loaded and its runner; the runner
-   calls a round-robin proxy in front of both: new leads, a rule change, due steps and clocks become jobs, done once
-   each, by workers of both servers.
+   calls a round-robin proxy in front of both: new leads, a queued batch, a rule change, due steps and clocks become
+   jobs, done once each, by workers of both servers.
 Exit 0 when every count holds.
 """
 import argparse
@@ -46,7 +49,8 @@ import psycopg2
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_CONFIG = os.environ.get("ODOO_RC") or os.path.join(ROOT, ".state", "odoo.conf")
-CRONS = ("ir_cron_rescore", "ir_cron_sla", "ir_cron_nurture", "ir_cron_assign_qualifiers")
+CRONS = ("ir_cron_rescore", "ir_cron_sla", "ir_cron_nurture", "ir_cron_assign_qualifiers",
+         "lead_management_api.ir_cron_lead_intake_batches")
 WAIT = 240  # seconds a phase may take before the run fails
 
 SETUP = r"""
@@ -79,7 +83,7 @@ track = env["lead.nurture.track"].create({"name": "Scale-out track", "step_ids":
 env["lead.grade"].search([("name", "=", "B")]).nurture_track_id = track
 crons = {}
 for xmlid in CRONS:
-    cron = env.ref("lead_management." + xmlid)
+    cron = env.ref(xmlid if "." in xmlid else "lead_management." + xmlid)
     crons[xmlid] = (cron | cron.copy({"name": cron.name + " (second)", "active": True})).ids
 env["ir.config_parameter"].set_param("lead_management_api.rate_limit", 1000000)
 key = env["res.users.apikeys"].with_user(intake).sudo()._generate("lead_management_intake", "scale-out", None)
@@ -243,9 +247,9 @@ def wait_for(condition, seconds, message):
     raise Failed(message)
 
 
-def post(url, key, body):
+def post(url, key, body, headers=None):
     request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={
-        "Content-Type": "application/json", "Authorization": f"Bearer {key}"})
+        "Content-Type": "application/json", "Authorization": f"Bearer {key}", **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=120) as response:
             return response.status, json.loads(response.read())
@@ -361,6 +365,63 @@ def phase_intake(stack):
     ids = send_leads(stack, "p1", stack.leads)
     say(f"1. intake: {len(ids)} leads and {len(ids)} events, each sent to both servers at once: one of each")
     return ids
+
+
+def queued_items(tag, count):
+    return [{"external_id": f"{tag}-{index}", "contact_name": f"Queued {tag} {index}",
+             "email": f"{tag}.{index}@scale-out.example.com", "country_code": "BE"} for index in range(count)]
+
+
+def queue_batch(stack, name, items):
+    """A queued batch sent to server ``name``: its id."""
+    status, answer = post(stack.url(name, "leads/batch"), stack.world["key"], {"items": items},
+                          headers={"Prefer": "respond-async"})
+    check(status == 202, f"queued batch: {status} {answer}")
+    return answer["batch"]["id"]
+
+
+def batch_results(stack, batch_id):
+    return json.loads(json.dumps([row[0] for row in stack.sql(
+        "SELECT answer FROM lead_intake_batch_item WHERE batch_id = %s ORDER BY sequence", [batch_id])]))
+
+
+def wait_batches_done(stack, batch_ids):
+    cron = "lead_management_api.ir_cron_lead_intake_batches"
+    woken = [time.monotonic()]
+
+    def done():
+        if stack.value("SELECT count(*) FROM lead_intake_batch_item WHERE batch_id = ANY(%s) AND answer IS NULL",
+                       [batch_ids]):
+            if time.monotonic() - woken[0] > 5:  # what a crash left waits for a run: wake the cron workers again
+                stack.trigger(cron)
+                woken[0] = time.monotonic()
+            return False
+        return True
+    wait_for(done, WAIT, "the queued batches were not done")
+
+
+def check_one_lead_each(stack, tag, count):
+    per_id = [row[0] for row in stack.sql(
+        "SELECT count(*) FROM lead_intake_reference WHERE external_id LIKE %s GROUP BY external_id", [f"{tag}-%"])]
+    leads = stack.value("SELECT count(*) FROM crm_lead WHERE email_from LIKE %s", [f"{tag}.%"])
+    check(len(per_id) == count and set(per_id) == {1} and leads == count,
+          f"one lead and one reference per external id: {leads} leads, references {per_id}")
+
+
+def phase_queued_batch(stack):
+    count = stack.leads
+    items = queued_items("p1q", count)
+    batches = at_once([lambda name=name: queue_batch(stack, name, items) for name in ("a", "b")])
+    check(all(isinstance(batch, int) for batch in batches), f"queued batches: {batches}")
+    stack.trigger("lead_management_api.ir_cron_lead_intake_batches")
+    wait_batches_done(stack, batches)
+    results = [batch_results(stack, batch) for batch in batches]
+    statuses = [sorted(pair) for pair in zip(*[[answer["status"] for answer in result] for result in results],
+                                             strict=True)]
+    check(statuses == [[200, 201]] * count, f"each item created in one batch, a replay in the other: {statuses}")
+    check_one_lead_each(stack, "p1q", count)
+    say(f"   a queued batch of {count} leads sent to both servers at once, done by their cron workers: each item "
+        f"answered once in each batch, one lead per external id")
 
 
 def phase_assignment(stack):
@@ -496,7 +557,40 @@ def phase_kill(stack):
         "AND NOT closed AND paused_since IS NULL", [ids]), WAIT, "the SLA job did not run again")
     check_escalated_once(stack, leads)
     say(f"   run again by server {survivor}: {len(leads)} clocks escalated once each, nothing twice, none skipped")
+    phase_kill_queued(stack, survivor)
     return victim
+
+
+def phase_kill_queued(stack, survivor):
+    """A queued batch held at its first lead (lead_intake_reference locked by this script); the server whose cron
+    worker got the batch's chunk killed, the other restarted beside it; every item done once."""
+    count = max(4, stack.leads // 4)
+    name = "c"
+    stack.start(name)
+    holder = psycopg2.connect(dbname=stack.db)
+    try:
+        holder.cursor().execute("LOCK TABLE lead_intake_reference IN SHARE MODE")
+        batch = queue_batch(stack, survivor, queued_items("p6q", count))
+        stack.trigger("lead_management_api.ir_cron_lead_intake_batches")
+
+        def blocked():  # waiting for the table (not for another chunk's advisory lock)
+            return stack.sql("""SELECT application_name FROM pg_stat_activity WHERE datname = %s
+                                 AND application_name LIKE %s AND wait_event_type = 'Lock'
+                                 AND wait_event = 'relation'""", [stack.db, f"so-{stack.tag}-%"])
+        wait_for(blocked, WAIT, "no chunk of the queued batch reached its first lead")
+        victim = blocked()[0][0].split("-")[2]
+        stack.kill(victim)
+        say(f"   server {victim} killed in the middle of a chunk of a queued batch of {count} leads")
+    finally:
+        holder.rollback()
+        holder.close()
+    wait_for(lambda: not stack.sql("SELECT 1 FROM pg_stat_activity WHERE datname = %s AND application_name LIKE %s",
+                                   [stack.db, f"so-{stack.tag}-{victim}-%"]), 60, "the killed server's sessions stay")
+    wait_batches_done(stack, [batch])
+    statuses = [answer["status"] for answer in batch_results(stack, batch)]
+    check(statuses == [201] * count, f"every item created once: {statuses}")
+    check_one_lead_each(stack, "p6q", count)
+    say(f"   run again: {count} items answered once each, one lead per external id")
 
 
 def phase_queue(stack):
@@ -511,6 +605,7 @@ def phase_queue(stack):
         pids = {name: stack.worker_pids(name) for name in ("a", "b")}
         first_job = stack.value("SELECT COALESCE(MAX(id), 0) FROM queue_job")
         ids = send_leads(stack, "p7", stack.leads)
+        batch = queue_batch(stack, "a", queued_items("p7q", stack.leads))
         demo = [lead_id for index, lead_id in enumerate(ids) if index % 2 == 0]
         stack.shell('rule = env["lead.scoring.rule"].search([("name", "=", "Asked for a demo")])\n'
                     'rule.points += 1\nenv.cr.commit()\nenv.registry.signal_changes()\n')
@@ -521,8 +616,9 @@ def phase_queue(stack):
         stack.sql("""UPDATE lead_nurture_trace SET scheduled_date = now() AT TIME ZONE 'UTC' - interval '1 minute'
                       WHERE lead_id = ANY(%s) AND state = 'scheduled'""", [ids])
         leads = due_clocks(stack, ids)
-        stack.trigger("ir_cron_nurture", "ir_cron_sla")
-        wait_for(lambda: stack.idle("ir_cron_nurture", "ir_cron_sla") and not stack.value(
+        stack.trigger("ir_cron_nurture", "ir_cron_sla", "lead_management_api.ir_cron_lead_intake_batches")
+        wait_for(lambda: stack.idle("ir_cron_nurture", "ir_cron_sla",
+                                    "lead_management_api.ir_cron_lead_intake_batches") and not stack.value(
             "SELECT count(*) FROM queue_job WHERE id > %s AND state NOT IN ('done', 'failed')", [first_job]),
             WAIT, "the jobs did not finish")
         for name in ("a", "b"):  # workers recycled meanwhile
@@ -530,8 +626,12 @@ def phase_queue(stack):
         jobs = stack.sql("SELECT method_name, state, worker_pid FROM queue_job WHERE id > %s", [first_job])
         check(jobs and {state for _method, state, _pid in jobs} == {"done"}, f"every job done: {jobs}")
         methods = {method for method, _state, _pid in jobs}
-        check({"_scoring_rescore_chunk", "_nurture_run_chunk", "_sla_run_chunk"} <= methods,
+        check({"_scoring_rescore_chunk", "_nurture_run_chunk", "_sla_run_chunk", "_lead_intake_batch_chunk"} <= methods,
               f"the bulk work came as jobs: {methods}")
+        wait_batches_done(stack, [batch])
+        check([answer["status"] for answer in batch_results(stack, batch)] == [201] * stack.leads,
+              "every item of the queued batch created once")
+        check_one_lead_each(stack, "p7q", stack.leads)
         servers = {name for _method, _state, pid in jobs for name, server_pids in pids.items() if pid in server_pids}
         check(servers == {"a", "b"}, f"jobs run by the workers of both servers: {servers}")
         handoffs = [row[0] for row in stack.sql(
@@ -556,6 +656,7 @@ def run(config=DEFAULT_CONFIG, leads=40, keep=False, log=None):
         for name in ("a", "b"):
             stack.start(name)
         ids = phase_intake(stack)
+        phase_queued_batch(stack)
         phase_assignment(stack)
         phase_rescore(stack, ids)
         phase_nurture(stack, ids)
