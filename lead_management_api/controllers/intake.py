@@ -82,22 +82,7 @@ class LeadIntakeController(http.Controller):
                 readonly=False, save_session=False)  # not read-only: the rate limit counts the request
     def intake_batch(self, batch_id, **_params):
         """A queued batch of the caller's (Prefer: respond-async): its progress and each item's answer."""
-        try:
-            self._throttle(self._authenticate(), _limits())
-            batch = request.env["lead.intake.batch"].sudo().search(
-                [("id", "=", batch_id), ("user_id", "=", request.env.uid)])
-            if not batch:  # another sender's batch answers as one that does not exist
-                raise Reply(404, {"batch": request.env._(
-                    "You sent no queued batch %(batch)s (a batch is kept %(days)s days after its last answer).",
-                    batch=batch_id, days=KEEP_DAYS)})
-            return request.make_json_response(batch._intake_status())
-        except Reply as reply:
-            self._log_client_error(reply.status, reply.errors)
-            return request.make_json_response({"errors": reply.errors}, status=reply.status, headers=reply.headers)
-        except Exception:
-            _logger.exception("Lead intake: unexpected error on %s", request.httprequest.path)
-            return request.make_json_response(
-                {"errors": {"server": "Unexpected server error; it was logged. Try again later."}}, status=500)
+        return self._guarded(lambda: self._batch_status(batch_id))
 
     @http.route(f"{schemas.PREFIX}/openapi.json", type="http", auth="none", methods=["GET"], save_session=False)
     def intake_openapi(self, **_params):
@@ -112,50 +97,67 @@ class LeadIntakeController(http.Controller):
     # REQUEST
     # ------------------------------------------------------------
 
-    def _serve(self, kind, batch):
+    def _guarded(self, answer):
+        """The response ``answer()`` makes; a Reply it raises is answered with its status and errors, anything else
+        with a 500 (a bug, not the client's doing: logged with its traceback, answered in JSON)."""
         try:
-            limits = _limits()
-            key_id = self._authenticate()
-            self._throttle(key_id, limits)
-            body = self._read_json(limits)
-            if not batch:
-                status, payload = self._process(kind, body)
-                if status >= 400:
-                    self._log_client_error(status, payload["errors"])
-                return request.make_json_response(payload, status=status)
-            queued = self._respond_async()
-            items = self._batch_items(kind, body, limits, queued)
-            if queued:
-                Batch = request.env["lead.intake.batch"]
-                waiting = Batch._intake_waiting()
-                if waiting + len(items) > limits["max_queued_items"]:
-                    raise Reply(429, {"items": request.env._(
-                        "%(waiting)s items of your queued batches still wait, and at most %(max)s may: send these "
-                        "once they are done (GET their batches).", waiting=waiting, max=limits["max_queued_items"])},
-                        {"Retry-After": "60"})
-                status = Batch._intake_queue(kind, items, key_id)._intake_status(results=False)
-                return request.make_json_response(status, status=202, headers={
-                    "Location": f"{schemas.PREFIX}/batches/{status['batch']['id']}",
-                    "Preference-Applied": "respond-async"})
-            results = []
-            for item in items:
-                status, payload = self._process(kind, item)
-                result = {"status": status}
-                result.update(payload if status >= 400 else {kind: payload})
-                results.append(result)
-            refused = [result for result in results if result["status"] >= 400]
-            if refused:
-                self._log_client_error(200, {"items": f"{len(refused)} of {len(results)} refused, first: "
-                                                      f"{json.dumps(refused[0].get('errors'))[:300]}"})
-            return request.make_json_response({"results": results})
+            return answer()
         except Reply as reply:
             self._log_client_error(reply.status, reply.errors)
             return request.make_json_response({"errors": reply.errors}, status=reply.status, headers=reply.headers)
         except Exception:
-            # Not the client's doing: a bug. Logged with its traceback, answered in JSON.
             _logger.exception("Lead intake: unexpected error on %s", request.httprequest.path)
             return request.make_json_response(
                 {"errors": {"server": "Unexpected server error; it was logged. Try again later."}}, status=500)
+
+    def _serve(self, kind, batch):
+        return self._guarded(lambda: self._handle(kind, batch))
+
+    def _handle(self, kind, batch):
+        limits = _limits()
+        key_id = self._authenticate()
+        self._throttle(key_id, limits)
+        body = self._read_json(limits)
+        if not batch:
+            status, payload = self._process(kind, body)
+            if status >= 400:
+                self._log_client_error(status, payload["errors"])
+            return request.make_json_response(payload, status=status)
+        queued = self._respond_async()
+        items = self._batch_items(kind, body, limits, queued)
+        if queued:
+            Batch = request.env["lead.intake.batch"]
+            waiting = Batch._intake_waiting()
+            if waiting + len(items) > limits["max_queued_items"]:
+                raise Reply(429, {"items": request.env._(
+                    "%(waiting)s items of your queued batches still wait, and at most %(max)s may: send these "
+                    "once they are done (GET their batches).", waiting=waiting, max=limits["max_queued_items"])},
+                    {"Retry-After": "60"})
+            status = Batch._intake_queue(kind, items, key_id)._intake_status(results=False)
+            return request.make_json_response(status, status=202, headers={
+                "Location": f"{schemas.PREFIX}/batches/{status['batch']['id']}",
+                "Preference-Applied": "respond-async"})
+        results = []
+        for item in items:
+            status, payload = self._process(kind, item)
+            result = {"status": status}
+            result.update(payload if status >= 400 else {kind: payload})
+            results.append(result)
+        refused = [result for result in results if result["status"] >= 400]
+        if refused:
+            self._log_client_error(200, {"items": f"{len(refused)} of {len(results)} refused, first: "
+                                                  f"{json.dumps(refused[0].get('errors'))[:300]}"})
+        return request.make_json_response({"results": results})
+
+    def _batch_status(self, batch_id):
+        self._throttle(self._authenticate(), _limits())
+        batch = request.env["lead.intake.batch"].sudo().search(
+            [("id", "=", batch_id), ("user_id", "=", request.env.uid)])
+        if not batch:  # another sender's batch answers as one that does not exist
+            raise Reply(404, {"batch": request.env._(
+                "You sent no queued batch %(batch)s (a batch is kept %(days)s days after its last answer).",
+                batch=batch_id, days=KEEP_DAYS)})
+        return request.make_json_response(batch._intake_status())
 
     def _authenticate(self):
         _ = request.env._

@@ -73,13 +73,17 @@ class LeadIntakeBatch(models.Model):
         """The answer of GET batches/<id>: the batch, and with ``results`` each item's answer in the order sent
         (null while it waits)."""
         self.ensure_one()
-        self.env.cr.execute(SQL("""
-            SELECT answer FROM lead_intake_batch_item WHERE batch_id = %s ORDER BY sequence
-        """, self.id))
-        answers = [row[0] for row in self.env.cr.fetchall()]
-        done = sum(answer is not None for answer in answers)
-        answer = {"batch": {"id": self.id, "kind": self.kind, "status": "done" if done == len(answers) else "queued",
-                            "items": len(answers), "done": done}}
+        if results:
+            self.env.cr.execute(SQL(
+                "SELECT answer FROM lead_intake_batch_item WHERE batch_id = %s ORDER BY sequence", self.id))
+            answers = [row[0] for row in self.env.cr.fetchall()]
+            count, done = len(answers), sum(answer is not None for answer in answers)
+        else:  # the counts alone, without reading every answer
+            self.env.cr.execute(SQL(
+                "SELECT COUNT(*), COUNT(answer) FROM lead_intake_batch_item WHERE batch_id = %s", self.id))
+            count, done = self.env.cr.fetchone()
+        answer = {"batch": {"id": self.id, "kind": self.kind, "status": "done" if done == count else "queued",
+                            "items": count, "done": done}}
         if results:
             answer["results"] = answers
         return answer
