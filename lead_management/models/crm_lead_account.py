@@ -219,8 +219,10 @@ class CrmLead(models.Model):
          RETURNING target.id
         """, scope=scope, **companies))
         relinked = [row[0] for row in self.env.cr.fetchall()]
-        if not follow or not moved_accounts:
-            return relinked if follow else []
+        if not follow:
+            return []
+        if not moved_accounts:
+            return relinked
         self.env.cr.execute(SQL("""
             SELECT id FROM crm_lead
              WHERE account_score_id = ANY(%s) AND active AND COALESCE(probability, 0) < 100
