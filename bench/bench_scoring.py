@@ -40,7 +40,9 @@ def _run(ctx, db):
         scope = Lead.browse()._scoring_scope()
         # Production: every lead was scored a day ago.
         cr.execute("UPDATE lead_engagement_event SET date = date - interval '1 day'")
-        cr.execute("UPDATE lead_scoring_state SET score_date = score_date - interval '1 day'")
+        cr.execute("""UPDATE lead_scoring_state SET score_date = score_date - interval '1 day',
+                             engagement_parts_date = engagement_parts_date - interval '1 day',
+                             engagement_next_date = engagement_next_date - interval '1 day'""")
         cr.commit()
         # The rows the full rescore writes, for the bare statement to write the same ones.
         cr.execute(SQL("CREATE TABLE bench_before AS SELECT id, lead_score, grade_id FROM crm_lead WHERE %s", scope))

@@ -103,10 +103,10 @@ class CrmLead(models.Model):
             # Another contact, won or reopened: the account's open leads changed, the lead's score did not.
             self._scoring_refresh_accounts(self._scoring_scope())
 
-    def _scoring_recompute(self, fit=True, engagement=True, id_range=None, accounts=True):
+    def _scoring_recompute(self, fit=True, engagement=True, id_range=None, keep_parts=True, accounts=True):
         """And the roll-up of the accounts of the leads scored, in the same transaction (_scoring_refresh_accounts):
         followed by the accounts' other leads when these are a few leads (the nightly rescore scores them all)."""
-        result = super()._scoring_recompute(fit=fit, engagement=engagement, id_range=id_range)
+        result = super()._scoring_recompute(fit=fit, engagement=engagement, id_range=id_range, keep_parts=keep_parts)
         if accounts:
             self._scoring_refresh_accounts(self._scoring_scope(id_range), follow=bool(self.ids),
                                            guarded=bool(id_range))

@@ -19,6 +19,10 @@ _logger = logging.getLogger(__name__)
 
 # Open leads rescored per statement (and per transaction) by the nightly job.
 RESCORE_BATCH_SIZE = 100000
+# Share of a range's leads above which the nightly rescore reads all the range's events (one pass) rather than
+# those of its stale leads (lead by lead, on the index).
+STALE_SHARE = 0.2
+NO_PARTS = SQL("NULL::jsonb AS new_parts, NULL::timestamp AS new_parts_date, NULL::timestamp AS new_next_date")
 
 
 class CrmLead(models.Model):
@@ -155,7 +159,8 @@ class CrmLead(models.Model):
             # A new lead has no engagement event yet (they need the lead): its fit is all there is to score.
             rescored, regraded = self._scoring_recompute(engagement=False)
         elif changes.fields & self._scoring_fields():
-            rescored, regraded = self._scoring_recompute(engagement=False)
+            # Another company counts the days of the daily cap in its own time zone: the engagement too.
+            rescored, regraded = self._scoring_recompute(engagement="company_id" in changes.fields)
         else:
             return
         changes.rescored |= rescored
@@ -300,9 +305,7 @@ class CrmLead(models.Model):
                   GROUP BY e.lead_id, e.type_id, t.points, t.half_life, t.daily_cap,
                            date_trunc('day', (e.date AT TIME ZONE 'UTC') AT TIME ZONE %(tz)s)
                 """, now=now, low=id_range[0], high=id_range[1], tz=zones.pop())
-        reference = SQL("""CASE WHEN (NOT crm_lead.active OR crm_lead.probability >= 100)
-                                     AND crm_lead.date_closed IS NOT NULL
-                                THEN LEAST(crm_lead.date_closed, %s::timestamp) ELSE %s::timestamp END""", now, now)
+        reference = self._scoring_reference_sql(now)
         return SQL("""
             SELECT e.lead_id, e.type_id, COUNT(*) AS events, SUM(t.points)::float AS raw,
                    SUM(t.points * POWER(0.5, LEAST(GREATEST(EXTRACT(EPOCH FROM (%(reference)s - e.date)), 0)
@@ -325,6 +328,79 @@ class CrmLead(models.Model):
                    date_trunc('day', (e.date AT TIME ZONE 'UTC') AT TIME ZONE COALESCE(company_tz.tz, %(tz)s))
         """, reference=reference, scope=scope, tz=self._scoring_company_tz(self.env.company),
             range=SQL("AND e.lead_id >= %s AND e.lead_id < %s", *id_range) if id_range else SQL())
+
+    @api.model
+    def _scoring_reference_sql(self, now):
+        """The moment the engagement of the lead aliased ``crm_lead`` is decayed to: ``now``, or when it closed."""
+        return SQL("""CASE WHEN (NOT crm_lead.active OR crm_lead.probability >= 100)
+                                AND crm_lead.date_closed IS NOT NULL
+                           THEN LEAST(crm_lead.date_closed, %s::timestamp) ELSE %s::timestamp END""", now, now)
+
+    @api.model
+    def _scoring_upcoming_sql(self, scope, now, id_range=None):
+        """SELECT lead_id, next_date: the date of each lead's first event (of an active type) later than the moment
+        its engagement is decayed to, for the leads in ``scope`` (of ids in ``id_range``, all open, if given)."""
+        if id_range and not self.ids:
+            return SQL("""
+                SELECT e.lead_id, MIN(e.date) AS next_date
+                  FROM lead_engagement_event e
+                  JOIN lead_engagement_type t ON t.id = e.type_id AND t.active
+                 WHERE e.date > %s AND e.lead_id >= %s AND e.lead_id < %s
+              GROUP BY e.lead_id
+            """, now, *id_range)
+        return SQL("""
+            SELECT e.lead_id, MIN(e.date) AS next_date
+              FROM lead_engagement_event e
+              JOIN lead_engagement_type t ON t.id = e.type_id AND t.active
+              JOIN crm_lead ON crm_lead.id = e.lead_id
+             WHERE %s AND e.date > %s
+          GROUP BY e.lead_id
+        """, scope, self._scoring_reference_sql(now))
+
+    @api.model
+    def _scoring_engagement_stamp(self):
+        """SQL (a scalar subquery) giving what every lead's engagement is computed with besides its events: the
+        engagement types (points, half-life, daily cap, active) and the time zone each company counts its days in.
+        Engagement parts stored with another stamp are stale (lead.scoring.state)."""
+        return SQL("""(SELECT md5(
+            (SELECT COALESCE(string_agg(concat_ws(',', id, points, half_life, daily_cap, active), ';' ORDER BY id), '')
+               FROM lead_engagement_type)
+            || '|' ||
+            (SELECT COALESCE(string_agg(concat_ws(',', company.id, COALESCE(NULLIF(calendar.tz, ''),
+                                                                           NULLIF(company_partner.tz, ''), 'UTC')),
+                                        ';' ORDER BY company.id), '')
+               FROM res_company company
+          LEFT JOIN resource_calendar calendar ON calendar.id = company.resource_calendar_id
+          LEFT JOIN res_partner company_partner ON company_partner.id = company.partner_id)))""")
+
+    @api.model
+    def _scoring_decayed_parts_sql(self, now, id_range):
+        """(expression, join): SQL giving the engagement at ``now`` of the lead whose scoring state is aliased
+        ``scoring_state`` (of ids in ``id_range``), from its stored parts: each type's part times that type's decay
+        since the parts were computed. The decay factors are computed once per distinct moment the range's parts
+        were computed at (most of them, the last nightly run), not per lead."""
+        self.env.cr.execute("SELECT id, half_life FROM lead_engagement_type WHERE active ORDER BY id")
+        half_lives = self.env.cr.fetchall()
+        if not half_lives:
+            return SQL("0::float"), SQL("")
+        expression = SQL(" + ").join(
+            SQL("COALESCE((scoring_state.engagement_parts ->> %s)::float, 0) * decay.%s",
+                str(type_id), SQL.identifier(f"type_{type_id}"))
+            for type_id, _half_life in half_lives)
+        factors = SQL(", ").join(
+            SQL("POWER(0.5, LEAST(age / %s::float, 1000)) AS %s", half_life, SQL.identifier(f"type_{type_id}"))
+            for type_id, half_life in half_lives)
+        join = SQL("""
+            LEFT JOIN (SELECT parts_date, %(factors)s
+                         FROM (SELECT engagement_parts_date AS parts_date,
+                                      GREATEST(EXTRACT(EPOCH FROM (%(now)s::timestamp - engagement_parts_date))::float,
+                                               0) / 86400.0 AS age
+                                 FROM lead_scoring_state
+                                WHERE lead_id >= %(low)s AND lead_id < %(high)s
+                             GROUP BY engagement_parts_date) AS moments
+                      ) AS decay ON decay.parts_date = scoring_state.engagement_parts_date
+        """, factors=factors, now=now, low=id_range[0], high=id_range[1])
+        return SQL("(%s)", expression), join
 
     @api.model
     def _scoring_company_tz(self, company):
@@ -362,10 +438,12 @@ class CrmLead(models.Model):
                             for company_id, grades in sorted(ladders.items()))
         return SQL("(CASE %s %s ELSE %s END)::int", company, own, shared)
 
-    def _scoring_recompute(self, fit=True, engagement=True, id_range=None):
+    def _scoring_recompute(self, fit=True, engagement=True, id_range=None, keep_parts=True):
         """Recompute scores and grades of these leads (of every open lead on an empty recordset, or of those
         in ``id_range``) in one SQL statement, whatever the number of leads; only rows whose values change
-        are written. Returns (leads whose score or grade changed, leads whose grade changed)."""
+        are written. The engagement parts of the leads whose events were read are stored too, unless
+        ``keep_parts`` is false (lead.scoring.state). Returns (leads whose score or grade changed, leads whose grade
+        changed)."""
         self.env.flush_all()
         now = fields.Datetime.now()
         scope = self._scoring_scope(id_range)
@@ -375,12 +453,18 @@ class CrmLead(models.Model):
         else:
             fit_join, fit_value = SQL(""), SQL("COALESCE(scoring_state.fit_score, 0)")
         if engagement:
-            engagement_join = SQL(
-                "LEFT JOIN (SELECT lead_id, SUM(score) AS score FROM (%s) AS days GROUP BY lead_id)"
-                " AS eng ON eng.lead_id = crm_lead.id", self._scoring_engagement_sql(scope, now, id_range))
-            engagement_value = SQL("COALESCE(eng.score, 0)")
+            stamp = self._scoring_engagement_stamp()
             score_date = SQL("%s::timestamp", now)
+            if keep_parts:
+                engagement_value, from_events, engagement_join, parts = self._scoring_engagement_parts(
+                    scope, now, stamp, id_range)
+            else:
+                engagement_value, from_events, parts = SQL("COALESCE(eng.score, 0)"), SQL("FALSE"), NO_PARTS
+                engagement_join = SQL(
+                    "LEFT JOIN (SELECT lead_id, SUM(score) AS score FROM (%s) AS days GROUP BY lead_id)"
+                    " AS eng ON eng.lead_id = crm_lead.id", self._scoring_engagement_sql(scope, now, id_range))
         else:
+            stamp, from_events, parts = None, SQL("FALSE"), NO_PARTS
             engagement_join, engagement_value = SQL(""), SQL("COALESCE(scoring_state.engagement_score, 0)")
             score_date = SQL("COALESCE(scoring_state.score_date, %s::timestamp)", now)
         # For every open lead (a range of them): PostgreSQL's JIT compiles this statement's many expressions for
@@ -399,7 +483,8 @@ class CrmLead(models.Model):
                     SELECT crm_lead.id, crm_lead.company_id, crm_lead.grade_id AS old_grade,
                            scoring_state.id AS state_id, scoring_state.fit_score AS old_fit,
                            scoring_state.engagement_score AS old_engagement,
-                           %(score_date)s AS score_date, %(fit)s AS fit, %(engagement)s AS engagement
+                           %(score_date)s AS score_date, %(fit)s AS fit, %(engagement)s AS engagement,
+                           %(from_events)s AS from_events, %(parts)s
                       FROM crm_lead
                  LEFT JOIN lead_scoring_state AS scoring_state ON scoring_state.lead_id = crm_lead.id
                            %(fit_join)s %(engagement_join)s
@@ -409,14 +494,29 @@ class CrmLead(models.Model):
                 SELECT computed.*, %(grade_of)s AS grade_id FROM computed
             ), updated_states AS (
                 UPDATE lead_scoring_state SET fit_score = graded.fit, engagement_score = graded.engagement,
-                       score_date = graded.score_date
+                       score_date = graded.score_date,
+                       engagement_parts = CASE WHEN graded.from_events THEN graded.new_parts
+                                               ELSE lead_scoring_state.engagement_parts END,
+                       engagement_parts_date = CASE WHEN graded.from_events THEN graded.new_parts_date
+                                                    ELSE lead_scoring_state.engagement_parts_date END,
+                       engagement_next_date = CASE WHEN graded.from_events THEN graded.new_next_date
+                                                   ELSE lead_scoring_state.engagement_next_date END,
+                       engagement_stamp = CASE WHEN graded.from_events THEN %(stamp)s
+                                               ELSE lead_scoring_state.engagement_stamp END
                   FROM graded
                  WHERE lead_scoring_state.id = graded.state_id
                    AND (graded.old_fit IS DISTINCT FROM graded.fit
-                        OR graded.old_engagement IS DISTINCT FROM graded.engagement)
+                        OR graded.old_engagement IS DISTINCT FROM graded.engagement
+                        OR graded.from_events
+                           AND (lead_scoring_state.engagement_stamp IS DISTINCT FROM %(stamp)s
+                                OR lead_scoring_state.engagement_parts IS DISTINCT FROM graded.new_parts
+                                OR lead_scoring_state.engagement_next_date IS DISTINCT FROM graded.new_next_date))
             ), new_states AS (
-                INSERT INTO lead_scoring_state (lead_id, fit_score, engagement_score, score_date)
-                SELECT id, fit, engagement, score_date FROM graded WHERE state_id IS NULL
+                INSERT INTO lead_scoring_state (lead_id, fit_score, engagement_score, score_date, engagement_parts,
+                                                engagement_parts_date, engagement_next_date, engagement_stamp)
+                SELECT id, fit, engagement, score_date, new_parts, new_parts_date, new_next_date,
+                       CASE WHEN from_events THEN %(stamp)s END
+                  FROM graded WHERE state_id IS NULL
                     ON CONFLICT (lead_id) DO NOTHING
             ), leads AS (
                 UPDATE crm_lead SET lead_score = graded.score, grade_id = graded.grade_id
@@ -427,8 +527,8 @@ class CrmLead(models.Model):
              RETURNING crm_lead.id, graded.old_grade, graded.grade_id, graded.score
             )
             SELECT id, old_grade, grade_id, score FROM leads
-        """, score_date=score_date, fit=fit_value, engagement=engagement_value, fit_join=fit_join,
-            engagement_join=engagement_join, scope=scope,
+        """, score_date=score_date, fit=fit_value, engagement=engagement_value, from_events=from_events, parts=parts,
+            fit_join=fit_join, engagement_join=engagement_join, scope=scope, stamp=stamp,
             grade_of=self._scoring_grade_sql(SQL("computed.score"), SQL("computed.company_id"))))
         rows = self.env.cr.fetchall()
         if many:
@@ -447,6 +547,47 @@ class CrmLead(models.Model):
         if regraded:
             regraded._scoring_log_grade_changes({lead_id: old for lead_id, old, new, _score in rows if old != new})
         return rescored, regraded
+
+    def _scoring_engagement_parts(self, scope, now, stamp, id_range=None):
+        """(engagement, from events, joins, columns) for _scoring_recompute's statement: SQL giving the engagement of
+        the lead aliased ``crm_lead``, whether it was computed from the lead's events (a boolean), the joins they
+        read, and the columns ``new_parts``, ``new_parts_date`` and ``new_next_date`` that the statement stores
+        for the leads computed from their events.
+
+        A few leads, or every open lead: from their events. A range of open leads (the nightly rescore, the
+        install): the leads whose stored parts are valid (lead.scoring.state) decay them, without reading their
+        events; the others (new leads, an event come of age, another stamp) are computed from their events, those
+        of the whole range when they are many."""
+        events_scope, events_range, decayed, decay_join = scope, id_range, None, SQL("")
+        if id_range:
+            stale = SQL("(scoring_state.engagement_stamp IS DISTINCT FROM %s"
+                        " OR scoring_state.engagement_next_date <= %s)", stamp, now)
+            self.env.cr.execute(SQL("""
+                SELECT COUNT(*), ARRAY_AGG(crm_lead.id) FILTER (WHERE %s)
+                  FROM crm_lead LEFT JOIN lead_scoring_state AS scoring_state ON scoring_state.lead_id = crm_lead.id
+                 WHERE %s
+            """, stale, scope))
+            count, stale_ids = self.env.cr.fetchone()
+            if not stale_ids:
+                decayed, decay_join = self._scoring_decayed_parts_sql(now, id_range)
+                return decayed, SQL("FALSE"), decay_join, NO_PARTS
+            if len(stale_ids) <= count * STALE_SHARE:
+                decayed, decay_join = self._scoring_decayed_parts_sql(now, id_range)
+                events_scope, events_range = SQL("crm_lead.id IN %s", tuple(stale_ids)), None
+        join = SQL("""
+            LEFT JOIN (SELECT lead_id, SUM(score) AS score, jsonb_object_agg(type_id, score) AS parts
+                         FROM (SELECT lead_id, type_id, SUM(score) AS score FROM (%s) AS days
+                             GROUP BY lead_id, type_id) AS types
+                     GROUP BY lead_id) AS eng ON eng.lead_id = crm_lead.id
+            LEFT JOIN (%s) AS upcoming ON upcoming.lead_id = crm_lead.id
+            %s
+        """, self._scoring_engagement_sql(events_scope, now, events_range),
+            self._scoring_upcoming_sql(events_scope, now, events_range), decay_join)
+        columns = SQL("COALESCE(eng.parts, '{}'::jsonb) AS new_parts, %s AS new_parts_date, "
+                      "upcoming.next_date AS new_next_date", self._scoring_reference_sql(now))
+        if decayed is None:
+            return SQL("COALESCE(eng.score, 0)"), SQL("TRUE"), join, columns
+        return SQL("CASE WHEN %s THEN COALESCE(eng.score, 0) ELSE %s END", stale, decayed), stale, join, columns
 
     def _scoring_log_grade_changes(self, old_grades):
         """Track the new grade in the chatter, as Odoo's field tracking would, in batch (the grade is written
@@ -596,7 +737,8 @@ class CrmLead(models.Model):
         if low is None:
             return
         for start in range(low, high + 1, batch_size):
-            self._scoring_recompute(id_range=(start, start + batch_size))
+            # The parts of the engagement are left to the first nightly rescore (it reads the events once more).
+            self._scoring_recompute(id_range=(start, start + batch_size), keep_parts=False)
 
     # ------------------------------------------------------------
     # CRON

@@ -348,6 +348,99 @@ class TestEngagementScore(ScoringCommon):
         self.assertAlmostEqual(lead.engagement_score, 20.0, places=1)
 
 
+class TestStoredEngagementParts(ScoringCommon):
+    """The nightly rescore decays each open lead's stored engagement parts (lead.scoring.state) instead of reading
+    its events again: exactly what the events give, since decay is exponential and the daily cap applies before it."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.webinar = cls.env["lead.engagement.type"].create({
+            "name": "Webinar", "code": "test_webinar", "points": 12, "half_life": 3})
+
+    def _expected(self, at, events):
+        """The engagement at ``at`` of (type, date) events, by hand: per type and day, the points capped, each
+        event's share decayed by its own age."""
+        by_day = {}
+        for event_type, date in events:
+            by_day.setdefault((event_type, date.date()), []).append(date)
+        total = 0.0
+        for (event_type, _day), dates in by_day.items():
+            raw = event_type.points * len(dates)
+            factor = min(1.0, event_type.daily_cap / raw) if event_type.daily_cap else 1.0
+            half_life = event_type.half_life * 86400
+            total += factor * sum(event_type.points * 0.5 ** ((at - day).total_seconds() / half_life) for day in dates)
+        return total
+
+    def _hide_event(self, event):
+        """Delete an event behind the ORM's back: only a score read from the events would lose it."""
+        self.env.flush_all()
+        self.env.cr.execute("DELETE FROM lead_engagement_event WHERE id = %s", [event.id])
+        self.env.invalidate_all()
+
+    def test_the_nightly_rescore_decays_the_stored_parts_exactly(self):
+        Lead = self.env["crm.lead"]
+        events = [(self.email_click, datetime(2026, 3, 1, hour)) for hour in (8, 9, 10)]  # 60 capped at 30
+        events += [(self.email_click, datetime(2026, 2, 27, 15)), (self.webinar, datetime(2026, 2, 28, 9))]
+        with self.frozen_at("2026-03-01 12:00:00"):
+            lead = self._create_leads(1)
+            recorded = self.env["lead.engagement.event"]._record_events([
+                {"lead_id": lead.id, "type": event_type.code, "date": date} for event_type, date in events])
+            Lead._cron_rescore()  # every open lead's parts stored
+            self.assertAlmostEqual(lead.engagement_score, self._expected(datetime(2026, 3, 1, 12), events), places=9)
+            state = self.env["lead.scoring.state"].search([("lead_id", "=", lead.id)])
+            self.assertEqual(set(state.engagement_parts), {str(self.email_click.id), str(self.webinar.id)})
+        # The nightly rescore reads the parts, not the events: an event deleted behind its back still counts.
+        self._hide_event(recorded[-1])
+        for when in (datetime(2026, 3, 2, 3), datetime(2026, 3, 5, 3), datetime(2026, 4, 1, 3)):
+            with self.frozen_at(when):
+                Lead._cron_rescore()
+                self.assertAlmostEqual(lead.engagement_score, self._expected(when, events), places=9)
+                self.assertEqual(lead.score_date, when)
+                self.assertEqual(lead.lead_score, round(lead.fit_score + lead.engagement_score))
+        # A rescore of the lead itself reads its events.
+        with self.frozen_at("2026-04-01 03:00:00"):
+            lead._scoring_recompute()
+            self.assertAlmostEqual(lead.engagement_score, self._expected(datetime(2026, 4, 1, 3), events[:-1]),
+                                   places=9)
+
+    def test_an_event_dated_later_counts_from_its_date(self):
+        Lead = self.env["crm.lead"]
+        with self.frozen_at("2026-03-01 12:00:00"):
+            lead = self._create_leads(1)
+            self.env["lead.engagement.event"]._record_events([
+                {"lead_id": lead.id, "type": "test_click", "date": datetime(2026, 3, 3, 12)}])
+            Lead._cron_rescore()
+            self.assertEqual(lead.engagement_score, 0.0)
+        with self.frozen_at("2026-03-02 12:00:00"):
+            Lead._cron_rescore()
+            self.assertEqual(lead.engagement_score, 0.0)
+        with self.frozen_at("2026-03-13 12:00:00"):  # a half-life after its date
+            Lead._cron_rescore()
+            self.assertAlmostEqual(lead.engagement_score, 10.0, places=9)
+
+    def test_a_changed_engagement_type_rescores_from_the_events(self):
+        Lead = self.env["crm.lead"]
+        with self.frozen_at("2026-03-01 12:00:00"):
+            lead = self._create_leads(1)
+            clicks = self.env["lead.engagement.event"]._record_events([
+                {"lead_id": lead.id, "type": "test_click", "date": datetime(2026, 2, 20, hour)} for hour in (9, 10)])
+            Lead._cron_rescore()
+            self._hide_event(clicks[0])
+        with self.frozen_at("2026-03-11 12:00:00"):
+            self.webinar.half_life = 5  # another type's decay: every stored part is stale
+            Lead._cron_rescore()
+            self.assertAlmostEqual(lead.engagement_score, self._expected(datetime(2026, 3, 11, 12), [
+                (self.email_click, datetime(2026, 2, 20, 10))]), places=9, msg="one click left, not two capped")
+        with self.frozen_at("2026-03-12 12:00:00"):
+            self.env.user.company_id.resource_calendar_id.tz = "Pacific/Kiritimati"  # another day boundary
+            state = self.env["lead.scoring.state"].search([("lead_id", "=", lead.id)])
+            stamp = state.engagement_stamp
+            Lead._cron_rescore()
+            state.invalidate_recordset()
+            self.assertNotEqual(state.engagement_stamp, stamp)
+
+
 class TestGrades(ScoringCommon):
 
     def test_ranges_validated(self):
