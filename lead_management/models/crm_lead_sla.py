@@ -74,7 +74,7 @@ class CrmLead(models.Model):
         if changes.created:
             self._sla_start("speed")
             return
-        running = self.filtered(lambda lead: lead.sla_state in RUNNING)
+        running = self.filtered(lambda lead: lead.sla_state in RUNNING) if vals else self.browse()
         if vals.get("handoff_state") in ("accepted", "rejected"):
             # Met by the salesperson's own answer only; a sales manager answering for them stops the clock.
             answered = running.filtered(lambda lead: lead.sla_clock == "handoff")
