@@ -333,10 +333,11 @@ class CrmLead(models.Model):
     def _handoff_step(self, changes):
         """A pending hand-off is settled by whatever happened to the lead meanwhile, by whom (see
         _handoff_settle); leads that became sales-ready go to sales when their company hands off automatically."""
-        if changes.fields or changes.moved:  # a rescore alone answers nothing
-            pending = self.filtered(lambda lead: lead.handoff_state == "pending")
-            if pending and not changes.created:
-                pending._handoff_settle(changes)
+        if not (changes.fields or changes.moved):
+            self.fetch(["handoff_state"])  # a rescore alone, of thousands of leads a night: that column, not every one
+        pending = self.filtered(lambda lead: lead.handoff_state == "pending")
+        if pending and not changes.created:
+            pending._handoff_settle(changes)
         if changes.created:
             candidates = self
         else:

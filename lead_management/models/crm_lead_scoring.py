@@ -3,6 +3,7 @@ import logging
 import threading
 from ast import literal_eval
 from collections import defaultdict
+from typing import NamedTuple
 
 from markupsafe import Markup
 from psycopg2.errors import LockNotAvailable, SerializationFailure
@@ -22,7 +23,17 @@ RESCORE_BATCH_SIZE = 100000
 # Share of a range's leads above which the nightly rescore reads all the range's events (one pass) rather than
 # those of its stale leads (lead by lead, on the index).
 STALE_SHARE = 0.2
-NO_PARTS = SQL("NULL::jsonb AS new_parts, NULL::timestamp AS new_parts_date, NULL::timestamp AS new_next_date")
+NO_PARTS = SQL("NULL::jsonb AS new_parts, NULL::timestamp AS new_parts_date, NULL::timestamp AS new_next_date, "
+               "NULL::varchar AS new_tz, NULL::varchar AS new_stamp")
+
+
+class EngagementSql(NamedTuple):
+    """The engagement part of the scoring statement (crm.lead's _scoring_engagement_parts)."""
+
+    value: SQL  # the engagement of the lead aliased crm_lead
+    from_events: SQL  # whether it was read from the lead's events (a boolean)
+    join: SQL  # the joins they read
+    columns: SQL  # the columns stored for the leads read from their events (NO_PARTS: none)
 
 
 class CrmLead(models.Model):
@@ -159,8 +170,7 @@ class CrmLead(models.Model):
             # A new lead has no engagement event yet (they need the lead): its fit is all there is to score.
             rescored, regraded = self._scoring_recompute(engagement=False)
         elif changes.fields & self._scoring_fields():
-            # Another company counts the days of the daily cap in its own time zone: the engagement too.
-            rescored, regraded = self._scoring_recompute(engagement="company_id" in changes.fields)
+            rescored, regraded = self._scoring_recompute(engagement=False)
         else:
             return
         changes.rescored |= rescored
@@ -315,18 +325,13 @@ class CrmLead(models.Model):
               FROM lead_engagement_event e
               JOIN lead_engagement_type t ON t.id = e.type_id AND t.active
               JOIN crm_lead ON crm_lead.id = e.lead_id
-              -- The company's time zone (its working hours', else its address's, else UTC); a lead without
-              -- company counts in the current company's. (Joined on the plain column: the planner estimates it.)
-         LEFT JOIN (SELECT company.id, COALESCE(NULLIF(calendar.tz, ''), NULLIF(company_partner.tz, ''), 'UTC')
-                           AS tz
-                      FROM res_company company
-                 LEFT JOIN resource_calendar calendar ON calendar.id = company.resource_calendar_id
-                 LEFT JOIN res_partner company_partner ON company_partner.id = company.partner_id
-                   ) AS company_tz ON company_tz.id = crm_lead.company_id
+              -- (Joined on the plain column: the planner estimates it.)
+         LEFT JOIN (%(zones)s) AS company_tz ON company_tz.id = crm_lead.company_id
              WHERE %(scope)s AND e.date <= %(reference)s %(range)s
           GROUP BY e.lead_id, e.type_id, t.points, t.half_life, t.daily_cap,
-                   date_trunc('day', (e.date AT TIME ZONE 'UTC') AT TIME ZONE COALESCE(company_tz.tz, %(tz)s))
-        """, reference=reference, scope=scope, tz=self._scoring_company_tz(self.env.company),
+                   date_trunc('day', (e.date AT TIME ZONE 'UTC') AT TIME ZONE %(tz)s)
+        """, reference=reference, scope=scope, zones=self._scoring_company_tz_sql(),
+            tz=self._scoring_lead_tz_sql(SQL("company_tz")),
             range=SQL("AND e.lead_id >= %s AND e.lead_id < %s", *id_range) if id_range else SQL())
 
     @api.model
@@ -339,7 +344,8 @@ class CrmLead(models.Model):
     @api.model
     def _scoring_upcoming_sql(self, scope, now, id_range=None):
         """SELECT lead_id, next_date: the date of each lead's first event (of an active type) later than the moment
-        its engagement is decayed to, for the leads in ``scope`` (of ids in ``id_range``, all open, if given)."""
+        its engagement is decayed to, for the leads in ``scope``; with ``id_range`` (all open leads of those ids),
+        the events of those ids, later than ``now`` (the caller's join keeps the leads in scope)."""
         if id_range and not self.ids:
             return SQL("""
                 SELECT e.lead_id, MIN(e.date) AS next_date
@@ -359,26 +365,21 @@ class CrmLead(models.Model):
 
     @api.model
     def _scoring_engagement_stamp(self):
-        """SQL (a scalar subquery) giving what every lead's engagement is computed with besides its events: the
-        engagement types (points, half-life, daily cap, active) and the time zone each company counts its days in.
-        Engagement parts stored with another stamp are stale (lead.scoring.state)."""
-        return SQL("""(SELECT md5(
-            (SELECT COALESCE(string_agg(concat_ws(',', id, points, half_life, daily_cap, active), ';' ORDER BY id), '')
-               FROM lead_engagement_type)
-            || '|' ||
-            (SELECT COALESCE(string_agg(concat_ws(',', company.id, COALESCE(NULLIF(calendar.tz, ''),
-                                                                           NULLIF(company_partner.tz, ''), 'UTC')),
-                                        ';' ORDER BY company.id), '')
-               FROM res_company company
-          LEFT JOIN resource_calendar calendar ON calendar.id = company.resource_calendar_id
-          LEFT JOIN res_partner company_partner ON company_partner.id = company.partner_id)))""")
+        """SQL (a scalar subquery) naming what every lead's engagement is computed with besides its events and its
+        time zone: the active engagement types' points, half-lives and daily caps. Engagement parts stored with
+        another stamp are stale (lead.scoring.state)."""
+        return SQL("""(SELECT md5(COALESCE(string_agg(concat_ws(',', id, points, half_life, daily_cap), ';'
+                                                      ORDER BY id), ''))
+                         FROM lead_engagement_type WHERE active)""")
 
     @api.model
     def _scoring_decayed_parts_sql(self, now, id_range):
         """(expression, join): SQL giving the engagement at ``now`` of the lead whose scoring state is aliased
         ``scoring_state`` (of ids in ``id_range``), from its stored parts: each type's part times that type's decay
         since the parts were computed. The decay factors are computed once per distinct moment the range's parts
-        were computed at (most of them, the last nightly run), not per lead."""
+        were computed at (a lead's last full read of its events), not per lead. A factor stops at 2^-300 and a
+        stored part is 0 under 1e-100 (_scoring_engagement_parts): their product, nothing once rounded, never
+        underflows."""
         self.env.cr.execute("SELECT id, half_life FROM lead_engagement_type WHERE active ORDER BY id")
         half_lives = self.env.cr.fetchall()
         if not half_lives:
@@ -388,7 +389,7 @@ class CrmLead(models.Model):
                 str(type_id), SQL.identifier(f"type_{type_id}"))
             for type_id, _half_life in half_lives)
         factors = SQL(", ").join(
-            SQL("POWER(0.5, LEAST(age / %s::float, 1000)) AS %s", half_life, SQL.identifier(f"type_{type_id}"))
+            SQL("POWER(0.5, LEAST(age / %s::float, 300)) AS %s", half_life, SQL.identifier(f"type_{type_id}"))
             for type_id, half_life in half_lives)
         join = SQL("""
             LEFT JOIN (SELECT parts_date, %(factors)s
@@ -406,6 +407,22 @@ class CrmLead(models.Model):
     def _scoring_company_tz(self, company):
         """The time zone a company's days are counted in: its working hours', else its address's, else UTC."""
         return company.resource_calendar_id.tz or company.partner_id.tz or "UTC"
+
+    @api.model
+    def _scoring_company_tz_sql(self):
+        """SELECT id, tz: each company's time zone, as _scoring_company_tz gives it."""
+        return SQL("""
+            SELECT company.id, COALESCE(NULLIF(calendar.tz, ''), NULLIF(company_partner.tz, ''), 'UTC') AS tz
+              FROM res_company company
+         LEFT JOIN resource_calendar calendar ON calendar.id = company.resource_calendar_id
+         LEFT JOIN res_partner company_partner ON company_partner.id = company.partner_id
+        """)
+
+    @api.model
+    def _scoring_lead_tz_sql(self, alias):
+        """SQL: the time zone the days of the lead aliased ``crm_lead`` are counted in, ``alias`` being
+        _scoring_company_tz_sql joined on its company: its company's, else the current company's."""
+        return SQL("COALESCE(%s.tz, %s)", alias, self._scoring_company_tz(self.env.company))
 
     @api.model
     def _scoring_grade_sql(self, score, company, thresholds=None):
@@ -453,19 +470,11 @@ class CrmLead(models.Model):
         else:
             fit_join, fit_value = SQL(""), SQL("COALESCE(scoring_state.fit_score, 0)")
         if engagement:
-            stamp = self._scoring_engagement_stamp()
+            engagement_sql = self._scoring_engagement_parts(scope, now, id_range, keep_parts)
             score_date = SQL("%s::timestamp", now)
-            if keep_parts:
-                engagement_value, from_events, engagement_join, parts = self._scoring_engagement_parts(
-                    scope, now, stamp, id_range)
-            else:
-                engagement_value, from_events, parts = SQL("COALESCE(eng.score, 0)"), SQL("FALSE"), NO_PARTS
-                engagement_join = SQL(
-                    "LEFT JOIN (SELECT lead_id, SUM(score) AS score FROM (%s) AS days GROUP BY lead_id)"
-                    " AS eng ON eng.lead_id = crm_lead.id", self._scoring_engagement_sql(scope, now, id_range))
         else:
-            stamp, from_events, parts = None, SQL("FALSE"), NO_PARTS
-            engagement_join, engagement_value = SQL(""), SQL("COALESCE(scoring_state.engagement_score, 0)")
+            engagement_sql = EngagementSql(SQL("COALESCE(scoring_state.engagement_score, 0)"), SQL("FALSE"), SQL(""),
+                                           NO_PARTS)
             score_date = SQL("COALESCE(scoring_state.score_date, %s::timestamp)", now)
         # For every open lead (a range of them): PostgreSQL's JIT compiles this statement's many expressions for
         # longer than it runs them, and the per-day engagement aggregate of 100,000 leads spills to disk under
@@ -479,17 +488,17 @@ class CrmLead(models.Model):
         # row only when its rounded score or its grade changes.
         self.env.cr.execute(SQL("""
             WITH computed AS MATERIALIZED (
-                SELECT parts.*, ROUND(parts.fit + parts.engagement)::int AS score FROM (
+                SELECT scored.*, ROUND(scored.fit + scored.engagement)::int AS score FROM (
                     SELECT crm_lead.id, crm_lead.company_id, crm_lead.grade_id AS old_grade,
                            scoring_state.id AS state_id, scoring_state.fit_score AS old_fit,
                            scoring_state.engagement_score AS old_engagement,
                            %(score_date)s AS score_date, %(fit)s AS fit, %(engagement)s AS engagement,
-                           %(from_events)s AS from_events, %(parts)s
+                           %(from_events)s AS from_events, %(stored)s
                       FROM crm_lead
                  LEFT JOIN lead_scoring_state AS scoring_state ON scoring_state.lead_id = crm_lead.id
                            %(fit_join)s %(engagement_join)s
                      WHERE %(scope)s
-                ) AS parts
+                ) AS scored
             ), graded AS MATERIALIZED (
                 SELECT computed.*, %(grade_of)s AS grade_id FROM computed
             ), updated_states AS (
@@ -501,21 +510,24 @@ class CrmLead(models.Model):
                                                     ELSE lead_scoring_state.engagement_parts_date END,
                        engagement_next_date = CASE WHEN graded.from_events THEN graded.new_next_date
                                                    ELSE lead_scoring_state.engagement_next_date END,
-                       engagement_stamp = CASE WHEN graded.from_events THEN %(stamp)s
+                       engagement_tz = CASE WHEN graded.from_events THEN graded.new_tz
+                                            ELSE lead_scoring_state.engagement_tz END,
+                       engagement_stamp = CASE WHEN graded.from_events THEN graded.new_stamp
                                                ELSE lead_scoring_state.engagement_stamp END
                   FROM graded
                  WHERE lead_scoring_state.id = graded.state_id
                    AND (graded.old_fit IS DISTINCT FROM graded.fit
                         OR graded.old_engagement IS DISTINCT FROM graded.engagement
                         OR graded.from_events
-                           AND (lead_scoring_state.engagement_stamp IS DISTINCT FROM %(stamp)s
+                           AND (lead_scoring_state.engagement_stamp IS DISTINCT FROM graded.new_stamp
+                                OR lead_scoring_state.engagement_tz IS DISTINCT FROM graded.new_tz
                                 OR lead_scoring_state.engagement_parts IS DISTINCT FROM graded.new_parts
                                 OR lead_scoring_state.engagement_next_date IS DISTINCT FROM graded.new_next_date))
             ), new_states AS (
                 INSERT INTO lead_scoring_state (lead_id, fit_score, engagement_score, score_date, engagement_parts,
-                                                engagement_parts_date, engagement_next_date, engagement_stamp)
-                SELECT id, fit, engagement, score_date, new_parts, new_parts_date, new_next_date,
-                       CASE WHEN from_events THEN %(stamp)s END
+                                                engagement_parts_date, engagement_next_date, engagement_tz,
+                                                engagement_stamp)
+                SELECT id, fit, engagement, score_date, new_parts, new_parts_date, new_next_date, new_tz, new_stamp
                   FROM graded WHERE state_id IS NULL
                     ON CONFLICT (lead_id) DO NOTHING
             ), leads AS (
@@ -527,8 +539,9 @@ class CrmLead(models.Model):
              RETURNING crm_lead.id, graded.old_grade, graded.grade_id, graded.score
             )
             SELECT id, old_grade, grade_id, score FROM leads
-        """, score_date=score_date, fit=fit_value, engagement=engagement_value, from_events=from_events, parts=parts,
-            fit_join=fit_join, engagement_join=engagement_join, scope=scope, stamp=stamp,
+        """, score_date=score_date, fit=fit_value, engagement=engagement_sql.value,
+            from_events=engagement_sql.from_events, stored=engagement_sql.columns, fit_join=fit_join,
+            engagement_join=engagement_sql.join, scope=scope,
             grade_of=self._scoring_grade_sql(SQL("computed.score"), SQL("computed.company_id"))))
         rows = self.env.cr.fetchall()
         if many:
@@ -548,46 +561,59 @@ class CrmLead(models.Model):
             regraded._scoring_log_grade_changes({lead_id: old for lead_id, old, new, _score in rows if old != new})
         return rescored, regraded
 
-    def _scoring_engagement_parts(self, scope, now, stamp, id_range=None):
-        """(engagement, from events, joins, columns) for _scoring_recompute's statement: SQL giving the engagement of
-        the lead aliased ``crm_lead``, whether it was computed from the lead's events (a boolean), the joins they
-        read, and the columns ``new_parts``, ``new_parts_date`` and ``new_next_date`` that the statement stores
-        for the leads computed from their events.
+    def _scoring_engagement_parts(self, scope, now, id_range=None, keep_parts=True):
+        """The engagement part of _scoring_recompute's statement (EngagementSql): SQL giving the engagement of the
+        lead aliased ``crm_lead``, whether it was computed from the lead's events (a boolean), the joins they read,
+        and the columns (``new_parts``, ``new_parts_date``, ``new_next_date``, ``new_tz``, ``new_stamp``) that the
+        statement stores for the leads computed from their events (none without ``keep_parts``).
 
-        A few leads, or every open lead: from their events. A range of open leads (the nightly rescore, the
-        install): the leads whose stored parts are valid (lead.scoring.state) decay them, without reading their
-        events; the others (new leads, an event come of age, another stamp) are computed from their events, those
-        of the whole range when they are many."""
-        events_scope, events_range, decayed, decay_join = scope, id_range, None, SQL("")
+        These leads, or every open lead: from their events. A range of open leads (the nightly rescore): the leads
+        whose stored parts are valid (lead.scoring.state) decay them, without reading their events; the others (no
+        parts yet, an event whose date came, another stamp or time zone) are computed from their events, those of
+        the whole range when they are many."""
+        if not keep_parts:
+            return EngagementSql(SQL("COALESCE(eng.score, 0)"), SQL("FALSE"), SQL(
+                "LEFT JOIN (SELECT lead_id, SUM(score) AS score FROM (%s) AS days GROUP BY lead_id)"
+                " AS eng ON eng.lead_id = crm_lead.id", self._scoring_engagement_sql(scope, now, id_range)), NO_PARTS)
+        lead_tz = self._scoring_lead_tz_sql(SQL("lead_tz"))
+        tz_join = SQL("LEFT JOIN (%s) AS lead_tz ON lead_tz.id = crm_lead.company_id", self._scoring_company_tz_sql())
+        stamp = self._scoring_engagement_stamp()
+        decayed = decay_join = None
+        events_scope, events_range = scope, id_range
         if id_range:
-            stale = SQL("(scoring_state.engagement_stamp IS DISTINCT FROM %s"
-                        " OR scoring_state.engagement_next_date <= %s)", stamp, now)
+            stale = SQL("""(scoring_state.engagement_stamp IS DISTINCT FROM %s
+                            OR scoring_state.engagement_tz IS DISTINCT FROM %s
+                            OR COALESCE(scoring_state.engagement_next_date <= %s, FALSE))""", stamp, lead_tz, now)
             self.env.cr.execute(SQL("""
                 SELECT COUNT(*), ARRAY_AGG(crm_lead.id) FILTER (WHERE %s)
                   FROM crm_lead LEFT JOIN lead_scoring_state AS scoring_state ON scoring_state.lead_id = crm_lead.id
+                       %s
                  WHERE %s
-            """, stale, scope))
+            """, stale, tz_join, scope))
             count, stale_ids = self.env.cr.fetchone()
+            if not stale_ids or len(stale_ids) <= count * STALE_SHARE:
+                decayed, decay_join = self._scoring_decayed_parts_sql(now, id_range)
             if not stale_ids:
-                decayed, decay_join = self._scoring_decayed_parts_sql(now, id_range)
-                return decayed, SQL("FALSE"), decay_join, NO_PARTS
-            if len(stale_ids) <= count * STALE_SHARE:
-                decayed, decay_join = self._scoring_decayed_parts_sql(now, id_range)
-                events_scope, events_range = SQL("crm_lead.id IN %s", tuple(stale_ids)), None
+                return EngagementSql(decayed, SQL("FALSE"), decay_join, NO_PARTS)
+            if decayed is not None:
+                events_scope, events_range = SQL("crm_lead.id = ANY(%s)", stale_ids), None
         join = SQL("""
-            LEFT JOIN (SELECT lead_id, SUM(score) AS score, jsonb_object_agg(type_id, score) AS parts
+            LEFT JOIN (SELECT lead_id, SUM(score) AS score, jsonb_object_agg(
+                              type_id, CASE WHEN score < 1e-100 THEN 0 ELSE score END) AS parts
                          FROM (SELECT lead_id, type_id, SUM(score) AS score FROM (%s) AS days
                              GROUP BY lead_id, type_id) AS types
                      GROUP BY lead_id) AS eng ON eng.lead_id = crm_lead.id
             LEFT JOIN (%s) AS upcoming ON upcoming.lead_id = crm_lead.id
-            %s
+            %s %s
         """, self._scoring_engagement_sql(events_scope, now, events_range),
-            self._scoring_upcoming_sql(events_scope, now, events_range), decay_join)
-        columns = SQL("COALESCE(eng.parts, '{}'::jsonb) AS new_parts, %s AS new_parts_date, "
-                      "upcoming.next_date AS new_next_date", self._scoring_reference_sql(now))
+            self._scoring_upcoming_sql(events_scope, now, events_range), tz_join, decay_join or SQL())
+        columns = SQL("""COALESCE(eng.parts, '{}'::jsonb) AS new_parts, %s AS new_parts_date,
+                         upcoming.next_date AS new_next_date, %s AS new_tz, %s AS new_stamp""",
+                      self._scoring_reference_sql(now), lead_tz, stamp)
         if decayed is None:
-            return SQL("COALESCE(eng.score, 0)"), SQL("TRUE"), join, columns
-        return SQL("CASE WHEN %s THEN COALESCE(eng.score, 0) ELSE %s END", stale, decayed), stale, join, columns
+            return EngagementSql(SQL("COALESCE(eng.score, 0)"), SQL("TRUE"), join, columns)
+        return EngagementSql(SQL("CASE WHEN %s THEN COALESCE(eng.score, 0) ELSE %s END", stale, decayed), stale, join,
+                             columns)
 
     def _scoring_log_grade_changes(self, old_grades):
         """Track the new grade in the chatter, as Odoo's field tracking would, in batch (the grade is written
@@ -751,9 +777,10 @@ class CrmLead(models.Model):
         score or grade moved (promotion, hand-off).
 
         In chunks of ``batch_size`` lead ids (_lead_management_run: committed one after the other, or jobs of
-        queue_job), one statement per chunk: an id range lets PostgreSQL read the events of those leads in one
-        pass, where a list of ids would rescan them for each one. No lead is locked beforehand: the statement
-        locks only the rows it rewrites, as crm's own probability recompute does."""
+        queue_job), one statement per chunk. The engagement decays from each lead's stored parts; the leads whose
+        parts are stale are read from their events, by id, or in one pass over the range's events when they are
+        many (_scoring_engagement_parts). No lead is locked beforehand: the statement locks only the rows it
+        rewrites, as crm's own probability recompute does."""
         self.env.flush_all()
         self._scoring_drop_empty_accounts()
         self.env.cr.execute(SQL("SELECT id FROM crm_lead WHERE %s ORDER BY id", self.browse()._scoring_scope()))

@@ -23,13 +23,14 @@ class LeadScoringState(models.Model):
     # The engagement as its events last gave it, per engagement type: {type id: decayed and capped points at
     # ``engagement_parts_date``}. Decay is exponential and the daily cap applies to a day's points before it, so
     # the engagement at any later moment is each part times its type's decay since: the nightly rescore reads
-    # these instead of every event. Valid while ``engagement_stamp`` is the engagement types' and companies'
-    # current one (their points, half-lives, caps and time zones) and no event dated later
-    # (``engagement_next_date``) has come of age; events that arrive, move or go rescore their lead from its
-    # events.
+    # these instead of every event. Valid while ``engagement_stamp`` names the active engagement types' current
+    # points, half-lives and caps, ``engagement_tz`` is still the time zone the lead's days are counted in, and no
+    # event dated later (``engagement_next_date``) has come of age; events that arrive, move or go rescore their
+    # lead from its events.
     engagement_parts = fields.Json("Engagement by Type", readonly=True)
     engagement_parts_date = fields.Datetime("Engagement by Type On", readonly=True)
     engagement_next_date = fields.Datetime("Next Event Date", readonly=True)
+    engagement_tz = fields.Char("Engagement Time Zone", readonly=True)
     engagement_stamp = fields.Char("Engagement Settings Stamp", readonly=True)
 
     _sql_constraints = [

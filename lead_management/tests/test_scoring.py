@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from datetime import datetime
+from datetime import UTC, datetime
 from unittest.mock import patch
+from zoneinfo import ZoneInfo
 
 from psycopg2 import IntegrityError
 from psycopg2.errors import SerializationFailure
@@ -357,13 +358,16 @@ class TestStoredEngagementParts(ScoringCommon):
         super().setUpClass()
         cls.webinar = cls.env["lead.engagement.type"].create({
             "name": "Webinar", "code": "test_webinar", "points": 12, "half_life": 3})
+        cls.calendar = cls.env.company.resource_calendar_id
+        cls.calendar.tz = "UTC"
 
-    def _expected(self, at, events):
-        """The engagement at ``at`` of (type, date) events, by hand: per type and day, the points capped, each
-        event's share decayed by its own age."""
+    def _expected(self, at, events, tz="UTC"):
+        """The engagement at ``at`` of (type, date) events, by hand: per type and day (in ``tz``), the points capped,
+        each event's share decayed by its own age."""
         by_day = {}
         for event_type, date in events:
-            by_day.setdefault((event_type, date.date()), []).append(date)
+            day = date.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).date()
+            by_day.setdefault((event_type, day), []).append(date)
         total = 0.0
         for (event_type, _day), dates in by_day.items():
             raw = event_type.points * len(dates)
@@ -372,11 +376,18 @@ class TestStoredEngagementParts(ScoringCommon):
             total += factor * sum(event_type.points * 0.5 ** ((at - day).total_seconds() / half_life) for day in dates)
         return total
 
+    def _record(self, lead, events):
+        return self.env["lead.engagement.event"]._record_events([
+            {"lead_id": lead.id, "type": event_type.code, "date": date} for event_type, date in events])
+
     def _hide_event(self, event):
         """Delete an event behind the ORM's back: only a score read from the events would lose it."""
         self.env.flush_all()
         self.env.cr.execute("DELETE FROM lead_engagement_event WHERE id = %s", [event.id])
         self.env.invalidate_all()
+
+    def _state(self, lead):
+        return self.env["lead.scoring.state"].search([("lead_id", "=", lead.id)])
 
     def test_the_nightly_rescore_decays_the_stored_parts_exactly(self):
         Lead = self.env["crm.lead"]
@@ -384,12 +395,10 @@ class TestStoredEngagementParts(ScoringCommon):
         events += [(self.email_click, datetime(2026, 2, 27, 15)), (self.webinar, datetime(2026, 2, 28, 9))]
         with self.frozen_at("2026-03-01 12:00:00"):
             lead = self._create_leads(1)
-            recorded = self.env["lead.engagement.event"]._record_events([
-                {"lead_id": lead.id, "type": event_type.code, "date": date} for event_type, date in events])
-            Lead._cron_rescore()  # every open lead's parts stored
+            recorded = self._record(lead, events)  # the lead's parts, stored as its events were read
+            Lead._cron_rescore()  # and those of every other open lead
             self.assertAlmostEqual(lead.engagement_score, self._expected(datetime(2026, 3, 1, 12), events), places=9)
-            state = self.env["lead.scoring.state"].search([("lead_id", "=", lead.id)])
-            self.assertEqual(set(state.engagement_parts), {str(self.email_click.id), str(self.webinar.id)})
+            self.assertEqual(set(self._state(lead).engagement_parts), {str(self.email_click.id), str(self.webinar.id)})
         # The nightly rescore reads the parts, not the events: an event deleted behind its back still counts.
         self._hide_event(recorded[-1])
         for when in (datetime(2026, 3, 2, 3), datetime(2026, 3, 5, 3), datetime(2026, 4, 1, 3)):
@@ -404,27 +413,40 @@ class TestStoredEngagementParts(ScoringCommon):
             self.assertAlmostEqual(lead.engagement_score, self._expected(datetime(2026, 4, 1, 3), events[:-1]),
                                    places=9)
 
-    def test_an_event_dated_later_counts_from_its_date(self):
+    def _check_an_event_dated_later_counts_from_its_date(self):
         Lead = self.env["crm.lead"]
         with self.frozen_at("2026-03-01 12:00:00"):
-            lead = self._create_leads(1)
-            self.env["lead.engagement.event"]._record_events([
-                {"lead_id": lead.id, "type": "test_click", "date": datetime(2026, 3, 3, 12)}])
+            later, other = self._create_leads(2)
+            self._record(later, [(self.email_click, datetime(2026, 3, 3, 12))])
+            self._record(other, [(self.webinar, datetime(2026, 2, 28, 12))])
             Lead._cron_rescore()
-            self.assertEqual(lead.engagement_score, 0.0)
+            self.assertEqual(later.engagement_score, 0.0)
+            self.assertEqual(self._state(later).engagement_next_date, datetime(2026, 3, 3, 12))
         with self.frozen_at("2026-03-02 12:00:00"):
             Lead._cron_rescore()
-            self.assertEqual(lead.engagement_score, 0.0)
-        with self.frozen_at("2026-03-13 12:00:00"):  # a half-life after its date
+            self.assertEqual(later.engagement_score, 0.0, "not yet")
+        with self.frozen_at("2026-03-13 12:00:00"):  # a half-life after its date: read from the events
             Lead._cron_rescore()
-            self.assertAlmostEqual(lead.engagement_score, 10.0, places=9)
+            self.assertAlmostEqual(later.engagement_score, 10.0, places=9)
+            self.assertFalse(self._state(later).engagement_next_date)
+            self.assertAlmostEqual(other.engagement_score, self._expected(datetime(2026, 3, 13, 12), [
+                (self.webinar, datetime(2026, 2, 28, 12))]), places=9)
+
+    def test_an_event_dated_later_counts_from_its_date(self):
+        # The few leads whose parts are stale read by id, beside the others' decayed parts...
+        with patch("odoo.addons.lead_management.models.crm_lead_scoring.STALE_SHARE", 1.0):
+            self._check_an_event_dated_later_counts_from_its_date()
+
+    def test_an_event_dated_later_counts_from_its_date_many_stale(self):
+        # ... or, when they are many, every lead of the range read from the range's events.
+        with patch("odoo.addons.lead_management.models.crm_lead_scoring.STALE_SHARE", 0.0):
+            self._check_an_event_dated_later_counts_from_its_date()
 
     def test_a_changed_engagement_type_rescores_from_the_events(self):
         Lead = self.env["crm.lead"]
         with self.frozen_at("2026-03-01 12:00:00"):
             lead = self._create_leads(1)
-            clicks = self.env["lead.engagement.event"]._record_events([
-                {"lead_id": lead.id, "type": "test_click", "date": datetime(2026, 2, 20, hour)} for hour in (9, 10)])
+            clicks = self._record(lead, [(self.email_click, datetime(2026, 2, 20, hour)) for hour in (9, 10)])
             Lead._cron_rescore()
             self._hide_event(clicks[0])
         with self.frozen_at("2026-03-11 12:00:00"):
@@ -432,13 +454,38 @@ class TestStoredEngagementParts(ScoringCommon):
             Lead._cron_rescore()
             self.assertAlmostEqual(lead.engagement_score, self._expected(datetime(2026, 3, 11, 12), [
                 (self.email_click, datetime(2026, 2, 20, 10))]), places=9, msg="one click left, not two capped")
-        with self.frozen_at("2026-03-12 12:00:00"):
-            self.env.user.company_id.resource_calendar_id.tz = "Pacific/Kiritimati"  # another day boundary
-            state = self.env["lead.scoring.state"].search([("lead_id", "=", lead.id)])
-            stamp = state.engagement_stamp
+
+    def test_another_time_zone_counts_the_days_again(self):
+        Lead = self.env["crm.lead"]
+        clicks = [(self.email_click, datetime(2026, 2, 20, 8)), (self.email_click, datetime(2026, 2, 20, 11))]
+        with self.frozen_at("2026-03-01 12:00:00"):
+            lead = self._create_leads(1)
+            self._record(lead, clicks)
             Lead._cron_rescore()
-            state.invalidate_recordset()
-            self.assertNotEqual(state.engagement_stamp, stamp)
+            self.assertAlmostEqual(lead.engagement_score, self._expected(datetime(2026, 3, 1, 12), clicks), places=9,
+                                   msg="one day in UTC: 40 capped at 30")
+        with self.frozen_at("2026-03-02 12:00:00"):
+            # 22:00 and 01:00 the next day at UTC+14: two days, each under the cap.
+            self.calendar.tz = "Pacific/Kiritimati"
+            Lead._cron_rescore()
+            expected = self._expected(datetime(2026, 3, 2, 12), clicks, "Pacific/Kiritimati")
+            self.assertAlmostEqual(lead.engagement_score, expected, places=9)
+            self.assertGreater(expected, self._expected(datetime(2026, 3, 2, 12), clicks))
+            self.assertEqual(self._state(lead).engagement_tz, "Pacific/Kiritimati")
+
+    def test_a_very_short_half_life_decays_to_nothing_without_error(self):
+        """Parts and decay factors are bounded: their product never underflows (PostgreSQL raises on it)."""
+        Lead = self.env["crm.lead"]
+        flash = self.env["lead.engagement.type"].create({"name": "Flash", "code": "test_flash", "points": 20,
+                                                         "half_life": 0.01})
+        with self.frozen_at("2026-03-01 12:00:00"):
+            lead = self._create_leads(1)
+            self._record(lead, [(flash, datetime(2026, 1, 1)), (self.email_click, datetime(2026, 2, 28, 12))])
+            Lead._cron_rescore()
+        with self.frozen_at("2026-09-01 12:00:00"):
+            Lead._cron_rescore()
+            self.assertAlmostEqual(lead.engagement_score, self._expected(datetime(2026, 9, 1, 12), [
+                (self.email_click, datetime(2026, 2, 28, 12))]), places=9)
 
 
 class TestGrades(ScoringCommon):
