@@ -105,11 +105,20 @@ class CrmLead(models.Model):
 
     def _scoring_recompute(self, fit=True, engagement=True, id_range=None, keep_parts=True, accounts=True):
         """And the roll-up of the accounts of the leads scored, in the same transaction (_scoring_refresh_accounts):
-        followed by the accounts' other leads when these are a few leads (the nightly rescore scores them all)."""
+        followed by the accounts' other leads when these are a few leads (the nightly rescore scores them all).
+
+        A range of ids (the nightly rescore, the install) rolls up no account but the last range, every account at
+        once: an account's leads are spread over all ids, so each range rolling up its own leads' accounts read the
+        leads of nearly every account again (at 1,000,000 leads, 5 s of each range's 9)."""
         result = super()._scoring_recompute(fit=fit, engagement=engagement, id_range=id_range, keep_parts=keep_parts)
-        if accounts:
-            self._scoring_refresh_accounts(self._scoring_scope(id_range), follow=bool(self.ids),
-                                           guarded=bool(id_range))
+        if accounts and id_range:
+            scope = self._scoring_scope()
+            self.env.cr.execute(SQL("SELECT EXISTS (SELECT 1 FROM crm_lead WHERE %s AND crm_lead.id >= %s)",
+                                    scope, id_range[1]))
+            if not self.env.cr.fetchone()[0]:
+                self._scoring_refresh_accounts(scope, follow=False, guarded=True)
+        elif accounts:
+            self._scoring_refresh_accounts(self._scoring_scope(), follow=bool(self.ids))
         return result
 
     @api.model

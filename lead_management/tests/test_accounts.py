@@ -176,6 +176,28 @@ class TestAccountScores(LeadManagementCommon):
         self._rescore()
         self.assertFalse(account.exists())
 
+    def test_the_nightly_rescore_rolls_accounts_up_once_after_every_range(self):
+        """An account's leads are spread over the ids: the nightly rescore rolls it up once, in its last range, with
+        every range's leads rescored (rolled up in its first range, the account would miss the second's decay)."""
+        self.click.half_life = 10
+        with self.frozen_at("2026-03-01 12:00:00"):
+            first, second = self._people("first@hooli.lm-test.example", "second@hooli.lm-test.example")
+            self._click(first + second)
+        statements = []
+        roll_up = crm_lead_account.CrmLead._scoring_roll_up_accounts
+
+        def counted(records, scope, follow, live):
+            statements.append(scope)
+            return roll_up(records, scope, follow, live)
+
+        with self.frozen_at("2026-03-11 12:00:00"), patch.object(crm_lead_account.CrmLead,
+                                                                 "_scoring_roll_up_accounts", counted):
+            # Ranges of one id: the two leads are rescored in two ranges, among those of every other open lead.
+            self.env["crm.lead"]._cron_rescore(batch_size=second.id - first.id)
+        self.assertEqual(len(statements), 1, "one roll-up for the night")
+        self.assertAlmostEqual(first.engagement_score, 6.0, places=6, msg="a half-life later")
+        self.assertAlmostEqual(first.account_score_id.engagement_score, 12.0, places=6)
+
     @users("lm_salesman")
     def test_a_salesperson_reads_the_account_of_their_lead_not_its_count(self):
         lead = self.env["crm.lead"].create({"name": "Mine", "type": "opportunity", "user_id": self.user_salesman.id,
