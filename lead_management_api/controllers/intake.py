@@ -17,8 +17,9 @@ from odoo import http
 from odoo.http import request
 
 from .. import schemas
-from ..models.lead_intake import CONCURRENCY_ERRORS, GROUP
+from ..models.lead_intake import CONCURRENCY_ERRORS
 from ..models.lead_intake_batch import KEEP_DAYS
+from ..models.res_users_apikeys_description import INTAKE_GROUP
 
 _logger = logging.getLogger(__name__)
 
@@ -176,7 +177,7 @@ class LeadIntakeController(http.Controller):
         key_id, uid, lang = found
         # The API user's language for the messages of the answer (read with the key: no second query).
         request.update_env(user=uid, context=dict(request.env.context, lang=lang or "en_US"))
-        if not request.env.user.has_group(GROUP):
+        if not request.env.user.has_group(INTAKE_GROUP):
             raise Reply(403, {"authorization": request.env._(
                 "The user of this API key is not in the “Lead Intake (API)” group: add it in Settings > Users, or use "
                 "the key of an intake user.")})
@@ -285,22 +286,17 @@ class LeadIntakeController(http.Controller):
                 env.cr.commit()
                 return status, answer
             except CONCURRENCY_ERRORS as error:
-                self._rollback(env)
+                intake._intake_rollback()
                 _logger.info("Lead intake: %s on attempt %s, trying again", type(error).__name__, attempt)
                 time.sleep(random.uniform(0, 0.02 * 2 ** attempt))
             except Exception as error:
-                self._rollback(env)  # nothing of the item stays, whatever went wrong
+                intake._intake_rollback()  # nothing of the item stays, whatever went wrong
                 refusal = intake._intake_refusal(error, request.httprequest.path)
                 if refusal is None:
                     raise
                 return 400, refusal
         return 409, {"errors": {"external_id": env._(
             "Concurrent requests with this external id kept conflicting: send it again.")}}
-
-    def _rollback(self, env):
-        env.cr.rollback()
-        env.transaction.reset()
-        env.registry.reset_changes()
 
     # ------------------------------------------------------------
     # ERRORS

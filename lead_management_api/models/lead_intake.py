@@ -12,7 +12,6 @@ from odoo.osv import expression
 from odoo.tools import SQL, email_normalize, email_split, plaintext2html
 
 from .. import schemas
-from .res_users_apikeys import INTAKE_SCOPE
 
 _logger = logging.getLogger(__name__)
 
@@ -21,7 +20,6 @@ _logger = logging.getLogger(__name__)
 CONCURRENCY_ERRORS = (pg_errors.SerializationFailure, pg_errors.UniqueViolation, pg_errors.DeadlockDetected,
                       pg_errors.LockNotAvailable)
 MAX_ERRORS = 50  # errors listed per item: a body with 100,000 unknown keys gets 50 of them and a count
-GROUP = "lead_management.group_lead_intake"
 
 
 class IntakeError(Exception):
@@ -78,16 +76,6 @@ class LeadIntake(models.AbstractModel):
         return None
 
     @api.model
-    def _intake_key_valid(self, key_id):
-        """Whether the intake key ``key_id`` of the current user still opens the API (not revoked, not expired)."""
-        self.env.cr.execute(SQL("""
-            SELECT 1 FROM res_users_apikeys
-             WHERE id = %s AND user_id = %s AND scope = %s
-               AND (expiration_date IS NULL OR expiration_date >= NOW() AT TIME ZONE 'utc')
-        """, key_id, self.env.uid, INTAKE_SCOPE))
-        return bool(self.env.cr.fetchone())
-
-    @api.model
     def _intake_lock(self, keys):
         """Hold ``keys`` (_intake_lock_keys) across transactions, then commit: a concurrent request or batch with the
         same keys waits, then starts a transaction that sees what this one committed (a replay answers 200, a
@@ -106,10 +94,15 @@ class LeadIntake(models.AbstractModel):
         try:
             self.env.cr.execute(query)
         except psycopg2.Error:  # the transaction failed: the locks are the connection's, released all the same
-            self.env.cr.rollback()
-            self.env.transaction.reset()
-            self.env.registry.reset_changes()
+            self._intake_rollback()
             self.env.cr.execute(query)
+
+    @api.model
+    def _intake_rollback(self):
+        """Undo the transaction and what the environment and the registry hold of it (an item that failed)."""
+        self.env.cr.rollback()
+        self.env.reset()
+        self.env.registry.reset_changes()
 
     @api.model
     def _intake_errors(self, error):

@@ -10,7 +10,8 @@ from odoo.tools import SQL
 
 from odoo.addons.lead_management.models.crm_lead_batch import id_buckets
 
-from .lead_intake import CONCURRENCY_ERRORS, GROUP
+from .lead_intake import CONCURRENCY_ERRORS
+from .res_users_apikeys_description import INTAKE_GROUP
 
 _logger = logging.getLogger(__name__)
 
@@ -156,7 +157,8 @@ class LeadIntakeBatchItem(models.Model):
             intake = intake.with_company(batch.company_id)
             # env.company raises AccessError when the user lost the batch's company.
             allowed = (batch.user_id.active and intake.env.company == batch.company_id
-                       and intake.env.user.has_group(GROUP) and intake._intake_key_valid(batch.key_id))
+                       and intake.env.user.has_group(INTAKE_GROUP)
+                       and self.env["res.users.apikeys"]._lead_intake_key_valid(batch.key_id, batch.user_id.id))
         except AccessError:
             allowed = False
         if not allowed:

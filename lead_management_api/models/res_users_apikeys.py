@@ -22,6 +22,16 @@ class ResUsersApikeys(models.Model):
     _inherit = "res.users.apikeys"
 
     @api.model
+    def _lead_intake_key_valid(self, key_id, user_id):
+        """Whether the intake key ``key_id`` of ``user_id`` still opens the API (not revoked, not expired)."""
+        self.env.cr.execute(SQL("""
+            SELECT 1 FROM res_users_apikeys
+             WHERE id = %s AND user_id = %s AND scope = %s
+               AND (expiration_date IS NULL OR expiration_date >= NOW() AT TIME ZONE 'utc')
+        """, key_id, user_id, INTAKE_SCOPE))
+        return bool(self.env.cr.fetchone())
+
+    @api.model
     def _lead_intake_authenticate(self, key):
         """(key id, user id, user's language) of a valid intake API key ``key`` (scope INTAKE_SCOPE), of an
         active user, not expired: core's ``_check_credentials`` for that scope, that also says which key it was (the
