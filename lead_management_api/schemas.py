@@ -228,6 +228,7 @@ SCHEMAS = [LeadIn, EventIn, LeadBatchIn, EventBatchIn, LeadOut, EventOut, Errors
            LeadBatchOut, EventBatchOut, BatchOut, QueuedBatchOut, QueuedItemResult, BatchStatusOut]
 
 # path: (summary, request schema, {status: (description, answer schema)})
+RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait"}}
 ERRORS_COMMON = {
     400: "Invalid body: malformed JSON, or fields that are missing, of the wrong type or unknown",
     401: "No API key, or an invalid, expired or revoked one, or a key that is not an intake key",
@@ -283,8 +284,7 @@ def openapi_document(server_url=None, limits=None):
             responses[str(status)] = {
                 "description": description,
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}}}
-        responses["429"]["headers"] = {"Retry-After": {"schema": {"type": "integer"},
-                                                       "description": "Seconds to wait"}}
+        responses["429"]["headers"] = RETRY_AFTER
         if "202" in responses:
             responses["202"]["headers"] = {"Location": {"schema": {"type": "string"},
                                                         "description": "The batch's answers: GET it"}}
@@ -319,8 +319,7 @@ def openapi_document(server_url=None, limits=None):
         },
     }}
     batch_responses = paths[PREFIX + "/batches/{batch_id}"]["get"]["responses"]
-    batch_responses["429"]["headers"] = {"Retry-After": {"schema": {"type": "integer"},
-                                                         "description": "Seconds to wait"}}
+    batch_responses["429"]["headers"] = RETRY_AFTER
     paths[PREFIX + "/openapi.json"] = {"get": {
         "summary": "This document", "operationId": "openapi", "security": [],
         "responses": {"200": {"description": "The OpenAPI document",
