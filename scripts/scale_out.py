@@ -49,8 +49,8 @@ import psycopg2
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_CONFIG = os.environ.get("ODOO_RC") or os.path.join(ROOT, ".state", "odoo.conf")
-CRONS = ("ir_cron_rescore", "ir_cron_sla", "ir_cron_nurture", "ir_cron_assign_qualifiers",
-         "lead_management_api.ir_cron_lead_intake_batches")
+BATCH_CRON = "lead_management_api.ir_cron_lead_intake_batches"
+CRONS = ("ir_cron_rescore", "ir_cron_sla", "ir_cron_nurture", "ir_cron_assign_qualifiers", BATCH_CRON)
 WAIT = 240  # seconds a phase may take before the run fails
 
 SETUP = r"""
@@ -381,12 +381,12 @@ def queue_batch(stack, name, items):
 
 
 def batch_results(stack, batch_id):
-    return json.loads(json.dumps([row[0] for row in stack.sql(
-        "SELECT answer FROM lead_intake_batch_item WHERE batch_id = %s ORDER BY sequence", [batch_id])]))
+    return [row[0] for row in stack.sql(  # jsonb: psycopg2 gives it as Python values
+        "SELECT answer FROM lead_intake_batch_item WHERE batch_id = %s ORDER BY sequence", [batch_id])]
 
 
 def wait_batches_done(stack, batch_ids):
-    cron = "lead_management_api.ir_cron_lead_intake_batches"
+    cron = BATCH_CRON
     woken = [time.monotonic()]
 
     def done():
@@ -413,7 +413,7 @@ def phase_queued_batch(stack):
     items = queued_items("p1q", count)
     batches = at_once([lambda name=name: queue_batch(stack, name, items) for name in ("a", "b")])
     check(all(isinstance(batch, int) for batch in batches), f"queued batches: {batches}")
-    stack.trigger("lead_management_api.ir_cron_lead_intake_batches")
+    stack.trigger(BATCH_CRON)
     wait_batches_done(stack, batches)
     results = [batch_results(stack, batch) for batch in batches]
     statuses = [sorted(pair) for pair in zip(*[[answer["status"] for answer in result] for result in results],
@@ -571,7 +571,7 @@ def phase_kill_queued(stack, survivor):
     try:
         holder.cursor().execute("LOCK TABLE lead_intake_reference IN SHARE MODE")
         batch = queue_batch(stack, survivor, queued_items("p6q", count))
-        stack.trigger("lead_management_api.ir_cron_lead_intake_batches")
+        stack.trigger(BATCH_CRON)
 
         def blocked():  # waiting for the table (not for another chunk's advisory lock)
             return stack.sql("""SELECT application_name FROM pg_stat_activity WHERE datname = %s
@@ -616,9 +616,9 @@ def phase_queue(stack):
         stack.sql("""UPDATE lead_nurture_trace SET scheduled_date = now() AT TIME ZONE 'UTC' - interval '1 minute'
                       WHERE lead_id = ANY(%s) AND state = 'scheduled'""", [ids])
         leads = due_clocks(stack, ids)
-        stack.trigger("ir_cron_nurture", "ir_cron_sla", "lead_management_api.ir_cron_lead_intake_batches")
+        stack.trigger("ir_cron_nurture", "ir_cron_sla", BATCH_CRON)
         wait_for(lambda: stack.idle("ir_cron_nurture", "ir_cron_sla",
-                                    "lead_management_api.ir_cron_lead_intake_batches") and not stack.value(
+                                    BATCH_CRON) and not stack.value(
             "SELECT count(*) FROM queue_job WHERE id > %s AND state NOT IN ('done', 'failed')", [first_job]),
             WAIT, "the jobs did not finish")
         for name in ("a", "b"):  # workers recycled meanwhile
