@@ -177,15 +177,16 @@ def build(env, kind, size, due, log=print):
         # The one ORM pass: the first scoring of every open lead (fit rules, decayed events, grade), as the install on
         # an existing CRM does it (by ranges, in SQL; nothing is promoted or handed off: the paths above are the
         # leads' history).
-        from odoo.addons.lead_management.models.crm_lead_batch import id_buckets
         from odoo.addons.lead_management.models.crm_lead_scoring import RESCORE_BATCH_SIZE
 
         Lead = env["crm.lead"]
         Lead._scoring_init_existing()
         # Then what the nightly rescore stores for the next one (each lead's engagement parts, lead.scoring.state), as
         # a day of production leaves them: the first scoring leaves them to it.
-        for low, high in id_buckets(Lead.search([], order="id").ids, RESCORE_BATCH_SIZE):
-            Lead._scoring_recompute(id_range=(low, high), accounts=False)
+        cr.execute("SELECT MIN(id), MAX(id) FROM crm_lead")
+        low, high = cr.fetchone()
+        for start in range(low, high + 1, RESCORE_BATCH_SIZE):
+            Lead._scoring_recompute(id_range=(start, start + RESCORE_BATCH_SIZE), accounts=False)
         env.flush_all()
         log(f"  scores and grades (the first scoring) in {time.perf_counter() - started:.0f} s")
     cr.execute("SELECT count(*), count(*) FILTER (WHERE active) FROM crm_lead")
