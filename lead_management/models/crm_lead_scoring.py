@@ -327,12 +327,13 @@ class CrmLead(models.Model):
               JOIN crm_lead ON crm_lead.id = e.lead_id
               -- (Joined on the plain column: the planner estimates it.)
          LEFT JOIN (%(zones)s) AS company_tz ON company_tz.id = crm_lead.company_id
-             WHERE %(scope)s AND e.date <= %(reference)s %(range)s
+             WHERE %(scope)s AND e.date <= %(reference)s %(range)s %(these)s
           GROUP BY e.lead_id, e.type_id, t.points, t.half_life, t.daily_cap,
                    date_trunc('day', (e.date AT TIME ZONE 'UTC') AT TIME ZONE %(tz)s)
         """, reference=reference, scope=scope, zones=self._scoring_company_tz_sql(),
             tz=self._scoring_lead_tz_sql(SQL("company_tz")),
-            range=SQL("AND e.lead_id >= %s AND e.lead_id < %s", *id_range) if id_range else SQL())
+            range=SQL("AND e.lead_id >= %s AND e.lead_id < %s", *id_range) if id_range else SQL(),
+            these=self._scoring_these_leads_sql(SQL("e.lead_id")))
 
     @api.model
     def _scoring_reference_sql(self, now):
@@ -359,9 +360,15 @@ class CrmLead(models.Model):
               FROM lead_engagement_event e
               JOIN lead_engagement_type t ON t.id = e.type_id AND t.active
               JOIN crm_lead ON crm_lead.id = e.lead_id
-             WHERE %s AND e.date > %s
+             WHERE %s AND e.date > %s %s
           GROUP BY e.lead_id
-        """, scope, self._scoring_reference_sql(now))
+        """, scope, self._scoring_reference_sql(now), self._scoring_these_leads_sql(SQL("e.lead_id")))
+
+    def _scoring_these_leads_sql(self, column):
+        """SQL: ``AND column IN (these leads' ids)``, nothing on an empty recordset. Said of the events' or the
+        scoring states' lead column besides the scope's condition on crm_lead: PostgreSQL then reads those rows by
+        index, where from a join on crm_lead alone it scans the whole table for a few thousand leads."""
+        return SQL("AND %s IN %s", column, tuple(self.ids)) if self.ids else SQL()
 
     @api.model
     def _scoring_engagement_stamp(self):
@@ -490,12 +497,13 @@ class CrmLead(models.Model):
             WITH computed AS MATERIALIZED (
                 SELECT scored.*, ROUND(scored.fit + scored.engagement)::int AS score FROM (
                     SELECT crm_lead.id, crm_lead.company_id, crm_lead.grade_id AS old_grade,
+                           crm_lead.lead_score AS old_score,
                            scoring_state.id AS state_id, scoring_state.fit_score AS old_fit,
                            scoring_state.engagement_score AS old_engagement,
                            %(score_date)s AS score_date, %(fit)s AS fit, %(engagement)s AS engagement,
                            %(from_events)s AS from_events, %(stored)s
                       FROM crm_lead
-                 LEFT JOIN lead_scoring_state AS scoring_state ON scoring_state.lead_id = crm_lead.id
+                 LEFT JOIN lead_scoring_state AS scoring_state ON scoring_state.lead_id = crm_lead.id %(states)s
                            %(fit_join)s %(engagement_join)s
                      WHERE %(scope)s
                 ) AS scored
@@ -515,7 +523,7 @@ class CrmLead(models.Model):
                        engagement_stamp = CASE WHEN graded.from_events THEN graded.new_stamp
                                                ELSE lead_scoring_state.engagement_stamp END
                   FROM graded
-                 WHERE lead_scoring_state.id = graded.state_id
+                 WHERE lead_scoring_state.id = graded.state_id %(updated_states)s
                    AND (graded.old_fit IS DISTINCT FROM graded.fit
                         OR graded.old_engagement IS DISTINCT FROM graded.engagement
                         OR graded.from_events
@@ -531,17 +539,20 @@ class CrmLead(models.Model):
                   FROM graded WHERE state_id IS NULL
                     ON CONFLICT (lead_id) DO NOTHING
             ), leads AS (
-                UPDATE crm_lead SET lead_score = graded.score, grade_id = graded.grade_id
-                  FROM graded
-                 WHERE crm_lead.id = graded.id
-                   AND (crm_lead.lead_score IS DISTINCT FROM graded.score
-                        OR crm_lead.grade_id IS DISTINCT FROM graded.grade_id)
-             RETURNING crm_lead.id, graded.old_grade, graded.grade_id, graded.score
+                -- The leads to rewrite are chosen in graded (read in this statement's snapshot), before the join:
+                -- PostgreSQL then fetches those few rows by id instead of hashing the whole table.
+                UPDATE crm_lead SET lead_score = changed.score, grade_id = changed.grade_id
+                  FROM (SELECT * FROM graded WHERE graded.old_score IS DISTINCT FROM graded.score
+                                                OR graded.old_grade IS DISTINCT FROM graded.grade_id) AS changed
+                 WHERE crm_lead.id = changed.id
+             RETURNING crm_lead.id, changed.old_grade, changed.grade_id, changed.score
             )
             SELECT id, old_grade, grade_id, score FROM leads
         """, score_date=score_date, fit=fit_value, engagement=engagement_sql.value,
             from_events=engagement_sql.from_events, stored=engagement_sql.columns, fit_join=fit_join,
             engagement_join=engagement_sql.join, scope=scope,
+            states=self._scoring_these_leads_sql(SQL("scoring_state.lead_id")),
+            updated_states=self._scoring_these_leads_sql(SQL("lead_scoring_state.lead_id")),
             grade_of=self._scoring_grade_sql(SQL("computed.score"), SQL("computed.company_id"))))
         rows = self.env.cr.fetchall()
         if many:
@@ -579,7 +590,7 @@ class CrmLead(models.Model):
         tz_join = SQL("LEFT JOIN (%s) AS lead_tz ON lead_tz.id = crm_lead.company_id", self._scoring_company_tz_sql())
         stamp = self._scoring_engagement_stamp()
         decayed = decay_join = None
-        events_scope, events_range = scope, id_range
+        events_of, events_scope, events_range = self, scope, id_range
         if id_range:
             stale = SQL("""(scoring_state.engagement_stamp IS DISTINCT FROM %s
                             OR scoring_state.engagement_tz IS DISTINCT FROM %s
@@ -596,7 +607,8 @@ class CrmLead(models.Model):
             if not stale_ids:
                 return EngagementSql(decayed, SQL("FALSE"), decay_join, NO_PARTS)
             if decayed is not None:
-                events_scope, events_range = SQL("crm_lead.id = ANY(%s)", stale_ids), None
+                events_of = self.browse(stale_ids)
+                events_scope, events_range = events_of._scoring_scope(), None
         join = SQL("""
             LEFT JOIN (SELECT lead_id, SUM(score) AS score, jsonb_object_agg(
                               type_id, CASE WHEN score < 1e-100 THEN 0 ELSE score END) AS parts
@@ -605,8 +617,8 @@ class CrmLead(models.Model):
                      GROUP BY lead_id) AS eng ON eng.lead_id = crm_lead.id
             LEFT JOIN (%s) AS upcoming ON upcoming.lead_id = crm_lead.id
             %s %s
-        """, self._scoring_engagement_sql(events_scope, now, events_range),
-            self._scoring_upcoming_sql(events_scope, now, events_range), tz_join, decay_join or SQL())
+        """, events_of._scoring_engagement_sql(events_scope, now, events_range),
+            events_of._scoring_upcoming_sql(events_scope, now, events_range), tz_join, decay_join or SQL())
         columns = SQL("""COALESCE(eng.parts, '{}'::jsonb) AS new_parts, %s AS new_parts_date,
                          upcoming.next_date AS new_next_date, %s AS new_tz, %s AS new_stamp""",
                       self._scoring_reference_sql(now), lead_tz, stamp)

@@ -149,12 +149,12 @@ class LeadEngagementEvent(models.Model):
         external ids of one sender never collide with another's, nor with those of events without sender.
         Returns the events created."""
         Type = self.env["lead.engagement.type"]
-        utm = {}
+        utm, types = {}, {}  # found within this call
         vals_list = []
         for event in events:
             event_type = event["type"]
             if not isinstance(event_type, models.BaseModel):
-                event_type = Type._get_by_code(event_type)
+                event_type = Type._get_by_code_cached(types, event_type, self.env.company)
             if not event_type:
                 raise ValidationError(self.env._("Unknown engagement type “%s”.", event["type"]))
             vals = {"lead_id": event["lead_id"], "type_id": event_type.id, "external_id": event.get("external_id"),
@@ -168,12 +168,14 @@ class LeadEngagementEvent(models.Model):
                 if event.get(key):
                     vals[fname] = self._utm_record_id(self._fields[fname].comodel_name, event[key], utm)
             vals_list.append(vals)
-        # Replays (same company, sender, type and external id) are skipped: within these events, and those recorded.
+        # Replays (same company, sender, type and external id) are skipped: within these events, and those recorded
+        # (read here for the ORM's create; the INSERT of many skips them on the unique index itself).
         leads = self.env["crm.lead"].sudo().browse({vals["lead_id"] for vals in vals_list})
         company_of = {lead.id: lead.company_id.id for lead in leads}
+        bulk = self.env.su and len(vals_list) >= BULK_INSERT_FROM
         existing = self.sudo().search_fetch(
             [("external_id", "in", [vals["external_id"] for vals in vals_list if vals["external_id"]])],
-            ["company_id", "sender_id", "type_id", "external_id"]) if any(
+            ["company_id", "sender_id", "type_id", "external_id"]) if not bulk and any(
                 vals["external_id"] for vals in vals_list) else self
         seen = {(event.company_id.id, event.sender_id.id, event.type_id.id, event.external_id)
                 for event in existing.sudo()}
@@ -185,16 +187,16 @@ class LeadEngagementEvent(models.Model):
                 continue
             seen.add(key)
             new_vals.append(vals)
-        if not self.env.su or len(new_vals) < BULK_INSERT_FROM:
+        if not bulk:
             return self.create(new_vals)
         return self._insert_events(new_vals, company_of)
 
     def _insert_events(self, vals_list, company_of):
         """The system's many events at once (a bridge's batch, as superuser): one INSERT, not the ORM's create per
-        row, then what create does after it (_events_recorded). Replays were left out before; should another
-        process insert the same event (company, sender, type, external id) meanwhile, PostgreSQL refuses it on the
-        unique index (a serialization failure at Odoo's isolation level): the batch rolls back and the next run
-        records it once."""
+        row, then what create does after it (_events_recorded) for the leads of the events inserted. An event
+        recorded before (company, sender, type, external id) is skipped on the unique index; should another process
+        insert the same event meanwhile, PostgreSQL refuses it there (a serialization failure at Odoo's isolation
+        level): the batch rolls back and the next run records it once."""
         now = self.env.cr.now()
         # An event without a date happened now, to the second, as the ORM's default says (fields.Datetime.now): not
         # at the transaction's start (cr.now(), to the microsecond), which a rescore in the same second would take for
@@ -219,13 +221,15 @@ class LeadEngagementEvent(models.Model):
                  SELECT *, %(uid)s, %(now)s, %(uid)s, %(now)s FROM unnest(%(arrays)s)
                 ON CONFLICT (COALESCE(company_id, 0), COALESCE(sender_id, 0), type_id, external_id)
                    WHERE external_id IS NOT NULL DO NOTHING
-             RETURNING id
+             RETURNING id, lead_id
         """, columns=SQL(", ").join(SQL.identifier(column) for column in columns), uid=self.env.uid, now=now,
             arrays=SQL(", ").join(SQL(f"%s::{kind}[]", values) for kind, values in columns.values())))
-        events = self.browse(sorted(row[0] for row in self.env.cr.fetchall()))
+        rows = self.env.cr.fetchall()
+        events = self.browse(sorted(event_id for event_id, _lead_id in rows))
         Lead = self.env["crm.lead"]
         Lead.invalidate_model(["engagement_event_ids"])
-        events._events_recorded(Lead.browse(sorted({vals["lead_id"] for vals in vals_list})))
+        if events:
+            events._events_recorded(Lead.browse(sorted({lead_id for _event_id, lead_id in rows})))
         return events
 
     @api.model

@@ -309,8 +309,9 @@ class TestEngagementScore(ScoringCommon):
             batch = [{"lead_id": lead.id, "type": "test_click", "external_id": f"trace:{number}",
                       "date": datetime(2026, 3, 1, 11), "note": f"Click {number}", "campaign": "Spring webinar"}
                      for lead, number in ((first, 1), (first, 2), (second, 3), (second, 3))]
-            # The replays looked up, one INSERT, the rescore, the roll-up of the leads' accounts and their link.
-            with self.assertQueryCount(__system__=19):
+            # The type looked up once, one INSERT (the replays skipped on its unique index), the rescore, the roll-up
+            # of the leads' accounts and their link.
+            with self.assertQueryCount(__system__=15):
                 created = Event._record_events(batch)
             self.assertEqual(created.mapped("external_id"), ["trace:2", "trace:3"])
             self.assertEqual(created.mapped("company_id"), self.company)
@@ -320,6 +321,13 @@ class TestEngagementScore(ScoringCommon):
             self.assertEqual(len(first.engagement_event_ids), 2)
             self.assertAlmostEqual(first.engagement_score, 30.0, places=0, msg="capped at 30 a day")
             self.assertAlmostEqual(second.engagement_score, 20 * 0.5 ** (1 / 240), places=2)
+            # The same batch again (the job's next run looks back an hour): its type, campaign and leads read, one
+            # INSERT that adds nothing, and no lead rescored.
+            self.env.invalidate_all()
+            with self.assertQueryCount(__system__=4):
+                self.assertFalse(Event._record_events(batch))
+            self.assertEqual(len(first.engagement_event_ids), 2)
+            self.assertEqual(len(second.engagement_event_ids), 1)
 
     def test_a_batch_without_dates_counts_at_once(self):
         """Events of a batch without a date happened now, to the second, as those the ORM creates: a transaction
