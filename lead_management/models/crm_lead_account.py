@@ -21,7 +21,8 @@ ACCOUNT_SCORE_FIELDS = frozenset({"account_score_id", "account_engagement_score"
 # far more often: a won or reopened stage alone takes a lead out of or back into its account's open leads).
 ACCOUNT_FIELDS = frozenset({"partner_id", "email_from"})
 # An "account" of more open leads than this is a domain that many people share rather than a company (its roll-up,
-# an aggregate of all its leads, took 1.2 s for 141,261 leads): the nightly rescore rolls it up, not each request.
+# an aggregate of all its leads, took 1.2 s for 141,261 leads): the nightly rescore rolls it up, not each request
+# (events add their lead's change to it: _scoring_add_to_accounts).
 ACCOUNT_LIVE_LIMIT = 10000
 
 
@@ -109,9 +110,17 @@ class CrmLead(models.Model):
 
         A range of ids (the nightly rescore, the install) rolls up no account but the last range, every account at
         once: an account's leads are spread over all ids, so each range rolling up its own leads' accounts read the
-        leads of nearly every account again (at 1,000,000 leads, 5 s of each range's 9)."""
+        leads of nearly every account again (at 1,000,000 leads, 5 s of each range's 9).
+
+        Events of these leads (their engagement alone rescored: no lead joins or leaves an account) add the change of
+        their engagement to their accounts (_scoring_add_to_accounts), without reading the accounts' other leads: a
+        batch of 2,000 leads of the Email Marketing job re-read half of a CRM of 1,000,000 leads (4.4 s a batch)."""
+        events_only = accounts and engagement and not fit and not id_range and self.ids
+        before = self._scoring_account_members() if events_only else None
         result = super()._scoring_recompute(fit=fit, engagement=engagement, id_range=id_range, keep_parts=keep_parts)
-        if accounts and id_range:
+        if events_only:
+            self._scoring_add_to_accounts(before)
+        elif accounts and id_range:
             scope = self._scoring_scope()
             self.env.cr.execute(SQL("SELECT EXISTS (SELECT 1 FROM crm_lead WHERE %s AND crm_lead.id >= %s)",
                                     scope, id_range[1]))
@@ -120,6 +129,111 @@ class CrmLead(models.Model):
         elif accounts:
             self._scoring_refresh_accounts(self._scoring_scope(), follow=bool(self.ids))
         return result
+
+    def _scoring_account_members(self):
+        """{lead id: (account id, its best grade, engagement, grade)} of these leads that are open and have an
+        account, read by id, a grade as (id, min score); a lead not linked to its key's account (or linked without a
+        key) has account id None: its account is rolled up in full."""
+        if not self:
+            return {}
+        self.env.flush_all()
+        return {row[0]: (row[1] if row[-1] else None, row[2:4], row[4], row[5:7])
+                for row in self.env.execute_query(SQL("""
+            SELECT crm_lead.id, account.id, account.best_grade_id, best.min_score,
+                   COALESCE(state.engagement_score, 0), crm_lead.grade_id, grade.min_score,
+                   crm_lead.account_key IS NOT DISTINCT FROM account.account_key
+                   AND (account.id IS NULL OR COALESCE(account.company_id, 0) = %(company)s)
+              FROM crm_lead
+         LEFT JOIN lead_account_score account ON account.id = crm_lead.account_score_id
+         LEFT JOIN lead_grade best ON best.id = account.best_grade_id
+         LEFT JOIN lead_grade grade ON grade.id = crm_lead.grade_id
+         LEFT JOIN lead_scoring_state state ON state.lead_id = crm_lead.id
+             WHERE crm_lead.id IN %(ids)s AND crm_lead.active AND COALESCE(crm_lead.probability, 0) < 100
+               AND (crm_lead.account_key IS NOT NULL OR crm_lead.account_score_id IS NOT NULL)
+        """, ids=tuple(self.ids), company=account_company("crm_lead")))}
+
+    def _scoring_add_to_accounts(self, before):
+        """After these leads' engagement was rescored (their events): add its change to their accounts (``before``,
+        _scoring_account_members as it stood), set their accounts' grade from the new sum and their best contact grade
+        when one of these leads now outranks it, in one statement. What this cannot know from these leads alone is
+        rolled up in full (_scoring_refresh_accounts): an account whose best contact was one of them and fell, and
+        the leads not linked to their key's account. The nightly rescore rolls every account up in full."""
+        after = self._scoring_account_members()
+
+        def rank(grade):
+            """A grade (id, min score) in the roll-up's order of best contacts: highest minimum, then lowest id."""
+            grade_id, min_score = grade
+            return (min_score, -grade_id) if grade_id else (float("-inf"), 0)
+
+        changes, full = {}, set()
+        for lead_id, (account_id, account_best, engagement, grade) in after.items():
+            if account_id is None or lead_id not in before or before[lead_id][0] != account_id:
+                full.add(lead_id)
+                continue
+            old_grade = before[lead_id][3]
+            delta, best = changes.get(account_id, (0.0, account_best))
+            if old_grade[0] == account_best[0] and rank(grade) < rank(account_best):
+                full.add(lead_id)  # the account's best contact fell: its other leads say what is best now
+            elif grade[0] and rank(grade) > rank(best):
+                best = grade
+            changes[account_id] = (delta + engagement - before[lead_id][2], best)
+        full_accounts = {after[lead_id][0] for lead_id in full} - {None}
+        changes = {account_id: change for account_id, change in changes.items() if account_id not in full_accounts}
+        if full:
+            # Their accounts in full, each once: one lead of each is enough.
+            self._scoring_refresh_accounts(SQL("crm_lead.id IN %s", tuple(sorted(full))), follow=True)
+        if not changes:
+            return
+        account_ids = sorted(changes)
+        self.env.cr.execute(SQL("""
+            WITH change AS (
+                SELECT * FROM unnest(%(ids)s::int[], %(deltas)s::float[], %(bests)s::int[]) AS change(id, delta, best)
+            ), old AS MATERIALIZED (
+                SELECT account.id, account.grade_id, account.best_grade_id, account.engagement_score
+                  FROM lead_account_score account JOIN change ON change.id = account.id
+            ), updated AS (
+                UPDATE lead_account_score account
+                   SET engagement_score = account.engagement_score + change.delta,
+                       grade_id = %(grade_of)s, best_grade_id = change.best
+                  FROM change
+                 WHERE account.id = change.id
+             RETURNING account.id, account.grade_id, account.best_grade_id, account.engagement_score
+            )
+            -- The accounts whose values the rules may read moved.
+            SELECT updated.id FROM updated JOIN old ON old.id = updated.id
+             WHERE (old.grade_id, old.best_grade_id, ROUND(old.engagement_score))
+                   IS DISTINCT FROM (updated.grade_id, updated.best_grade_id, ROUND(updated.engagement_score))
+        """, ids=account_ids, deltas=[changes[account_id][0] for account_id in account_ids],
+            bests=[changes[account_id][1][0] or None for account_id in account_ids],
+            grade_of=self._scoring_grade_sql(SQL("ROUND(account.engagement_score + change.delta)"),
+                                             SQL("account.company_id"))))
+        moved_accounts = [row[0] for row in self.env.cr.fetchall()]
+        by_rules, by_criteria = self._scoring_account_readers()
+        moved = self._scoring_account_leads(moved_accounts) if moved_accounts and (by_rules or by_criteria) else []
+        self._scoring_accounts_done(moved, by_rules, by_criteria)
+
+    @api.model
+    def _scoring_account_readers(self):
+        """(by_rules, by_criteria): whether a fit rule, and a stage's entry criteria, read an account's values."""
+        return tuple(bool(names & ACCOUNT_SCORE_FIELDS) for names in (self._scoring_fields(), self._promotion_fields()))
+
+    @api.model
+    def _scoring_account_leads(self, account_ids):
+        """The ids of the open leads of these accounts."""
+        self.env.cr.execute(SQL("""
+            SELECT id FROM crm_lead
+             WHERE account_score_id = ANY(%s) AND active AND COALESCE(probability, 0) < 100
+        """, account_ids))
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _scoring_accounts_done(self, moved, by_rules, by_criteria):
+        """After accounts were rolled up: the caches told, and the leads that ``moved`` (their account's values did, or
+        their account) followed (_scoring_follow_accounts)."""
+        self.env["lead.account.score"].invalidate_model()
+        self.invalidate_model(ACCOUNT_SCORE_FIELDS)
+        if moved:
+            self.sudo()._scoring_follow_accounts(moved, by_rules, by_criteria)
 
     @api.model
     def _scoring_refresh_accounts(self, scope, follow=True, guarded=False):
@@ -131,8 +245,7 @@ class CrmLead(models.Model):
         ``guarded`` (a chunk of the nightly rescore): a roll-up that meets another process's (the same account, at the
         same moment) is left to the next one, in a savepoint, rather than undo the chunk's rescore."""
         self.env.flush_all()
-        by_rules, by_criteria = (bool(names & ACCOUNT_SCORE_FIELDS)
-                                 for names in (self._scoring_fields(), self._promotion_fields()))
+        by_rules, by_criteria = self._scoring_account_readers()
         follow = follow and (by_rules or by_criteria)
         if guarded:
             # A chunk of the nightly rescore: a roll-up that meets a concurrent one must not undo the chunk's rescore.
@@ -144,10 +257,7 @@ class CrmLead(models.Model):
                 moved = []
         else:
             moved = self._scoring_roll_up_accounts(scope, follow, live=True)
-        self.env["lead.account.score"].invalidate_model()
-        self.invalidate_model(ACCOUNT_SCORE_FIELDS)
-        if moved:
-            self.sudo()._scoring_follow_accounts(moved, by_rules, by_criteria)
+        self._scoring_accounts_done(moved, by_rules, by_criteria)
 
     @api.model
     def _scoring_roll_up_accounts(self, scope, follow, live):
@@ -232,11 +342,7 @@ class CrmLead(models.Model):
             return []
         if not moved_accounts:
             return relinked
-        self.env.cr.execute(SQL("""
-            SELECT id FROM crm_lead
-             WHERE account_score_id = ANY(%s) AND active AND COALESCE(probability, 0) < 100
-        """, moved_accounts))
-        return sorted({row[0] for row in self.env.cr.fetchall()} | set(relinked))
+        return sorted(set(self._scoring_account_leads(moved_accounts)) | set(relinked))
 
     def _scoring_follow_accounts(self, lead_ids, by_rules, by_criteria):
         """The leads of accounts that moved (``lead_ids``): rescored and the pipeline run for them when a fit rule

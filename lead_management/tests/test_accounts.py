@@ -5,6 +5,7 @@ from unittest.mock import patch
 
 from odoo.exceptions import AccessError
 from odoo.tests import users
+from odoo.tools import SQL
 
 from odoo.addons.lead_management.models import crm_lead_account
 
@@ -127,11 +128,13 @@ class TestAccountScores(LeadManagementCommon):
         """The rescore of the lead and its account's roll-up: a fixed cost, whatever the size of the account."""
         for size in (2, 20):
             people = self._people(*(f"person{index}@bounded{size}.lm-test.example" for index in range(size)))
+            self._click(people[1])  # the first event of the test reads what Odoo caches once
             self.env.flush_all()
             self.env.invalidate_all()
+            # The event, its lead rescored, its account read before and after and the change added to it.
             with self.assertQueryCount(__system__=13):
                 self._click(people[0])
-            self.assertAlmostEqual(people[0].account_engagement_score, 12, places=1)
+            self.assertAlmostEqual(people[0].account_engagement_score, 24, places=1)
 
     @users("lm_salesman")
     def test_a_salesperson_moves_other_peoples_leads_of_the_account_without_reading_them(self):
@@ -155,19 +158,73 @@ class TestAccountScores(LeadManagementCommon):
         self.assertEqual(mine.fit_score, 30)
 
     def test_an_account_of_too_many_leads_is_rolled_up_at_night(self):
-        """A domain shared by more leads than ACCOUNT_LIVE_LIMIT is not a company: requests do not aggregate it."""
+        """A domain shared by more leads than ACCOUNT_LIVE_LIMIT is not a company: requests do not aggregate it (an
+        event adds its lead's change to it, which reads none of its other leads)."""
         people = self._people(*(f"p{index}@shared.lm-test.example" for index in range(3)))
         account = people.account_score_id
         self.assertEqual(account.lead_count, 3)
         with patch.object(crm_lead_account, "ACCOUNT_LIVE_LIMIT", 2):
             self._click(people[0])
-            self.assertEqual(account.engagement_score, 0, "left to the nightly rescore")
+            self.assertAlmostEqual(account.engagement_score, 12, places=6, msg="the event's change, added")
             newcomer = self._people("p3@shared.lm-test.example")
             self.assertEqual(newcomer.account_score_id, account, "linked at once, counted at night")
             self.assertEqual(account.lead_count, 3)
             self._rescore()
             self.assertEqual(account.lead_count, 4)
             self.assertAlmostEqual(account.engagement_score, 12, places=1)
+
+    def _assert_rolled_up_as_in_full(self, account):
+        """The account's values are those a roll-up of all its leads gives."""
+        values = account.read(["engagement_score", "grade_id", "best_grade_id", "lead_count"])[0]
+        self.env["crm.lead"]._scoring_refresh_accounts(SQL("crm_lead.account_score_id = %s", account.id))
+        account.invalidate_recordset()
+        rolled = account.read(["engagement_score", "grade_id", "best_grade_id", "lead_count"])[0]
+        self.assertAlmostEqual(values.pop("engagement_score"), rolled.pop("engagement_score"), places=6)
+        self.assertEqual(values, rolled)
+
+    def test_events_add_their_change_to_the_account_without_reading_its_other_leads(self):
+        """A batch of events (the Email Marketing job's) adds each lead's change of engagement to its account, in
+        one statement that reads none of the account's other leads: the same values as a roll-up of them all."""
+        people = self._people(*(f"person{index}@globex.lm-test.example" for index in range(6)))
+        account = people.account_score_id
+        self._click(people[:2], times=2)  # 24 each: C
+        self._assert_rolled_up_as_in_full(account)
+        self.assertEqual(account.best_grade_id, self.grades["C"])
+        statements = []
+        roll_up = crm_lead_account.CrmLead._scoring_roll_up_accounts
+
+        def counted(records, scope, follow, live):
+            statements.append(scope)
+            return roll_up(records, scope, follow, live)
+
+        with patch.object(crm_lead_account.CrmLead, "_scoring_roll_up_accounts", counted):
+            self._click(people[1:4], times=4)  # 48 and 72: B and A
+        self.assertFalse(statements, "no roll-up of the account's leads")
+        self.assertAlmostEqual(account.engagement_score, 24 + 72 + 48 + 48, places=6)
+        self.assertEqual(account.grade_id, self.grades["A"])
+        self.assertEqual(account.best_grade_id, self.grades["A"], "its new best contact")
+        self._assert_rolled_up_as_in_full(account)
+
+    def test_the_best_contact_falling_rolls_its_account_up_in_full(self):
+        """What a lead's own change cannot say: the account's best contact fell (another lead may now be best), or a
+        lead not linked to its key's account. Those accounts are rolled up from all their leads."""
+        people = self._people(*(f"person{index}@soylent.lm-test.example" for index in range(3)))
+        account = people.account_score_id
+        self._click(people[0], times=4)  # 48: B, the best
+        self._click(people[1], times=2)  # 24: C
+        self.assertEqual(account.best_grade_id, self.grades["B"])
+        people[0].engagement_event_ids[:3].unlink()  # 12: D
+        self.assertEqual(people[0].grade_id, self.grades["D"])
+        self.assertEqual(account.best_grade_id, self.grades["C"], "the other contact is the best now")
+        self.assertAlmostEqual(account.engagement_score, 36, places=6)
+        self._assert_rolled_up_as_in_full(account)
+        # A lead unlinked behind the ORM's back: its account is rolled up in full, and the lead linked again.
+        self.env.cr.execute("UPDATE crm_lead SET account_score_id = NULL WHERE id = %s", [people[2].id])
+        self.env.invalidate_all()
+        self._click(people[2])
+        self.assertEqual(people[2].account_score_id, account)
+        self.assertAlmostEqual(account.engagement_score, 48, places=6)
+        self._assert_rolled_up_as_in_full(account)
 
     def test_the_nightly_rescore_drops_accounts_left_empty(self):
         lead, = self._people("only@vandelay.lm-test.example")
