@@ -2,7 +2,7 @@
 {
     "name": "Lead Management",
     "summary": "Lifecycle stages, scoring, qualifying reps and hand-off to sales on top of CRM",
-    "version": "18.0.1.12.0",
+    "version": "18.0.1.12.1",
     "category": "Sales/CRM",
     "website": "https://github.com/lead-management/lead_management",
     "author": "lead_management developers",

@@ -3,7 +3,7 @@
     "name": "Lead Management: Email Marketing",
     "summary": "Mailing opens, clicks, replies, bounces and opt-outs score the lead (glue of lead_management and "
                "mass_mailing_crm)",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.1.1",
     "category": "Sales/CRM",
     "website": "https://github.com/lead-management/lead_management",
     "author": "lead_management developers",
