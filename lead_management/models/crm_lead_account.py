@@ -156,8 +156,9 @@ class CrmLead(models.Model):
         """After these leads' engagement was rescored (their events): add its change to their accounts (``before``,
         _scoring_account_members as it stood), set their accounts' grade from the new sum and their best contact grade
         when one of these leads now outranks it, in one statement. What this cannot know from these leads alone is
-        rolled up in full (_scoring_refresh_accounts): an account whose best contact was one of them and fell, and
-        the leads not linked to their key's account. The nightly rescore rolls every account up in full."""
+        then rolled up in full (_scoring_refresh_accounts): an account whose best contact was one of them and fell,
+        and the accounts of the leads not linked to their key's account. The nightly rescore rolls every account up
+        in full."""
         after = self._scoring_account_members()
 
         def rank(grade):
@@ -165,25 +166,36 @@ class CrmLead(models.Model):
             grade_id, min_score = grade
             return (min_score, -grade_id) if grade_id else (float("-inf"), 0)
 
-        changes, full = {}, set()
+        changes, current, full = {}, {}, set()
         for lead_id, (account_id, account_best, engagement, grade) in after.items():
             if account_id is None or lead_id not in before or before[lead_id][0] != account_id:
                 full.add(lead_id)
                 continue
-            old_grade = before[lead_id][3]
+            current[account_id] = account_best
             delta, best = changes.get(account_id, (0.0, account_best))
-            if old_grade[0] == account_best[0] and rank(grade) < rank(account_best):
+            if before[lead_id][3][0] == account_best[0] and rank(grade) < rank(account_best):
                 full.add(lead_id)  # the account's best contact fell: its other leads say what is best now
             elif grade[0] and rank(grade) > rank(best):
                 best = grade
             changes[account_id] = (delta + engagement - before[lead_id][2], best)
-        full_accounts = {after[lead_id][0] for lead_id in full} - {None}
-        changes = {account_id: change for account_id, change in changes.items() if account_id not in full_accounts}
+        # Nothing to write for an account whose sum and best contact stayed (a capped day, a type archived).
+        changes = {account_id: (delta, best[0]) for account_id, (delta, best) in changes.items()
+                   if delta or best[0] != current[account_id][0]}
+        moved_accounts = self._scoring_add_changes(changes) if changes else []
+        by_rules, by_criteria = self._scoring_account_readers()
+        moved = self._scoring_account_leads(moved_accounts) if moved_accounts and (by_rules or by_criteria) else []
+        self._scoring_accounts_done(moved, by_rules, by_criteria)
         if full:
-            # Their accounts in full, each once: one lead of each is enough.
+            # After the changes were added: the roll-up of these leads' accounts (those they are linked to and those
+            # of their keys) from all their leads replaces the sums (an account over ACCOUNT_LIVE_LIMIT keeps the
+            # sum with the changes, its best contact left to the night).
             self._scoring_refresh_accounts(SQL("crm_lead.id IN %s", tuple(sorted(full))), follow=True)
-        if not changes:
-            return
+
+    @api.model
+    def _scoring_add_changes(self, changes):
+        """Add ``changes`` ({account id: (change of engagement, best contact grade id)}) to the accounts, their grade
+        set from the new sum, in one statement; returns the ids of the accounts whose values the rules may read
+        moved."""
         account_ids = sorted(changes)
         self.env.cr.execute(SQL("""
             WITH change AS (
@@ -199,18 +211,14 @@ class CrmLead(models.Model):
                  WHERE account.id = change.id
              RETURNING account.id, account.grade_id, account.best_grade_id, account.engagement_score
             )
-            -- The accounts whose values the rules may read moved.
             SELECT updated.id FROM updated JOIN old ON old.id = updated.id
              WHERE (old.grade_id, old.best_grade_id, ROUND(old.engagement_score))
                    IS DISTINCT FROM (updated.grade_id, updated.best_grade_id, ROUND(updated.engagement_score))
         """, ids=account_ids, deltas=[changes[account_id][0] for account_id in account_ids],
-            bests=[changes[account_id][1][0] or None for account_id in account_ids],
+            bests=[changes[account_id][1] or None for account_id in account_ids],
             grade_of=self._scoring_grade_sql(SQL("ROUND(account.engagement_score + change.delta)"),
                                              SQL("account.company_id"))))
-        moved_accounts = [row[0] for row in self.env.cr.fetchall()]
-        by_rules, by_criteria = self._scoring_account_readers()
-        moved = self._scoring_account_leads(moved_accounts) if moved_accounts and (by_rules or by_criteria) else []
-        self._scoring_accounts_done(moved, by_rules, by_criteria)
+        return [row[0] for row in self.env.cr.fetchall()]
 
     @api.model
     def _scoring_account_readers(self):

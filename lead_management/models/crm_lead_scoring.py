@@ -365,10 +365,10 @@ class CrmLead(models.Model):
         """, scope, self._scoring_reference_sql(now), self._scoring_these_leads_sql(SQL("e.lead_id")))
 
     def _scoring_these_leads_sql(self, column):
-        """SQL: ``AND column IN (these leads' ids)``, nothing on an empty recordset. Said of the events' or the
+        """SQL: ``AND column = ANY(these leads' ids)``, nothing on an empty recordset. Said of the events' or the
         scoring states' lead column besides the scope's condition on crm_lead: PostgreSQL then reads those rows by
         index, where from a join on crm_lead alone it scans the whole table for a few thousand leads."""
-        return SQL("AND %s IN %s", column, tuple(self.ids)) if self.ids else SQL()
+        return SQL("AND %s = ANY(%s)", column, list(self.ids)) if self.ids else SQL()
 
     @api.model
     def _scoring_engagement_stamp(self):

@@ -96,7 +96,8 @@ class MailingTrace(models.Model):
         types = {}  # per batch: Type._get_by_code_cached
         traces, clicks_of = self._lead_signal_rows()
         # Mailings and links are few: records, read once for the batch.
-        mailings = self.env["mailing.mailing"].sudo().browse({trace["mass_mailing_id"] for trace in traces.values()})
+        mailings = self.env["mailing.mailing"].sudo().browse(
+            {trace["mass_mailing_id"] for trace in traces.values()} - {None})
         links = self.env["link.tracker"].sudo().browse(
             {link_id for clicks in clicks_of.values() for link_id, _date in clicks})
         mailing_of = {mailing.id: mailing for mailing in mailings}

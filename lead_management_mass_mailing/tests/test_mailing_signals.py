@@ -70,6 +70,22 @@ class TestMailingSignals(LeadManagementHttpCase, LeadManagementCommon):
         self._cron()
         self.assertEqual(self._events(read).mapped("type_id.code"), ["email_open", "email_click"])
 
+    def test_a_trace_of_no_mailing_is_read_with_those_of_a_mailing(self):
+        """Traces need no mailing (another app's e-mail on the lead): read in the same batch as a mailing's."""
+        with_mailing, without = self._create_leads(2)
+        _mailing, traces = self._mailing("crm.lead", with_mailing)
+        traces.set_opened()
+        trace = self.env["mailing.trace"].create({
+            "model": "crm.lead", "res_id": without.id, "email": without.email_from, "trace_status": "open",
+            "sent_datetime": "2026-03-04 09:00:00", "open_datetime": NOW})
+        # A link of no mailing either: clicked by the reader of that e-mail.
+        link = self.env["link.tracker"].create({"url": "https://www.example.com/demo", "title": "Demo"})
+        self.env["link.tracker.click"].create({"link_id": link.id, "mailing_trace_id": trace.id})
+        self._cron()
+        self.assertEqual(self._events(with_mailing).mapped("type_id.code"), ["email_open"])
+        self.assertEqual(self._events(without).mapped("type_id.code"), ["email_open", "email_click"])
+        self.assertFalse(self._events(without).campaign_id)
+
     def test_a_mailing_on_contacts_scores_the_contacts_lead(self):
         partner = self.env["res.partner"].create({"name": "Grace", "email": "grace@hopper.example.com"})
         lead = self._create_leads(1, partner_id=partner.id)
