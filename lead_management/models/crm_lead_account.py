@@ -148,9 +148,9 @@ class CrmLead(models.Model):
          LEFT JOIN lead_grade best ON best.id = account.best_grade_id
          LEFT JOIN lead_grade grade ON grade.id = crm_lead.grade_id
          LEFT JOIN lead_scoring_state state ON state.lead_id = crm_lead.id
-             WHERE crm_lead.id IN %(ids)s AND crm_lead.active AND COALESCE(crm_lead.probability, 0) < 100
+             WHERE %(these)s AND %(open)s
                AND (crm_lead.account_key IS NOT NULL OR crm_lead.account_score_id IS NOT NULL)
-        """, ids=tuple(self.ids), company=account_company("crm_lead")))}
+        """, these=self._scoring_scope(), open=self.browse()._scoring_scope(), company=account_company("crm_lead")))}
 
     def _scoring_add_to_accounts(self, before):
         """After these leads' engagement was rescored (their events): add its change to their accounts (``before``,

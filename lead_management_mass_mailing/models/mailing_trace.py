@@ -118,7 +118,7 @@ class MailingTrace(models.Model):
             # per link and reader.
             first_clicks = {}  # link id: the date of its first click
             for link_id, date in clicks_of.get(trace_id, ()):
-                if (link_id in link_of and link_of[link_id].mass_mailing_id == mailing and trace["sent_datetime"]
+                if (link_of[link_id].mass_mailing_id == mailing and trace["sent_datetime"]
                         and date >= trace["sent_datetime"]):
                     first_clicks.setdefault(link_id, date)
             for link_id, date in first_clicks.items():
