@@ -163,7 +163,7 @@ class TestAccountScores(LeadManagementCommon):
         people = self._people(*(f"p{index}@shared.lm-test.example" for index in range(3)))
         account = people.account_score_id
         self.assertEqual(account.lead_count, 3)
-        with patch.object(crm_lead_account, "ACCOUNT_LIVE_LIMIT", 2):
+        with self.frozen_at("2026-03-01 12:00:00"), patch.object(crm_lead_account, "ACCOUNT_LIVE_LIMIT", 2):
             self._click(people[0])
             self.assertAlmostEqual(account.engagement_score, 12, places=6, msg="the event's change, added")
             newcomer = self._people("p3@shared.lm-test.example")
@@ -185,47 +185,51 @@ class TestAccountScores(LeadManagementCommon):
     def test_events_add_their_change_to_the_account_without_reading_its_other_leads(self):
         """A batch of events (the Email Marketing job's) adds each lead's change of engagement to its account, in
         one statement that reads none of the account's other leads: the same values as a roll-up of them all."""
-        people = self._people(*(f"person{index}@globex.lm-test.example" for index in range(6)))
-        account = people.account_score_id
-        self._click(people[:2], times=2)  # 24 each: C
-        self._assert_rolled_up_as_in_full(account)
-        self.assertEqual(account.best_grade_id, self.grades["C"])
-        statements = []
-        roll_up = crm_lead_account.CrmLead._scoring_roll_up_accounts
+        # One moment for every event and rescore: the sums below are exact, not decayed by the seconds between.
+        with self.frozen_at("2026-03-01 12:00:00"):
+            people = self._people(*(f"person{index}@globex.lm-test.example" for index in range(6)))
+            account = people.account_score_id
+            self._click(people[:2], times=2)  # 24 each: C
+            self._assert_rolled_up_as_in_full(account)
+            self.assertEqual(account.best_grade_id, self.grades["C"])
+            statements = []
+            roll_up = crm_lead_account.CrmLead._scoring_roll_up_accounts
 
-        def counted(records, scope, follow, live):
-            statements.append(scope)
-            return roll_up(records, scope, follow, live)
+            def counted(records, scope, follow, live):
+                statements.append(scope)
+                return roll_up(records, scope, follow, live)
 
-        with patch.object(crm_lead_account.CrmLead, "_scoring_roll_up_accounts", counted):
-            self._click(people[1:4], times=4)  # 48 and 72: B and A
-        self.assertFalse(statements, "no roll-up of the account's leads")
-        self.assertAlmostEqual(account.engagement_score, 24 + 72 + 48 + 48, places=6)
-        self.assertEqual(account.grade_id, self.grades["A"])
-        self.assertEqual(account.best_grade_id, self.grades["A"], "its new best contact")
-        self._assert_rolled_up_as_in_full(account)
+            with patch.object(crm_lead_account.CrmLead, "_scoring_roll_up_accounts", counted):
+                self._click(people[1:4], times=4)  # 48 and 72: B and A
+            self.assertFalse(statements, "no roll-up of the account's leads")
+            self.assertAlmostEqual(account.engagement_score, 24 + 72 + 48 + 48, places=6)
+            self.assertEqual(account.grade_id, self.grades["A"])
+            self.assertEqual(account.best_grade_id, self.grades["A"], "its new best contact")
+            self._assert_rolled_up_as_in_full(account)
 
     def test_the_best_contact_falling_rolls_its_account_up_in_full(self):
         """What a lead's own change cannot say: the account's best contact fell (another lead may now be best), or a
         lead not linked to its key's account. Those accounts are rolled up from all their leads."""
-        people = self._people(*(f"person{index}@soylent.lm-test.example" for index in range(3)))
-        account = people.account_score_id
-        self._click(people[0], times=4)  # 48: B, the best
-        self._click(people[1], times=2)  # 24: C
-        self.assertEqual(account.best_grade_id, self.grades["B"])
-        people[0].engagement_event_ids[:3].unlink()  # 12: D
-        self.assertEqual(people[0].grade_id, self.grades["D"])
-        self.assertEqual(account.best_grade_id, self.grades["C"], "the other contact is the best now")
-        self.assertAlmostEqual(account.engagement_score, 36, places=6)
-        self._assert_rolled_up_as_in_full(account)
-        # A lead unlinked behind the ORM's back, in a batch with a linked lead of its account: the account is rolled
-        # up in full after the linked lead's change was added (counted once), and the lead linked again.
-        self.env.cr.execute("UPDATE crm_lead SET account_score_id = NULL WHERE id = %s", [people[2].id])
-        self.env.invalidate_all()
-        self._click(people[0] + people[2])
-        self.assertEqual(people[2].account_score_id, account)
-        self.assertAlmostEqual(account.engagement_score, 24 + 24 + 12, places=6)
-        self._assert_rolled_up_as_in_full(account)
+        # One moment for every event and rescore: the sums below are exact, not decayed by the seconds between.
+        with self.frozen_at("2026-03-01 12:00:00"):
+            people = self._people(*(f"person{index}@soylent.lm-test.example" for index in range(3)))
+            account = people.account_score_id
+            self._click(people[0], times=4)  # 48: B, the best
+            self._click(people[1], times=2)  # 24: C
+            self.assertEqual(account.best_grade_id, self.grades["B"])
+            people[0].engagement_event_ids[:3].unlink()  # 12: D
+            self.assertEqual(people[0].grade_id, self.grades["D"])
+            self.assertEqual(account.best_grade_id, self.grades["C"], "the other contact is the best now")
+            self.assertAlmostEqual(account.engagement_score, 36, places=6)
+            self._assert_rolled_up_as_in_full(account)
+            # A lead unlinked behind the ORM's back, in a batch with a linked lead of its account: the account is rolled
+            # up in full after the linked lead's change was added (counted once), and the lead linked again.
+            self.env.cr.execute("UPDATE crm_lead SET account_score_id = NULL WHERE id = %s", [people[2].id])
+            self.env.invalidate_all()
+            self._click(people[0] + people[2])
+            self.assertEqual(people[2].account_score_id, account)
+            self.assertAlmostEqual(account.engagement_score, 24 + 24 + 12, places=6)
+            self._assert_rolled_up_as_in_full(account)
 
     def test_the_nightly_rescore_drops_accounts_left_empty(self):
         lead, = self._people("only@vandelay.lm-test.example")
